@@ -1,0 +1,475 @@
+//! The auth object (`toAuth()`): session, machine and invalid-token shapes, and `has()`.
+
+use serde_json::{json, Map, Value};
+
+use crate::state::TokenType;
+
+/// A signed-in session's auth properties, derived from verified claims.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionAuth {
+    /// All claims.
+    pub session_claims: Map<String, Value>,
+    /// `sid` (absent when the token has none).
+    pub session_id: Option<String>,
+    /// `sub`.
+    pub user_id: String,
+    /// `act`.
+    pub actor: Option<Value>,
+    /// `sts` or null.
+    pub session_status: Option<String>,
+    /// Active organization id (v1 `org_id` or v2 `o.id`).
+    pub org_id: Option<Value>,
+    /// Active organization role (`org:`-prefixed for v2).
+    pub org_role: Option<Value>,
+    /// Active organization slug.
+    pub org_slug: Option<Value>,
+    /// Permissions in the active organization.
+    pub org_permissions: Option<Value>,
+    /// `fva` or null.
+    pub factor_verification_age: Option<Value>,
+    features: String,
+    plans: String,
+}
+
+/// A machine token's auth properties (authenticated or not).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MachineAuth {
+    /// `api_key`, `m2m_token` or `oauth_token`.
+    pub token_type: TokenType,
+    /// True when verified.
+    pub is_authenticated: bool,
+    /// The verified token object (Backend API response or JWT-derived), when authenticated.
+    pub data: Map<String, Value>,
+}
+
+/// The auth object returned by `RequestState::to_auth`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthObject {
+    /// A signed-in session.
+    SignedIn(Box<SessionAuth>),
+    /// A signed-out session (`session_status` is `pending` for downgraded pending sessions).
+    SignedOut {
+        /// `pending` or none.
+        session_status: Option<String>,
+    },
+    /// A machine token, authenticated or not.
+    Machine(MachineAuth),
+    /// The acceptsToken-list pre-filter's invalid-token object.
+    InvalidToken,
+}
+
+/// A `has()` check: role, permission, feature, plan and/or reverification.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HasCheck {
+    /// `role` (absent = not asked; `Some(Value::Null)` counts as asked).
+    pub role: Option<Value>,
+    /// `permission`.
+    pub permission: Option<Value>,
+    /// `feature`.
+    pub feature: Option<Value>,
+    /// `plan`.
+    pub plan: Option<Value>,
+    /// `reverification`: a preset string or `{level, afterMinutes}`.
+    pub reverification: Option<Value>,
+}
+
+impl HasCheck {
+    /// From a JSON object such as `{"role": "org:admin"}`.
+    pub fn from_json(v: &Value) -> HasCheck {
+        let get = |k: &str| v.get(k).cloned();
+        HasCheck { role: get("role"), permission: get("permission"), feature: get("feature"), plan: get("plan"), reverification: get("reverification") }
+    }
+    /// A role check.
+    pub fn role(role: &str) -> HasCheck {
+        HasCheck { role: Some(Value::from(role)), ..Default::default() }
+    }
+    /// A permission check.
+    pub fn permission(permission: &str) -> HasCheck {
+        HasCheck { permission: Some(Value::from(permission)), ..Default::default() }
+    }
+    /// A feature check.
+    pub fn feature(feature: &str) -> HasCheck {
+        HasCheck { feature: Some(Value::from(feature)), ..Default::default() }
+    }
+    /// A plan check.
+    pub fn plan(plan: &str) -> HasCheck {
+        HasCheck { plan: Some(Value::from(plan)), ..Default::default() }
+    }
+}
+
+/// Splits `fea`/`pla` by scope into (org, user) lists; `Err` when an element has no `:`.
+fn split_by_scope(claim: &str) -> Result<(Vec<String>, Vec<String>), ()> {
+    let mut org = Vec::new();
+    let mut user = Vec::new();
+    if claim.is_empty() {
+        return Ok((org, user));
+    }
+    for el in claim.split(',') {
+        let el = el.trim();
+        let Some((scope, value)) = el.split_once(':') else { return Err(()) };
+        match scope {
+            "o" => org.push(value.to_string()),
+            "u" => user.push(value.to_string()),
+            "ou" | "uo" => {
+                org.push(value.to_string());
+                user.push(value.to_string());
+            }
+            _ => {}
+        }
+    }
+    Ok((org, user))
+}
+
+/// Little-endian bits of an arbitrary-precision decimal; `None` when malformed.
+fn decimal_bits(s: &str) -> Option<Vec<bool>> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut digits: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
+    let mut bits = Vec::new();
+    while digits.iter().any(|&d| d != 0) {
+        let mut rem = 0u8;
+        for d in digits.iter_mut() {
+            let cur = rem * 10 + *d;
+            *d = cur / 2;
+            rem = cur % 2;
+        }
+        bits.push(rem == 1);
+    }
+    Some(bits)
+}
+
+fn v2_permissions(o: &Map<String, Value>, fea: &str) -> Result<Vec<String>, ()> {
+    let (org_features, _) = split_by_scope(fea)?;
+    let per = o.get("per").and_then(Value::as_str).unwrap_or("");
+    let fpm = o.get("fpm").and_then(Value::as_str).unwrap_or("");
+    if per.is_empty() || fpm.is_empty() {
+        return Ok(Vec::new());
+    }
+    let perms: Vec<&str> = per.split(',').map(str::trim).collect();
+    let masks: Vec<Vec<bool>> = fpm.split(',').map(|m| decimal_bits(m.trim()).unwrap_or_default()).collect();
+    let mut out = Vec::new();
+    for (i, feature) in org_features.iter().enumerate() {
+        let Some(mask) = masks.get(i) else { break };
+        for (j, perm) in perms.iter().enumerate() {
+            if mask.get(j).copied().unwrap_or(false) {
+                out.push(format!("org:{feature}:{perm}"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn truthy_str(v: Option<&Value>) -> Option<&str> {
+    v.and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+impl SessionAuth {
+    /// Derives the auth properties from verified claims. Fails like the reference's claims
+    /// parser on a malformed v2 `fea` claim.
+    pub fn from_claims(claims: Map<String, Value>) -> Result<SessionAuth, String> {
+        let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_string);
+        let features = s("fea").unwrap_or_default();
+        let plans = s("pla").unwrap_or_default();
+        let (mut org_id, mut org_role, mut org_slug, mut org_permissions) = (None, None, None, None);
+        if claims.get("v").and_then(Value::as_f64) == Some(2.0) {
+            if let Some(Value::Object(o)) = claims.get("o") {
+                org_id = o.get("id").cloned();
+                org_slug = o.get("slg").cloned();
+                org_role = truthy_str(o.get("rol")).map(|r| Value::from(format!("org:{r}")));
+                let perms = v2_permissions(o, &features).map_err(|_| "Invalid claim format: fea elements must contain a scope".to_string())?;
+                org_permissions = Some(Value::from(perms));
+            }
+        } else {
+            org_id = claims.get("org_id").cloned();
+            org_role = claims.get("org_role").cloned();
+            org_slug = claims.get("org_slug").cloned();
+            org_permissions = claims.get("org_permissions").cloned();
+        }
+        Ok(SessionAuth {
+            session_id: s("sid"),
+            user_id: s("sub").unwrap_or_default(),
+            actor: claims.get("act").cloned(),
+            session_status: s("sts"),
+            factor_verification_age: claims.get("fva").cloned().filter(|v| !v.is_null()),
+            org_id,
+            org_role,
+            org_slug,
+            org_permissions,
+            session_claims: claims,
+            features,
+            plans,
+        })
+    }
+
+    /// The active organization id as a string.
+    pub fn org_id_str(&self) -> Option<&str> {
+        self.org_id.as_ref().and_then(Value::as_str)
+    }
+
+    /// The active organization slug as a string.
+    pub fn org_slug_str(&self) -> Option<&str> {
+        self.org_slug.as_ref().and_then(Value::as_str)
+    }
+
+    /// Re-scopes this auth object to another organization (membership resolution), keeping
+    /// the session's claims untouched.
+    pub fn scoped_to(&self, org_id: &str, org_slug: Option<&str>, role: &str, permissions: Vec<String>) -> SessionAuth {
+        let mut a = self.clone();
+        a.org_id = Some(Value::from(org_id));
+        a.org_slug = org_slug.map(Value::from);
+        a.org_role = Some(Value::from(role));
+        a.org_permissions = Some(Value::from(permissions));
+        a
+    }
+
+    fn check_org(&self, role: Option<&Value>, permission: Option<&Value>) -> bool {
+        let normalize = |s: &str| -> String {
+            let mut rest = s;
+            while let Some(r) = rest.strip_prefix("org:") {
+                rest = r;
+            }
+            format!("org:{rest}")
+        };
+        if self.org_id_str().is_none_or(str::is_empty) {
+            return false;
+        }
+        if let Some(role) = role {
+            let Some(role) = role.as_str() else { return false };
+            let Some(mine) = self.org_role.as_ref().and_then(Value::as_str).filter(|r| !r.is_empty()) else { return false };
+            if normalize(mine) != normalize(role) {
+                return false;
+            }
+        }
+        if let Some(permission) = permission {
+            let Some(permission) = permission.as_str() else { return false };
+            let Some(list) = self.org_permissions.as_ref().and_then(Value::as_array) else { return false };
+            let want = normalize(permission);
+            if !list.iter().any(|p| p.as_str() == Some(want.as_str())) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn check_billing(&self, value: &Value, claim: &str) -> bool {
+        let Some(x) = value.as_str() else { return false };
+        if claim.is_empty() {
+            return false;
+        }
+        let Ok((org, user)) = split_by_scope(claim) else { return false };
+        let mut parts = x.split(':');
+        let first = parts.next().unwrap_or("");
+        match parts.next() {
+            Some(name) => match first {
+                "o" | "org" | "organization" => org.iter().any(|f| f == name),
+                "u" | "user" => user.iter().any(|f| f == name),
+                _ => false,
+            },
+            None => org.iter().chain(user.iter()).any(|f| f == first),
+        }
+    }
+
+    fn check_reverification(&self, config: &Value) -> bool {
+        let (level, after) = match config {
+            Value::String(p) => match p.as_str() {
+                "strict_mfa" => ("multi_factor", 10.0),
+                "strict" => ("second_factor", 10.0),
+                "moderate" => ("second_factor", 60.0),
+                "lax" => ("second_factor", 1440.0),
+                _ => return false,
+            },
+            Value::Object(o) => {
+                let level = o.get("level").and_then(Value::as_str).unwrap_or("");
+                let after = o.get("afterMinutes").and_then(Value::as_f64).unwrap_or(f64::NAN);
+                if !matches!(level, "first_factor" | "second_factor" | "multi_factor") || !(after > 0.0) {
+                    return false;
+                }
+                (level, after)
+            }
+            _ => return false,
+        };
+        let Some(fva) = self.factor_verification_age.as_ref().and_then(Value::as_array) else { return false };
+        if fva.len() != 2 {
+            return false;
+        }
+        let (Some(f1), Some(f2)) = (fva[0].as_f64(), fva[1].as_f64()) else { return false };
+        let valid = |f: f64| f == -1.0 || f >= 0.0;
+        if !valid(f1) || !valid(f2) || (f1 == -1.0 && f2 == -1.0) {
+            return false;
+        }
+        let fresh = |f: f64| f != -1.0 && after > f;
+        match level {
+            "first_factor" => fresh(f1),
+            "second_factor" => {
+                if f2 == -1.0 {
+                    fresh(f1)
+                } else {
+                    fresh(f2)
+                }
+            }
+            _ => {
+                if f2 == -1.0 {
+                    fresh(f1)
+                } else if f1 == -1.0 {
+                    false
+                } else {
+                    fresh(f1) && fresh(f2)
+                }
+            }
+        }
+    }
+
+    /// `has()`: true iff at least one asked dimension passes and none fails.
+    pub fn has(&self, check: &HasCheck) -> bool {
+        if self.user_id.is_empty() {
+            return false;
+        }
+        let mut results = Vec::with_capacity(3);
+        if check.role.is_some() || check.permission.is_some() {
+            results.push(self.check_org(check.role.as_ref(), check.permission.as_ref()));
+        }
+        if check.feature.is_some() || check.plan.is_some() {
+            let f = check.feature.as_ref().is_none_or(|f| self.check_billing(f, &self.features));
+            let p = check.plan.as_ref().is_none_or(|p| self.check_billing(p, &self.plans));
+            results.push(f && p);
+        }
+        if let Some(r) = &check.reverification {
+            results.push(self.check_reverification(r));
+        }
+        !results.is_empty() && results.iter().all(|&r| r)
+    }
+
+    /// JSON shape of `toAuth()` (functions left out; undefined fields absent).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("tokenType".into(), Value::from("session_token"));
+        m.insert("sessionClaims".into(), Value::Object(self.session_claims.clone()));
+        if let Some(sid) = &self.session_id {
+            m.insert("sessionId".into(), Value::from(sid.as_str()));
+        }
+        m.insert("sessionStatus".into(), self.session_status.clone().map(Value::from).unwrap_or(Value::Null));
+        m.insert("userId".into(), Value::from(self.user_id.as_str()));
+        for (k, v) in [("actor", &self.actor), ("orgId", &self.org_id), ("orgRole", &self.org_role), ("orgSlug", &self.org_slug), ("orgPermissions", &self.org_permissions)] {
+            if let Some(v) = v {
+                m.insert(k.into(), v.clone());
+            }
+        }
+        m.insert("factorVerificationAge".into(), self.factor_verification_age.clone().unwrap_or(Value::Null));
+        m.insert("isAuthenticated".into(), Value::Bool(true));
+        Value::Object(m)
+    }
+}
+
+impl MachineAuth {
+    fn field(&self, k: &str) -> Value {
+        if !self.is_authenticated {
+            return Value::Null;
+        }
+        self.data.get(k).cloned().unwrap_or(Value::Null)
+    }
+
+    /// The token's subject.
+    pub fn subject(&self) -> Option<&str> {
+        self.data.get("subject").and_then(Value::as_str).filter(|_| self.is_authenticated)
+    }
+
+    /// JSON shape of `toAuth()`.
+    pub fn to_json(&self) -> Value {
+        let subject = self.subject().unwrap_or("");
+        let mut m = Map::new();
+        m.insert("id".into(), self.field("id"));
+        m.insert("subject".into(), self.field("subject"));
+        m.insert("scopes".into(), self.field("scopes"));
+        m.insert("isAuthenticated".into(), Value::Bool(self.is_authenticated));
+        m.insert("tokenType".into(), Value::from(self.token_type.as_str()));
+        let by_prefix = |p: &str| if self.is_authenticated && subject.starts_with(p) { Value::from(subject) } else { Value::Null };
+        match self.token_type {
+            TokenType::ApiKey => {
+                m.insert("name".into(), self.field("name"));
+                m.insert("claims".into(), self.field("claims"));
+                m.insert("userId".into(), by_prefix("user_"));
+                m.insert("orgId".into(), by_prefix("org_"));
+            }
+            TokenType::M2mToken => {
+                m.insert("claims".into(), self.field("claims"));
+                m.insert("machineId".into(), self.field("subject"));
+            }
+            _ => {
+                m.insert("userId".into(), self.field("subject"));
+                m.insert("clientId".into(), self.field("clientId"));
+            }
+        }
+        Value::Object(m)
+    }
+}
+
+impl AuthObject {
+    /// `has()`: only signed-in sessions can pass.
+    pub fn has(&self, check: &HasCheck) -> bool {
+        match self {
+            AuthObject::SignedIn(s) => s.has(check),
+            _ => false,
+        }
+    }
+
+    /// True for a signed-in session or an authenticated machine token.
+    pub fn is_authenticated(&self) -> bool {
+        match self {
+            AuthObject::SignedIn(_) => true,
+            AuthObject::Machine(m) => m.is_authenticated,
+            _ => false,
+        }
+    }
+
+    /// JSON shape of `toAuth()` as the reference returns it (functions left out).
+    pub fn to_json(&self) -> Value {
+        match self {
+            AuthObject::SignedIn(s) => s.to_json(),
+            AuthObject::SignedOut { session_status } => json!({
+                "tokenType": "session_token", "sessionClaims": null, "sessionId": null,
+                "sessionStatus": session_status, "userId": null, "actor": null, "orgId": null,
+                "orgRole": null, "orgSlug": null, "orgPermissions": null,
+                "factorVerificationAge": null, "isAuthenticated": false,
+            }),
+            AuthObject::Machine(m) => m.to_json(),
+            AuthObject::InvalidToken => json!({"isAuthenticated": false, "tokenType": null}),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(claims: Value) -> SessionAuth {
+        SessionAuth::from_claims(claims.as_object().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn v2_feature_permissions() {
+        let a = auth(json!({"sub":"u","v":2,"fea":"o:repositories,o:projects","o":{"id":"org_1","per":"read,create,update,delete,revoke","fpm":"7,21"}}));
+        assert_eq!(a.org_permissions, Some(json!(["org:repositories:read","org:repositories:create","org:repositories:update","org:projects:read","org:projects:update","org:projects:revoke"])));
+        let per: Vec<String> = (0..54).map(|i| format!("permission_{i}")).collect();
+        let a = auth(json!({"sub":"u","v":2,"fea":"o:f","o":{"id":"org_1","per":per.join(","),"fpm":"9007199254740993"}}));
+        assert_eq!(a.org_permissions, Some(json!(["org:f:permission_0","org:f:permission_53"])));
+        let a = auth(json!({"sub":"u","v":2,"fea":"o:f","o":{"id":"org_1","per":per.join(","),"fpm":"18014398509481984"}}));
+        assert_eq!(a.org_permissions, Some(json!([])));
+        assert!(SessionAuth::from_claims(json!({"sub":"u","v":2,"fea":"nocolon","o":{"id":"x"}}).as_object().unwrap().clone()).is_err());
+    }
+
+    #[test]
+    fn has_matrix() {
+        let a = auth(json!({"sub":"u","v":2,"fea":"o:reservations,u:dashboard,uo:support-chat,o:impersonation","pla":"u:pro,o:business",
+            "o":{"id":"org_1","rol":"member","per":"read,manage","fpm":"2,3"}}));
+        let p = |s: &str| a.has(&HasCheck::permission(s));
+        assert!(!p("org:reservations:read") && p("org:reservations:manage") && p("org:support-chat:read") && !p("u:dashboard:read"));
+        let f = |s: &str| a.has(&HasCheck::feature(s));
+        assert!(f("org:reservations") && !f("user:reservations") && f("user:dashboard") && !f("org:dashboard"));
+        assert!(f("org:support-chat") && f("user:support-chat") && f("reservations") && f("dashboard") && !f("pro"));
+        let pl = |s: &str| a.has(&HasCheck::plan(s));
+        assert!(pl("org:business") && !pl("user:business") && pl("user:pro") && pl("pro") && pl("business"));
+        assert!(a.has(&HasCheck::role("member")) && a.has(&HasCheck::role("org:member")) && !a.has(&HasCheck::role("admin")));
+        assert!(!a.has(&HasCheck::default()));
+    }
+}

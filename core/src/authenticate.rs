@@ -1,0 +1,575 @@
+//! The `authenticateRequest` state machine: dispatch, header flow, cookie flow, error
+//! handling and refresh, plus this project's additions (per-tab sessions, org scoping).
+
+use serde_json::{json, Map, Value};
+use url::Url;
+
+use crate::auth_object::{MachineAuth, SessionAuth};
+use crate::context::{query_param, Call};
+use crate::cookies::{directive_name, directive_value};
+use crate::error::{Error, ErrorCode};
+use crate::handshake::{set_pairs, HandshakeFailure};
+use crate::jwt::{reason, Jwt, TokenError};
+use crate::keys::{is_development_secret_key, PublishableKey};
+use crate::machine::{is_machine_jwt, is_machine_token, machine_token_type, MachineError};
+use crate::options::{AcceptsToken, Options};
+use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
+use crate::request::Request;
+use crate::state::{AuthData, AuthStatus, RequestState, TokenType};
+use crate::verify::Claims;
+use crate::Authenticator;
+
+/// Reasons added by this project.
+pub mod extra_reason {
+    /// A request declared it carries its own token (`requireTabToken` header) but had none.
+    pub const TAB_TOKEN_REQUIRED: &str = "tab-token-required";
+    /// The verified token belongs to another session or user than the request names.
+    pub const SESSION_MISMATCH: &str = "session-mismatch";
+    /// `onMismatch: signed-out` and the URL names another organization.
+    pub const ORGANIZATION_MISMATCH: &str = "organization-mismatch";
+    /// `onMismatch: resolve-membership` and the user is not a member.
+    pub const ORGANIZATION_NOT_MEMBER: &str = "organization-not-member";
+    /// `onMismatch: resolve-membership` and the Backend API lookup failed.
+    pub const MEMBERSHIP_LOOKUP_FAILED: &str = "organization-membership-lookup-failed";
+}
+
+fn legal_header_value(v: &str) -> bool {
+    !v.is_empty() && v.chars().all(|c| (c as u32) <= 0xFF && c != '\r' && c != '\n' && c != '\0')
+}
+
+fn token_type_of(accepts: &AcceptsToken) -> TokenType {
+    match accepts {
+        AcceptsToken::One(t) => *t,
+        _ => TokenType::SessionToken,
+    }
+}
+
+impl Call<'_> {
+    fn base_state(&mut self, status: AuthStatus, reason: Option<&str>, message: Option<&str>, headers: Vec<(String, String)>, auth: AuthData, token_type: Option<TokenType>) -> RequestState {
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        RequestState {
+            status,
+            reason: reason.map(str::to_string),
+            message: message.map(str::to_string),
+            token: None,
+            token_type,
+            headers,
+            publishable_key: s(&self.opts.publishable_key),
+            proxy_url: self.proxy_url.clone(),
+            is_satellite: self.is_satellite(),
+            domain: s(&self.opts.domain),
+            sign_in_url: s(&self.opts.sign_in_url),
+            sign_up_url: s(&self.opts.sign_up_url),
+            after_sign_in_url: s(&self.opts.after_sign_in_url),
+            after_sign_up_url: s(&self.opts.after_sign_up_url),
+            organization_sync: None,
+            trace: None,
+            auth,
+        }
+    }
+
+    fn with_debug_headers(status: AuthStatus, reason: &str, message: &str, mut headers: Vec<(String, String)>) -> Vec<(String, String)> {
+        let mut set = |name: &str, value: &str| {
+            if legal_header_value(value) {
+                headers.retain(|(n, _)| n != name);
+                headers.push((name.to_string(), value.to_string()));
+            }
+        };
+        set("x-clerk-auth-status", status.as_str());
+        set("x-clerk-auth-reason", reason);
+        set("x-clerk-auth-message", message);
+        headers
+    }
+
+    /// A signed-out session state (with debug headers).
+    pub fn signed_out(&mut self, reason: &str, message: &str, headers: Vec<(String, String)>) -> RequestState {
+        self.signed_out_typed(reason, message, headers, TokenType::SessionToken)
+    }
+
+    fn signed_out_typed(&mut self, reason: &str, message: &str, headers: Vec<(String, String)>, tt: TokenType) -> RequestState {
+        let headers = Self::with_debug_headers(AuthStatus::SignedOut, reason, message, headers);
+        let auth = match tt {
+            TokenType::SessionToken => AuthData::SignedOutSession,
+            t => AuthData::Machine(MachineAuth { token_type: t, is_authenticated: false, data: Map::new() }),
+        };
+        self.trace.step("decision", || format!("signed-out: {reason}"));
+        self.base_state(AuthStatus::SignedOut, Some(reason), Some(message), headers, auth, Some(tt))
+    }
+
+    /// A handshake state.
+    pub fn handshake(&mut self, reason: &str, message: &str, headers: Vec<(String, String)>) -> RequestState {
+        let headers = Self::with_debug_headers(AuthStatus::Handshake, reason, message, headers);
+        self.base_state(AuthStatus::Handshake, Some(reason), Some(message), headers, AuthData::None, Some(TokenType::SessionToken))
+    }
+
+    /// A signed-in session state (fails closed when the claims cannot be turned into an
+    /// auth object, as the reference's `toAuth()` would throw).
+    pub fn signed_in_session(&mut self, token: String, claims: Claims, headers: Vec<(String, String)>) -> RequestState {
+        match SessionAuth::from_claims(claims) {
+            Ok(a) => {
+                self.trace.step("decision", || format!("signed-in: user {} session {}", a.user_id, a.session_id.as_deref().unwrap_or("-")));
+                let mut st = self.base_state(AuthStatus::SignedIn, None, None, headers, AuthData::Session(Box::new(a)), Some(TokenType::SessionToken));
+                st.token = Some(token);
+                st
+            }
+            Err(e) => {
+                self.trace.step("claims", || e.clone());
+                self.signed_out("unexpected-error", "", Vec::new())
+            }
+        }
+    }
+
+    fn signed_in_machine(&mut self, token: &str, m: MachineAuth) -> RequestState {
+        let tt = m.token_type;
+        self.trace.step("decision", || format!("signed-in: {} {}", tt.as_str(), m.subject().unwrap_or("")));
+        let mut st = self.base_state(AuthStatus::SignedIn, None, None, Vec::new(), AuthData::Machine(m), Some(tt));
+        st.token = Some(token.to_string());
+        st
+    }
+
+    fn invalid_token_state(&mut self) -> RequestState {
+        let headers = Self::with_debug_headers(AuthStatus::SignedOut, "token-type-mismatch", "", Vec::new());
+        self.trace.step("decision", || "signed-out: token-type-mismatch (acceptsToken list)".into());
+        let mut st = self.base_state(AuthStatus::SignedOut, Some("token-type-mismatch"), Some(""), headers, AuthData::InvalidToken, None);
+        st.publishable_key.clear();
+        st.proxy_url.clear();
+        st.domain.clear();
+        st.sign_in_url.clear();
+        st.sign_up_url.clear();
+        st.after_sign_in_url.clear();
+        st.after_sign_up_url.clear();
+        st.is_satellite = false;
+        st
+    }
+
+    // ----- errors and refresh (section 8) -----
+
+    fn handle_token_error(&mut self, err: TokenError, carrier: &str) -> RequestState {
+        let v = match err {
+            TokenError::Unexpected(m) => {
+                self.trace.step("verify", || format!("unexpected error: {m}"));
+                return self.signed_out("unexpected-error", "", Vec::new());
+            }
+            TokenError::Verification(v) => v,
+        };
+        self.trace.step("verify", || format!("failed: {} ({})", v.reason, v.message));
+        let refresh_error: Option<String> = if v.reason == reason::TOKEN_EXPIRED && self.refresh_token_in_cookie.is_some() && self.method == "GET" {
+            match self.refresh() {
+                Ok(state) => return state,
+                Err(e) => Some(e),
+            }
+        } else if self.method != "GET" {
+            Some("non-eligible-non-get".into())
+        } else if self.refresh_token_in_cookie.is_none() {
+            Some("non-eligible-no-refresh-cookie".into())
+        } else {
+            None
+        };
+        let full = v.full_message(Some(carrier));
+        match v.reason {
+            reason::TOKEN_EXPIRED => {
+                let r = format!("session-token-expired-refresh-{}", refresh_error.as_deref().unwrap_or("null"));
+                self.maybe_handshake(&r, &full, None)
+            }
+            reason::TOKEN_NOT_ACTIVE_YET => self.maybe_handshake("session-token-nbf", &full, None),
+            reason::TOKEN_IAT_IN_THE_FUTURE => self.maybe_handshake("session-token-iat-in-the-future", &full, None),
+            r => self.signed_out(r, &full, Vec::new()),
+        }
+    }
+
+    fn refresh(&mut self) -> Result<RequestState, String> {
+        let expired = self.session_token().map(str::to_string).ok_or("missing-session-token")?;
+        let refresh = self.refresh_token_in_cookie.clone().ok_or("missing-refresh-token")?;
+        let jwt = Jwt::decode(&expired).map_err(|_| "expired-session-token-decode-failed")?;
+        let sid = jwt.claim_str("sid").map(str::to_string).ok_or("expired-session-token-missing-sid-claim")?;
+        let mut request_headers = Map::new();
+        for (name, _) in &self.request.headers {
+            let lname = name.to_ascii_lowercase();
+            if !request_headers.contains_key(&lname) {
+                let v = self.request.header_value(&lname).unwrap_or_default();
+                request_headers.insert(lname, json!([v]));
+            }
+        }
+        let body = json!({
+            "format": "cookie",
+            "expired_token": expired,
+            "refresh_token": refresh,
+            "request_origin": self.clerk_url.origin().ascii_serialization(),
+            "request_headers": request_headers,
+        });
+        let mut url = self.api().versioned(&format!("sessions/{}/refresh", crate::bapi::segment(&sid)));
+        if self.suffixed {
+            url.push_str("?suffixed_cookies=true");
+        }
+        self.trace.step("refresh", || format!("POST {url}"));
+        let resp = self.api().send("POST", url, self.opts.secret_key.as_deref(), Some(&body)).map_err(|_| "fetch-error")?;
+        if !(200..300).contains(&resp.status) {
+            let errors = crate::bapi::api_errors(&resp.body);
+            return Err(match errors.first() {
+                Some(e) if e.code == "unexpected_error" => "fetch-error".into(),
+                Some(e) => e.code.clone(),
+                None => "unexpected-bapi-error".into(),
+            });
+        }
+        let cookies: Vec<String> = serde_json::from_slice::<Value>(&resp.body)
+            .ok()
+            .and_then(|v| v.get("cookies").and_then(Value::as_array).map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect()))
+            .unwrap_or_default();
+        if cookies.is_empty() {
+            return Err("unexpected-sdk-error".into());
+        }
+        let token = cookies.iter().filter(|d| directive_name(d).starts_with("__session")).last().map(|d| directive_value(d).to_string()).unwrap_or_default();
+        let claims = self.verify_session_token(&token, self.opts.skew_ms()).map_err(|_| "invalid-session-token")?;
+        let headers = cookies.into_iter().map(|c| ("set-cookie".to_string(), c)).collect();
+        Ok(self.signed_in_session(token, claims, headers))
+    }
+
+    // ----- header flows (sections 6 and 12) -----
+
+    fn session_header_flow(&mut self, token: &str) -> RequestState {
+        let wrong_class = is_machine_jwt(token) || Jwt::decode(token).is_ok_and(|j| j.has_non_session_category());
+        if wrong_class {
+            self.trace.step("token-class", || "machine or non-session JWT on the session path".into());
+            return self.signed_out("token-type-mismatch", "", Vec::new());
+        }
+        match self.verify_session_token(token, self.opts.skew_ms()) {
+            Ok(claims) => self.signed_in_session(token.to_string(), claims, Vec::new()),
+            Err(e) => self.handle_token_error(e, "header"),
+        }
+    }
+
+    fn machine_header_flow(&mut self, token: &str, accepts: &AcceptsToken) -> RequestState {
+        let single = token_type_of(accepts);
+        if !is_machine_token(token) {
+            return self.signed_out_typed("token-type-mismatch", "", Vec::new(), single);
+        }
+        let parsed = machine_token_type(token);
+        match parsed {
+            Some(t) if accepts.accepts(t) => {}
+            other => {
+                let tt = if matches!(accepts, AcceptsToken::One(_)) { single } else { other.unwrap_or(single) };
+                return self.signed_out_typed("token-type-mismatch", "", Vec::new(), tt);
+            }
+        }
+        match self.verify_machine_token(token) {
+            Ok(m) => self.signed_in_machine(token, m),
+            Err(MachineError { token_type, code, message, status }) => {
+                let full = MachineError { token_type, code, message, status }.full_message();
+                self.signed_out_typed(code, &full, Vec::new(), token_type)
+            }
+        }
+    }
+
+    fn any_header_flow(&mut self, token: &str, accepts: &AcceptsToken) -> RequestState {
+        if is_machine_token(token) {
+            return self.machine_header_flow(token, accepts);
+        }
+        // Deviation (spec 12.4, recommended): template and unknown-category JWTs are not
+        // session tokens on this path either.
+        if Jwt::decode(token).is_ok_and(|j| j.has_non_session_category()) {
+            return self.signed_out("token-type-mismatch", "", Vec::new());
+        }
+        match self.verify_session_token(token, self.opts.skew_ms()) {
+            Ok(claims) => self.signed_in_session(token.to_string(), claims, Vec::new()),
+            Err(e) => self.handle_token_error(e, "header"),
+        }
+    }
+
+    // ----- cookie flow (section 7) -----
+
+    fn cookie_flow(&mut self) -> Result<RequestState, Error> {
+        if self.handshake_nonce.is_some() || self.handshake_token.is_some() {
+            match self.resolve_handshake() {
+                Ok(state) => return Ok(state),
+                Err(HandshakeFailure::Token(v)) if self.is_dev() => {
+                    let msg = if v.reason == reason::TOKEN_INVALID_SIGNATURE {
+                        "Clerk: Handshake token verification failed due to an invalid signature. If you have switched Clerk keys locally, clear your cookies and try again.".to_string()
+                    } else {
+                        format!("Clerk: Handshake token verification failed: {}.", v.full_message(None))
+                    };
+                    return Err(Error::new(ErrorCode::HandshakeVerificationFailed, msg));
+                }
+                Err(HandshakeFailure::Token(v)) => {
+                    self.auth.log(&format!("Clerk: unable to resolve handshake: {}", v.full_message(None)));
+                    self.trace.step("handshake-resolve", || format!("failed: {}; continuing", v.reason));
+                }
+                Err(HandshakeFailure::Plain(m)) => {
+                    self.auth.log(&format!("Clerk: unable to resolve handshake: {m}"));
+                    self.trace.step("handshake-resolve", || format!("failed: {m}; continuing"));
+                }
+            }
+        }
+        let has_active_client = self.client_uat != 0.0;
+        let has_session = self.session_token_in_cookie.is_some();
+        let md_eligible = self.is_satellite() && self.sec_fetch_dest.as_deref() == Some("document") && self.method == "GET";
+        let synced = query_param(&self.clerk_url, "__clerk_synced");
+        let needs_sync = synced.as_deref() == Some("false");
+        let sync_completed = synced.as_deref() == Some("true");
+        let has_cookies = has_session || has_active_client;
+        let skip_satellite = self.opts.satellite_auto_sync != Some(true) && !has_cookies && !needs_sync;
+
+        if md_eligible && !sync_completed && (self.is_prod() || self.is_dev()) {
+            if skip_satellite {
+                return Ok(self.signed_out("session-token-and-uat-missing", "", Vec::new()));
+            }
+            if !has_cookies || needs_sync {
+                if self.is_prod() {
+                    return Ok(self.maybe_handshake("satellite-needs-syncing", "", None));
+                }
+                let sign_in = self.opts.sign_in_url.clone().unwrap_or_default();
+                let Ok(mut l) = Url::parse(&sign_in) else {
+                    self.trace.step("satellite", || format!("signInUrl {sign_in:?} is not absolute"));
+                    return Ok(self.signed_out("unexpected-error", "", Vec::new()));
+                };
+                let mut pairs: Vec<(String, String)> = l.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+                pairs.push(("__clerk_redirect_url".into(), self.clerk_url.to_string()));
+                set_pairs(&mut l, &pairs);
+                return Ok(self.maybe_handshake("satellite-needs-syncing", "", Some(l.to_string())));
+            }
+        }
+        if self.is_dev() && !self.is_satellite() {
+            if let Some(r) = query_param(&self.clerk_url, "__clerk_redirect_url").filter(|r| !r.is_empty()) {
+                let Ok(mut l) = Url::parse(&r) else {
+                    return Ok(self.signed_out("unexpected-error", "", Vec::new()));
+                };
+                let mut pairs: Vec<(String, String)> = l.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+                if let Some(d) = &self.dev_browser_token {
+                    pairs.push(("__clerk_db_jwt".into(), d.clone()));
+                }
+                pairs.retain(|(k, _)| k != "__clerk_synced");
+                pairs.push(("__clerk_synced".into(), "true".into()));
+                set_pairs(&mut l, &pairs);
+                return Ok(self.maybe_handshake("primary-responds-to-syncing", "", Some(l.to_string())));
+            }
+        }
+        if self.is_dev() && self.clerk_url.query_pairs().any(|(k, _)| k == "__clerk_db_jwt") {
+            return Ok(self.maybe_handshake("dev-browser-sync", "", None));
+        }
+        if self.is_dev() && self.dev_browser_token.is_none() {
+            return Ok(self.maybe_handshake("dev-browser-missing", "", None));
+        }
+        if !has_active_client && !has_session {
+            return Ok(self.signed_out("session-token-and-uat-missing", "", Vec::new()));
+        }
+        if !has_active_client && has_session {
+            return Ok(self.maybe_handshake("session-token-but-no-client-uat", "", None));
+        }
+        let Some(token) = self.session_token_in_cookie.clone() else {
+            return Ok(self.maybe_handshake("client-uat-but-no-session-token", "", None));
+        };
+        self.trace.step("token-source", || format!("cookie {} (client_uat {})", if self.suffixed { "__session_<suffix>" } else { "__session" }, self.client_uat));
+        let jwt = match Jwt::decode(&token) {
+            Ok(j) => j,
+            Err(e) => return Ok(self.handle_token_error(e.into(), "cookie")),
+        };
+        if is_machine_jwt(&token) || jwt.has_non_session_category() {
+            return Ok(self.signed_out("token-type-mismatch", "", Vec::new()));
+        }
+        if jwt.payload.get("iat").and_then(Value::as_f64).is_some_and(|iat| iat < self.client_uat) {
+            return Ok(self.maybe_handshake("session-token-iat-before-client-uat", "", None));
+        }
+        let claims = match self.verify_session_token(&token, self.opts.skew_ms()) {
+            Ok(c) => c,
+            Err(e) => return Ok(self.handle_token_error(e, "cookie")),
+        };
+        if claims.get("azp").is_none_or(|a| matches!(a, Value::Null | Value::Bool(false)) || a.as_str() == Some("")) {
+            self.auth.warn_missing_azp_once();
+        }
+        let state = self.signed_in_session(token, claims, Vec::new());
+        if state.status != AuthStatus::SignedIn {
+            return Ok(state);
+        }
+        if !self.is_satellite()
+            && self.method == "GET"
+            && self.sec_fetch_dest.as_deref() == Some("document")
+            && self.is_cross_origin_referrer()
+            && !self.is_known_clerk_referrer()
+            && self.redirect_loop_counter == 0.0
+        {
+            return Ok(self.maybe_handshake("primary-domain-cross-origin-sync", "Cross-origin request from satellite domain requires handshake", None));
+        }
+        Ok(self.organization_sync(state))
+    }
+
+    // ----- organization sync (section 13 + onMismatch) -----
+
+    pub fn sync_target(&self) -> Option<SyncTarget> {
+        self.org_matcher.as_ref()?.find_target(self.clerk_url.path())
+    }
+
+    fn organization_sync(&mut self, mut state: RequestState) -> RequestState {
+        let Some(auth) = state.to_auth().and_then(|a| match a {
+            crate::auth_object::AuthObject::SignedIn(s) => Some(s),
+            _ => None,
+        }) else {
+            return state;
+        };
+        let Some(target) = self.sync_target() else { return state };
+        let must_activate = match &target {
+            SyncTarget::OrganizationId(id) => auth.org_id_str() != Some(id.as_str()),
+            SyncTarget::OrganizationSlug(slug) => auth.org_slug_str() != Some(slug.as_str()),
+            SyncTarget::PersonalAccount => auth.org_id.as_ref().is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
+        };
+        let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
+        self.trace.step("org-sync", || format!("URL names {:?}; token's active org {:?}", target, auth.org_id_str()));
+        if !must_activate {
+            state.organization_sync = report(SyncOutcome::Active);
+            return state;
+        }
+        if self.redirect_loop_counter >= 3.0 {
+            self.auth.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
+        } else {
+            let hs = self.maybe_handshake("active-organization-mismatch", "", None);
+            if hs.status == AuthStatus::Handshake {
+                let mut hs = hs;
+                hs.organization_sync = report(SyncOutcome::Handshake);
+                return hs;
+            }
+        }
+        // Not eligible for a handshake (WebSocket upgrade, fetch, POST) or a loop.
+        let on_mismatch = self.opts.organization_sync_options.as_ref().and_then(|o| o.on_mismatch.as_deref()).and_then(OnMismatch::parse).unwrap_or_default();
+        self.trace.step("org-sync", || format!("mismatch without handshake; onMismatch = {on_mismatch:?}"));
+        match on_mismatch {
+            OnMismatch::KeepActive => {
+                state.organization_sync = report(SyncOutcome::Mismatch);
+                state
+            }
+            OnMismatch::SignedOut => {
+                let mut so = self.signed_out(extra_reason::ORGANIZATION_MISMATCH, "The URL names an organization that is not the session's active organization", Vec::new());
+                so.organization_sync = report(SyncOutcome::Mismatch);
+                so
+            }
+            OnMismatch::ResolveMembership => self.resolve_membership(state, &auth, &target),
+        }
+    }
+
+    fn resolve_membership(&mut self, mut state: RequestState, auth: &SessionAuth, target: &SyncTarget) -> RequestState {
+        let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
+        if *target == SyncTarget::PersonalAccount {
+            // The personal account needs no membership: scope the auth object to no org.
+            let mut personal = auth.clone();
+            personal.org_id = None;
+            personal.org_slug = None;
+            personal.org_role = None;
+            personal.org_permissions = None;
+            state.auth = AuthData::Session(Box::new(personal));
+            state.organization_sync = report(SyncOutcome::Membership);
+            return state;
+        }
+        match self.auth.membership(self, &auth.user_id, target) {
+            Ok(Some(m)) => {
+                self.trace.step("membership", || format!("member of {} as {}", m.org_id, m.role));
+                state.auth = AuthData::Session(Box::new(auth.scoped_to(&m.org_id, m.org_slug.as_deref(), &m.role, m.permissions.clone())));
+                state.organization_sync = report(SyncOutcome::Membership);
+                state
+            }
+            Ok(None) => {
+                let mut so = self.signed_out(extra_reason::ORGANIZATION_NOT_MEMBER, "The user is not a member of the organization the URL names", Vec::new());
+                so.organization_sync = report(SyncOutcome::NotMember);
+                so
+            }
+            Err(e) => {
+                let mut so = self.signed_out(extra_reason::MEMBERSHIP_LOOKUP_FAILED, &e, Vec::new());
+                so.organization_sync = report(SyncOutcome::Mismatch);
+                so
+            }
+        }
+    }
+
+    // ----- per-tab sessions -----
+
+    fn check_expected_identity(&mut self, state: RequestState) -> RequestState {
+        let Some(AuthData::Session(s)) = Some(&state.auth).filter(|_| state.status == AuthStatus::SignedIn) else { return state };
+        let wanted = |h: &Option<String>| h.as_deref().and_then(|h| self.request.header_value(h));
+        let want_sid = wanted(&self.opts.expected_session_header);
+        let want_sub = wanted(&self.opts.expected_user_header);
+        let sid_bad = want_sid.as_deref().is_some_and(|w| s.session_id.as_deref() != Some(w));
+        let sub_bad = want_sub.as_deref().is_some_and(|w| s.user_id != w);
+        if sid_bad || sub_bad {
+            let (sid, sub) = (s.session_id.clone().unwrap_or_default(), s.user_id.clone());
+            self.trace.step("expected-identity", || format!("request names session {want_sid:?} user {want_sub:?}; token has {sid} {sub}"));
+            return self.signed_out(extra_reason::SESSION_MISMATCH, "The verified token belongs to another session or user than the request names", Vec::new());
+        }
+        state
+    }
+
+    fn run(&mut self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
+        if let AcceptsToken::List(list) = accepts {
+            let parsed = match &self.token_in_header {
+                Some(t) if is_machine_token(t) => machine_token_type(t),
+                _ => Some(TokenType::SessionToken),
+            };
+            if !parsed.is_some_and(|p| list.contains(&p)) {
+                return Ok(self.invalid_token_state());
+            }
+        }
+        if let Some(token) = self.token_in_header.clone() {
+            self.trace.step("token-source", || "Authorization header (cookies ignored)".into());
+            return Ok(match accepts {
+                AcceptsToken::Any | AcceptsToken::List(_) => self.any_header_flow(&token, accepts),
+                AcceptsToken::One(TokenType::SessionToken) => self.session_header_flow(&token),
+                AcceptsToken::One(_) => self.machine_header_flow(&token, accepts),
+            });
+        }
+        if let AcceptsToken::One(t) = accepts {
+            if *t != TokenType::SessionToken {
+                return Ok(self.signed_out_typed("No token in header", "", Vec::new(), *t));
+            }
+        }
+        if let Some(h) = self.opts.require_tab_token.clone().filter(|h| !h.is_empty()) {
+            if self.request.has_header(&h) {
+                self.trace.step("tab-token", || format!("request carries {h} but no Authorization token; the shared cookie is not used"));
+                return Ok(self.signed_out(extra_reason::TAB_TOKEN_REQUIRED, "This request must carry its own session token in the Authorization header", Vec::new()));
+            }
+        }
+        self.cookie_flow()
+    }
+}
+
+impl Authenticator {
+    pub(crate) fn authenticate_call(&self, request: &Request, opts: Options, now_ms: f64) -> Result<RequestState, Error> {
+        let accepts = opts.accepts();
+        let machine_only = matches!(accepts, AcceptsToken::One(TokenType::M2mToken) | AcceptsToken::One(TokenType::ApiKey));
+        let pk = if machine_only { None } else { Some(PublishableKey::parse(opts.publishable_key.as_deref())?) };
+        let initial = Url::parse(&request.url).map_err(|e| Error::new(ErrorCode::InvalidRequest, format!("Invalid request URL {:?}: {e}", request.url)))?;
+        let org_matcher = self.org_matcher_for(&opts)?;
+        if accepts != AcceptsToken::One(TokenType::M2mToken) {
+            if opts.secret_key.as_deref().is_none_or(str::is_empty) {
+                return Err(Error::new(ErrorCode::MissingSecretKey, "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance."));
+            }
+            if opts.is_satellite == Some(true) {
+                check_satellite(&opts, request)?;
+            }
+        } else if opts.machine_secret_key.as_deref().is_none_or(str::is_empty) && opts.secret_key.as_deref().is_none_or(str::is_empty) {
+            return Err(Error::new(
+                ErrorCode::MissingMachineSecretKey,
+                "Machine token authentication requires either a Machine secret key or a Clerk secret key. Ensure a Clerk secret key or Machine secret key is set.",
+            ));
+        }
+        let mut call = Call::new(self, opts, request, initial, now_ms, pk);
+        call.org_matcher = org_matcher;
+        let state = call.run(&accepts)?;
+        let mut state = call.check_expected_identity(state);
+        state.trace = call.trace.take();
+        Ok(state)
+    }
+}
+
+fn check_satellite(opts: &Options, request: &Request) -> Result<(), Error> {
+    let err = |m: &str| Error::new(ErrorCode::InvalidSatelliteConfig, m);
+    let sign_in = opts.sign_in_url.as_deref().filter(|s| !s.is_empty());
+    if sign_in.is_none() && is_development_secret_key(opts.secret_key.as_deref().unwrap_or("")) {
+        return Err(err("Missing signInUrl. Pass a signInUrl for dev instances if an app is satellite"));
+    }
+    if let (Some(s), Some(origin)) = (sign_in, request.header_value("origin")) {
+        let u = Url::parse(s).map_err(|_| err("The signInUrl needs to have a absolute url format."))?;
+        if u.origin().ascii_serialization() == origin {
+            return Err(err("The signInUrl needs to be on a different origin than your satellite application."));
+        }
+    }
+    if opts.proxy_url.as_deref().is_none_or(str::is_empty) && opts.domain.as_deref().is_none_or(str::is_empty) {
+        return Err(err("Missing domain and proxyUrl. A satellite application needs to specify a domain or a proxyUrl"));
+    }
+    Ok(())
+}
+

@@ -1,0 +1,110 @@
+//! Backend API requests: URL building, standard headers, error bodies.
+
+use serde_json::Value;
+
+use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
+
+/// The Backend API version sent in `Clerk-API-Version` and the handshake URL.
+pub const SUPPORTED_BAPI_VERSION: &str = "2026-05-12";
+/// Our product token.
+pub const USER_AGENT: &str = concat!("clerkauth/", env!("CARGO_PKG_VERSION"));
+/// Default Backend API base URL.
+pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
+/// Default Backend API path version.
+pub const DEFAULT_API_VERSION: &str = "v1";
+
+/// One Backend API endpoint base: transport, URL and version.
+#[derive(Clone, Copy)]
+pub struct BackendApi<'a> {
+    /// The transport.
+    pub transport: &'a dyn Transport,
+    /// Base URL (`apiUrl`).
+    pub api_url: &'a str,
+    /// Path version (`apiVersion`).
+    pub api_version: &'a str,
+}
+
+/// A Backend API error body's first error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// `code`.
+    pub code: String,
+    /// `message`.
+    pub message: String,
+}
+
+/// The `errors` list of an error body.
+pub fn api_errors(body: &[u8]) -> Vec<ApiError> {
+    let Ok(v) = serde_json::from_slice::<Value>(body) else { return Vec::new() };
+    v.get("errors")
+        .and_then(Value::as_array)
+        .map(|errs| {
+            errs.iter()
+                .map(|e| ApiError {
+                    code: e.get("code").and_then(Value::as_str).unwrap_or("").to_string(),
+                    message: e.get("message").and_then(Value::as_str).unwrap_or("").to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Joins the base URL and a path, collapsing duplicate slashes in the path.
+pub fn join_url(base: &str, path: &str) -> String {
+    let (scheme_host, base_path) = match base.find("://") {
+        Some(i) => match base[i + 3..].find('/') {
+            Some(j) => (&base[..i + 3 + j], &base[i + 3 + j..]),
+            None => (base, ""),
+        },
+        None => (base, ""),
+    };
+    let mut joined = String::with_capacity(base.len() + path.len() + 1);
+    for seg in base_path.split('/').chain(path.split('/')).filter(|s| !s.is_empty()) {
+        joined.push('/');
+        joined.push_str(seg);
+    }
+    format!("{scheme_host}{joined}")
+}
+
+impl<'a> BackendApi<'a> {
+    /// `{apiUrl}/{apiVersion}{path}`.
+    pub fn versioned(&self, path: &str) -> String {
+        join_url(self.api_url, &format!("{}/{}", self.api_version, path))
+    }
+
+    /// `{apiUrl}{path}` (machine-token endpoints carry no version).
+    pub fn unversioned(&self, path: &str) -> String {
+        join_url(self.api_url, path)
+    }
+
+    /// Sends a request with the standard headers.
+    pub fn send(&self, method: &'static str, url: String, bearer: Option<&str>, body: Option<&Value>) -> Result<HttpResponse, TransportError> {
+        let mut headers = Vec::with_capacity(4);
+        if let Some(b) = bearer {
+            headers.push(("Authorization".to_string(), format!("Bearer {b}")));
+        }
+        headers.push(("Clerk-API-Version".to_string(), SUPPORTED_BAPI_VERSION.to_string()));
+        headers.push(("Content-Type".to_string(), "application/json".to_string()));
+        headers.push(("User-Agent".to_string(), USER_AGENT.to_string()));
+        let body = body.map(|b| serde_json::to_vec(b).unwrap_or_default());
+        self.transport.send(&HttpRequest { method, url, headers, body })
+    }
+}
+
+/// Encodes a path segment (ids from tokens are attacker-controlled).
+pub fn segment(s: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    percent_encoding::utf8_percent_encode(s, SET).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins() {
+        assert_eq!(join_url("https://api.clerk.com", "v1/jwks"), "https://api.clerk.com/v1/jwks");
+        assert_eq!(join_url("http://127.0.0.1:9/", "/v1//jwks"), "http://127.0.0.1:9/v1/jwks");
+        assert_eq!(join_url("https://x.test/base/", "v1/jwks"), "https://x.test/base/v1/jwks");
+    }
+}

@@ -1,0 +1,291 @@
+//! The per-request authenticate context: everything derived from the request and options.
+
+use serde_json::Value;
+use url::Url;
+
+use crate::bapi::{BackendApi, DEFAULT_API_URL, DEFAULT_API_VERSION};
+use crate::cookies::Cookies;
+use crate::jwt::Jwt;
+use crate::keys::{InstanceType, PublishableKey};
+use crate::options::Options;
+use crate::request::{parse_authorization, public_url, Request};
+use crate::trace::Recorder;
+use crate::Authenticator;
+
+/// One `authenticate` call: options, clock, derived request values, trace.
+pub(crate) struct Call<'a> {
+    pub auth: &'a Authenticator,
+    pub opts: Options,
+    pub now_ms: f64,
+    pub request: &'a Request,
+    pub method: String,
+    pub clerk_url: Url,
+    pub token_in_header: Option<String>,
+    pub referrer: Option<String>,
+    pub sec_fetch_dest: Option<String>,
+    pub accept: Option<String>,
+    pub cookies: Cookies,
+    pub pk: Option<PublishableKey>,
+    pub frontend_api: String,
+    pub original_frontend_api: String,
+    pub proxy_url: String,
+    pub suffixed: bool,
+    pub session_token_in_cookie: Option<String>,
+    pub refresh_token_in_cookie: Option<String>,
+    pub client_uat: f64,
+    pub dev_browser_token: Option<String>,
+    pub handshake_token: Option<String>,
+    pub handshake_nonce: Option<String>,
+    pub redirect_loop_counter: f64,
+    pub trace: Recorder,
+    pub org_matcher: Option<std::sync::Arc<crate::org_sync::OrganizationMatcher>>,
+}
+
+/// JavaScript `parseInt(s, 10)`-like with `0x` hex; NaN → 0.
+pub(crate) fn js_parse_int(s: &str) -> f64 {
+    let t = s.trim_start();
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (radix, digits) = if t.len() > 1 && (t.starts_with("0x") || t.starts_with("0X")) { (16, &t[2..]) } else { (10, t) };
+    let valid: String = digits.chars().take_while(|c| c.is_digit(radix)).collect();
+    if valid.is_empty() {
+        return 0.0;
+    }
+    let mut v = 0f64;
+    for c in valid.chars() {
+        v = v * radix as f64 + c.to_digit(radix).unwrap_or(0) as f64;
+    }
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+/// JavaScript `Number(s)` for the redirect counter; NaN → 0.
+fn js_number(s: &str) -> f64 {
+    let t = s.trim();
+    if t.is_empty() {
+        return 0.0;
+    }
+    t.parse::<f64>().ok().filter(|f| !f.is_nan()).unwrap_or(0.0)
+}
+
+/// First value of a query parameter (URLSearchParams semantics).
+pub(crate) fn query_param(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+}
+
+fn iat_of(token: Option<&str>) -> f64 {
+    token.and_then(|t| Jwt::decode(t).ok()).and_then(|j| j.payload.get("iat").and_then(Value::as_f64)).unwrap_or(0.0)
+}
+
+impl<'a> Call<'a> {
+    /// Builds the context. `with_keys` is false for `acceptsToken` `m2m_token`/`api_key`,
+    /// where only header values are derived.
+    pub fn new(auth: &'a Authenticator, opts: Options, request: &'a Request, initial: Url, now_ms: f64, pk: Option<PublishableKey>) -> Call<'a> {
+        let clerk_url = public_url(request, &initial);
+        let h = |n: &str| request.header_value(n);
+        let mut trace = Recorder::new(opts.explain == Some(true));
+        let token_in_header = parse_authorization(h("authorization").as_deref());
+        let mut call = Call {
+            auth,
+            now_ms,
+            request,
+            method: request.normalized_method(),
+            token_in_header,
+            referrer: h("referer"),
+            sec_fetch_dest: h("sec-fetch-dest"),
+            accept: h("accept"),
+            cookies: Cookies::default(),
+            frontend_api: String::new(),
+            original_frontend_api: String::new(),
+            proxy_url: String::new(),
+            suffixed: false,
+            session_token_in_cookie: None,
+            refresh_token_in_cookie: None,
+            client_uat: 0.0,
+            dev_browser_token: None,
+            handshake_token: None,
+            handshake_nonce: None,
+            redirect_loop_counter: 0.0,
+            clerk_url,
+            opts,
+            pk: None,
+            trace: Recorder::default(),
+            org_matcher: None,
+        };
+        // Proxy URL: a path is resolved against the public origin.
+        if let Some(p) = call.opts.proxy_url.as_deref().filter(|p| !p.is_empty()) {
+            call.proxy_url = if p.starts_with('/') { format!("{}{}", call.clerk_url.origin().ascii_serialization(), p) } else { p.to_string() };
+        }
+        if let Some(pk) = pk {
+            let satellite_fapi = (pk.instance_type == InstanceType::Production && call.opts.is_satellite == Some(true))
+                .then(|| call.opts.domain.clone().filter(|d| !d.is_empty()))
+                .flatten()
+                .map(|d| format!("clerk.{d}"));
+            call.original_frontend_api = satellite_fapi.clone().unwrap_or_else(|| pk.frontend_api.clone());
+            call.frontend_api = if call.proxy_url.is_empty() { call.original_frontend_api.clone() } else { call.proxy_url.clone() };
+            call.cookies = Cookies::parse(h("cookie").as_deref());
+            let suffix = pk.cookie_suffix();
+            call.pk = Some(pk);
+            call.suffixed = call.uses_suffixed_cookies(&suffix);
+            let pick = |c: &Cookies, base: &str, suffixed: bool| {
+                let name = if suffixed { format!("{base}_{suffix}") } else { base.to_string() };
+                c.non_empty(&name).map(str::to_string)
+            };
+            call.session_token_in_cookie = pick(&call.cookies, "__session", call.suffixed);
+            call.refresh_token_in_cookie = pick(&call.cookies, "__refresh", true);
+            call.client_uat = pick(&call.cookies, "__client_uat", call.suffixed).map(|v| js_parse_int(&v)).unwrap_or(0.0);
+            call.dev_browser_token = query_param(&call.clerk_url, "__clerk_db_jwt").filter(|v| !v.is_empty()).or_else(|| pick(&call.cookies, "__clerk_db_jwt", call.suffixed));
+            call.handshake_token = query_param(&call.clerk_url, "__clerk_handshake").filter(|v| !v.is_empty()).or_else(|| call.cookies.non_empty("__clerk_handshake").map(str::to_string));
+            call.handshake_nonce = query_param(&call.clerk_url, "__clerk_handshake_nonce").filter(|v| !v.is_empty()).or_else(|| call.cookies.non_empty("__clerk_handshake_nonce").map(str::to_string));
+            call.redirect_loop_counter = call.cookies.get("__clerk_redirect_count").map(js_number).unwrap_or(0.0);
+        }
+        trace.step("request", || format!("{} {} (public URL {})", call.method, request.url, call.clerk_url));
+        trace.step("cookies", || {
+            let names: Vec<&str> = call.cookies.iter().map(|(k, _)| k).collect();
+            format!("[{}]; suffixed cookies: {}; client_uat={}", names.join(", "), call.suffixed, call.client_uat)
+        });
+        call.trace = trace;
+        call
+    }
+
+    /// The Backend API endpoint for this call.
+    pub fn api(&self) -> BackendApi<'_> {
+        BackendApi {
+            transport: self.auth.transport.as_ref(),
+            api_url: self.opts.api_url.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_URL),
+            api_version: self.opts.api_version.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_VERSION),
+        }
+    }
+
+    pub fn is_dev(&self) -> bool {
+        self.pk.as_ref().is_some_and(|p| p.instance_type == InstanceType::Development)
+    }
+
+    pub fn is_prod(&self) -> bool {
+        self.pk.as_ref().is_some_and(|p| p.instance_type == InstanceType::Production)
+    }
+
+    pub fn is_satellite(&self) -> bool {
+        self.opts.is_satellite == Some(true)
+    }
+
+    /// Cookie token, else header token.
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token_in_cookie.as_deref().or(self.token_in_header.as_deref())
+    }
+
+    /// The suffixed-vs-plain rules (section 4.4).
+    fn uses_suffixed_cookies(&self, suffix: &str) -> bool {
+        let c = &self.cookies;
+        let sc = c.get(&format!("__client_uat_{suffix}"));
+        let uc = c.get("__client_uat");
+        let ss = c.non_empty(&format!("__session_{suffix}"));
+        let us = c.non_empty("__session");
+        if let Some(us) = us {
+            let decoded = Jwt::decode(us).ok();
+            let iss = decoded.as_ref().and_then(|j| j.payload.get("iss"));
+            let truthy = iss.is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)) && v.as_str() != Some("") && v.as_f64() != Some(0.0));
+            if !truthy {
+                return false;
+            }
+            let belongs = iss.and_then(Value::as_str).is_some_and(|s| strip_scheme(s) == self.original_frontend_api);
+            if !belongs {
+                return true;
+            }
+        }
+        if sc.is_none() && ss.is_none() {
+            return false;
+        }
+        if sc != Some("0") && uc != Some("0") && iat_of(us) > iat_of(ss) {
+            return false;
+        }
+        if sc == Some("0") && uc != Some("0") {
+            return false;
+        }
+        if !self.is_prod() && sc != Some("0") && uc == Some("0") {
+            let exp = ss.and_then(|t| Jwt::decode(t).ok()).and_then(|j| j.payload.get("exp").and_then(Value::as_f64));
+            if exp.is_some_and(|e| e <= (self.now_ms / 1000.0).floor()) {
+                return false;
+            }
+        }
+        if sc.is_none() && ss.is_some() {
+            return false;
+        }
+        true
+    }
+
+    /// Referer parses and its origin differs from the public origin.
+    pub fn is_cross_origin_referrer(&self) -> bool {
+        let Some(r) = self.referrer.as_deref() else { return false };
+        match Url::parse(r) {
+            Ok(u) => u.origin().ascii_serialization() != self.clerk_url.origin().ascii_serialization(),
+            Err(_) => false,
+        }
+    }
+
+    /// Referer is the Frontend API, a dev Account Portal (non-production) or this instance's
+    /// Account Portal.
+    pub fn is_known_clerk_referrer(&self) -> bool {
+        let Some(r) = self.referrer.as_deref() else { return false };
+        let Ok(u) = Url::parse(r) else { return false };
+        let host = u.host_str().unwrap_or("");
+        let fapi_host = if self.frontend_api.starts_with("http") {
+            Url::parse(&self.frontend_api).ok().and_then(|f| f.host_str().map(str::to_string)).unwrap_or_default()
+        } else {
+            self.frontend_api.clone()
+        };
+        if host == fapi_host {
+            return true;
+        }
+        if !self.is_prod() {
+            let legacy = host.starts_with("accounts.") && [".lcl.dev", ".lclstage.dev", ".lclclerk.com"].iter().any(|s| host.ends_with(s));
+            let current = [".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com"].iter().any(|s| host.ends_with(s) && !host.ends_with(&format!(".clerk{s}")));
+            if legacy || current {
+                return true;
+            }
+        }
+        let mut portal = self.frontend_api.replacen("clerk.accountsstage.", "accountsstage.", 1);
+        portal = if let Some(i) = portal.find("clerk.accounts.") {
+            format!("{}accounts.{}", &portal[..i], &portal[i + "clerk.accounts.".len()..])
+        } else {
+            portal.replacen("clerk.", "accounts.", 1)
+        };
+        u.origin().ascii_serialization() == format!("https://{portal}")
+    }
+}
+
+fn strip_scheme(s: &str) -> String {
+    let mut out = s.to_string();
+    for pat in ["https://", "http://"] {
+        loop {
+            let lower = out.to_ascii_lowercase();
+            match lower.find(pat) {
+                Some(i) => out.replace_range(i..i + pat.len(), ""),
+                None => break,
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_int_like_js() {
+        assert_eq!(js_parse_int("12345"), 12345.0);
+        assert_eq!(js_parse_int("  -3x"), -3.0);
+        assert_eq!(js_parse_int("0x1f"), 31.0);
+        assert_eq!(js_parse_int("abc"), 0.0);
+        assert_eq!(js_parse_int(""), 0.0);
+        assert_eq!(js_number(" 2 "), 2.0);
+        assert_eq!(js_number("garbage"), 0.0);
+    }
+}

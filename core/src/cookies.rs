@@ -1,0 +1,115 @@
+//! Cookie header parsing (the npm `cookie@1` rules) and `Set-Cookie` value extraction.
+
+/// Parsed request cookies: first occurrence of a name wins.
+#[derive(Debug, Default, Clone)]
+pub struct Cookies {
+    pairs: Vec<(String, String)>,
+}
+
+fn is_ws(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+impl Cookies {
+    /// Parses a `cookie` header value. The header is split on `;` before any decoding, so an
+    /// encoded `%3B` can never forge another cookie.
+    pub fn parse(header: Option<&str>) -> Self {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let Some(header) = header else { return Cookies { pairs } };
+        for part in header.split(';') {
+            let Some(eq) = part.find('=') else { continue };
+            let key = part[..eq].trim_matches(is_ws);
+            let mut value = part[eq + 1..].trim_matches(is_ws);
+            if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
+                value = &value[1..value.len() - 1];
+            }
+            if pairs.iter().any(|(k, _)| k == key) {
+                continue;
+            }
+            let value = if value.contains('%') { decode_uri_component(value).unwrap_or_else(|| value.to_string()) } else { value.to_string() };
+            pairs.push((key.to_string(), value));
+        }
+        Cookies { pairs }
+    }
+
+    /// The value of a cookie, if present (possibly empty).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The value of a cookie when present and non-empty.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// All (name, value) pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// JavaScript `decodeURIComponent`: `None` on a malformed escape or invalid UTF-8.
+pub fn decode_uri_component(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let h = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(h, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The cookie name of a `Set-Cookie` directive (text before the first `=`).
+pub fn directive_name(directive: &str) -> &str {
+    directive.split('=').next().unwrap_or("")
+}
+
+/// The value of a `Set-Cookie` directive as the reference extracts it: the text after the
+/// first `=` up to the next `=` or `;`.
+pub fn directive_value(directive: &str) -> &str {
+    let mut parts = directive.split('=');
+    parts.next();
+    parts.next().map(|v| v.split(';').next().unwrap_or("")).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_like_the_cookie_package() {
+        let c = Cookies::parse(Some("foo=hello%20world; bar = x ;novalue; foo=second"));
+        assert_eq!(c.get("foo"), Some("hello world"));
+        assert_eq!(c.get("bar"), Some("x"));
+        assert_eq!(c.get("novalue"), None);
+        let c = Cookies::parse(Some("foo=%20bar%3B%20baz%3Dqux"));
+        assert_eq!(c.get("foo"), Some(" bar; baz=qux"));
+        assert_eq!(c.get("baz"), None);
+        assert_eq!(Cookies::parse(Some("foo=%C0")).get("foo"), Some("%C0"));
+        assert_eq!(Cookies::parse(Some("foo=%zz")).get("foo"), Some("%zz"));
+        assert_eq!(Cookies::parse(Some("q=\"quoted\"")).get("q"), Some("quoted"));
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for h in ["", ";;;", "=", "==;=", "a=%", "a=%e2%82", "\u{0}=\u{0}", "é=ü%ff"] {
+            let _ = Cookies::parse(Some(h));
+        }
+    }
+
+    #[test]
+    fn directive_values() {
+        assert_eq!(directive_value("__session=abc; Path=/"), "abc");
+        assert_eq!(directive_value("__session=; Max-Age=0"), "");
+        assert_eq!(directive_value("__session=a=b; Path=/"), "a");
+        assert_eq!(directive_name("__session_x=1"), "__session_x");
+    }
+}

@@ -1,0 +1,294 @@
+//! Verification keys: the networkless PEM (`jwtKey`) and the Backend API's JWKS, cached per
+//! (apiUrl, apiVersion, secretKey) scope, with single-flight fetching, a rate limit on
+//! refetches for unknown kids and stale keys served while the Backend API is failing.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use jsonwebtoken::crypto::JwtVerifier;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::Value;
+
+use crate::bapi::{api_errors, BackendApi};
+use crate::jwt::{action, reason, TokenError, VerifyError};
+use crate::transport::TransportError;
+
+/// An RSA public key, parsed once.
+pub struct RsaKey {
+    /// `kid` (JWKS) or empty (PEM).
+    pub kid: String,
+    /// The key's declared algorithm (`alg`), if any.
+    pub alg: Option<Algorithm>,
+    key: DecodingKey,
+}
+
+impl std::fmt::Debug for RsaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RsaKey").field("kid", &self.kid).field("alg", &self.alg).finish()
+    }
+}
+
+impl RsaKey {
+    /// Parses a PEM (`-----BEGIN PUBLIC KEY-----`), or a bare base64 SPKI body.
+    pub fn from_pem(pem: &str) -> Result<RsaKey, String> {
+        let pem = pem.trim();
+        let armoured = if pem.contains("-----BEGIN") {
+            pem.to_string()
+        } else {
+            let body: String = pem.chars().filter(|c| !c.is_whitespace()).collect();
+            let lines: Vec<String> = body.as_bytes().chunks(64).map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+            format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", lines.join("\n"))
+        };
+        let key = DecodingKey::from_rsa_pem(armoured.as_bytes()).map_err(|e| e.to_string())?;
+        Ok(RsaKey { kid: String::new(), alg: Some(Algorithm::RS256), key })
+    }
+
+    /// Builds a key from a JWK (`kty` RSA, `n`, `e`).
+    pub fn from_jwk(jwk: &Value) -> Option<RsaKey> {
+        let kid = jwk.get("kid")?.as_str()?.to_string();
+        if jwk.get("kty").and_then(Value::as_str) != Some("RSA") {
+            return None;
+        }
+        let n = jwk.get("n")?.as_str()?;
+        let e = jwk.get("e")?.as_str()?;
+        let key = DecodingKey::from_rsa_components(n, e).ok()?;
+        let alg = jwk.get("alg").and_then(Value::as_str).and_then(crate::jwt::algorithm);
+        Some(RsaKey { kid, alg, key })
+    }
+
+    /// Verifies `signature` over `message` with `alg`. A key whose declared algorithm differs
+    /// fails as a crypto error (the reference's WebCrypto import behaviour).
+    pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<bool, VerifyError> {
+        let crypto_err = |detail: &str| {
+            VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Error verifying JWT signature. {detail}"))
+        };
+        if self.alg.is_some_and(|a| a != alg) {
+            return Err(crypto_err("The key's algorithm does not match the token's algorithm."));
+        }
+        let verifier: Box<dyn JwtVerifier> =
+            (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(&alg, &self.key).map_err(|e| crypto_err(&e.to_string()))?;
+        Ok(verifier.verify(message, &signature.to_vec()).is_ok())
+    }
+}
+
+/// Retry schedule for JWKS fetches: the reference makes 5 attempts with a jittered
+/// exponential backoff starting at 125 ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Total attempts (at least 1).
+    pub attempts: u32,
+    /// Base delay before the first retry.
+    pub base_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy { attempts: 5, base_delay: Duration::from_millis(125) }
+    }
+}
+
+/// JWKS cache tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JwksPolicy {
+    /// How long fetched keys are fresh (reference: 5 minutes).
+    pub ttl_ms: u64,
+    /// Minimum interval between refetches caused by unknown kids while the keys are fresh.
+    pub kid_refetch_interval_ms: u64,
+    /// How long past expiry cached keys are still served when a refresh fails.
+    pub stale_if_error_ms: u64,
+    /// Retry schedule.
+    pub retry: RetryPolicy,
+}
+
+impl Default for JwksPolicy {
+    fn default() -> Self {
+        JwksPolicy { ttl_ms: 300_000, kid_refetch_interval_ms: 5_000, stale_if_error_ms: 3_600_000, retry: RetryPolicy::default() }
+    }
+}
+
+#[derive(Default)]
+struct ScopeState {
+    keys: HashMap<String, Arc<RsaKey>>,
+    /// Time of the last successful fetch (ms), if any.
+    updated_ms: Option<f64>,
+    /// Time of the last fetch attempt (ms).
+    attempted_ms: Option<f64>,
+}
+
+#[derive(Default)]
+struct Scope {
+    state: RwLock<ScopeState>,
+    /// Held while fetching: concurrent misses wait for one fetch instead of each fetching.
+    fetching: Mutex<()>,
+}
+
+/// Per-authenticator JWKS cache, shared by all threads.
+#[derive(Default)]
+pub struct JwksCache {
+    scopes: Mutex<HashMap<String, Arc<Scope>>>,
+    policy: JwksPolicy,
+}
+
+/// Counts of what the cache did (for tests and benchmarks).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct JwksStats {
+    /// Number of scopes held.
+    pub scopes: usize,
+}
+
+fn kid_mismatch(kid: &str) -> VerifyError {
+    VerifyError::new(
+        reason::JWK_KID_MISMATCH,
+        format!("Unable to find a signing key in JWKS that matches the kid='{kid}' of the provided session token. Please make sure that the __session cookie or the HTTP authorization header contain a Clerk-generated session JWT."),
+    )
+    .with_action(action::KID_MISMATCH)
+}
+
+impl JwksCache {
+    /// A cache with the given policy.
+    pub fn new(policy: JwksPolicy) -> Self {
+        JwksCache { scopes: Mutex::new(HashMap::new()), policy }
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &JwksPolicy {
+        &self.policy
+    }
+
+    /// Number of scopes held.
+    pub fn stats(&self) -> JwksStats {
+        JwksStats { scopes: self.scopes.lock().map(|s| s.len()).unwrap_or(0) }
+    }
+
+    fn scope(&self, key: &str, now_ms: f64) -> Arc<Scope> {
+        let mut scopes = self.scopes.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = scopes.get(key) {
+            return s.clone();
+        }
+        // Evict scopes whose keys are past any use before adding a new one.
+        let limit = (self.policy.ttl_ms + self.policy.stale_if_error_ms) as f64;
+        scopes.retain(|_, s| {
+            let st = s.state.read().unwrap_or_else(|p| p.into_inner());
+            st.updated_ms.is_some_and(|u| now_ms - u < limit)
+        });
+        let s = Arc::new(Scope::default());
+        scopes.insert(key.to_string(), s.clone());
+        s
+    }
+
+    /// The key for `kid`, fetching the JWKS when needed.
+    pub fn get_key(&self, api: &BackendApi, secret_key: Option<&str>, kid: &str, skip_cache: bool, now_ms: f64) -> Result<Arc<RsaKey>, TokenError> {
+        let Some(secret_key) = secret_key.filter(|s| !s.is_empty()) else {
+            return Err(VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, "Failed to load JWKS from Clerk Backend or Frontend API.")
+                .with_action(action::SET_CLERK_JWT_KEY)
+                .into());
+        };
+        let scope = self.scope(&format!("{}|{}|{}", api.api_url, api.api_version, secret_key), now_ms);
+        let ttl = self.policy.ttl_ms as f64;
+        let lookup = |st: &ScopeState, fresh_only: bool| -> Option<Arc<RsaKey>> {
+            let fresh = st.updated_ms.is_some_and(|u| now_ms - u < ttl);
+            if fresh_only && !fresh {
+                return None;
+            }
+            st.keys.get(kid).cloned()
+        };
+        if !skip_cache {
+            if let Some(k) = lookup(&scope.state.read().unwrap_or_else(|p| p.into_inner()), true) {
+                return Ok(k);
+            }
+        }
+        let started = now_ms;
+        let _flight = scope.fetching.lock().unwrap_or_else(|p| p.into_inner());
+        {
+            let st = scope.state.read().unwrap_or_else(|p| p.into_inner());
+            // Another thread fetched while we waited: use its result.
+            if st.attempted_ms.is_some_and(|a| a >= started) || !skip_cache {
+                if let Some(k) = lookup(&st, true) {
+                    return Ok(k);
+                }
+            }
+            // Fresh keys but an unknown kid: refetch at most once per interval.
+            let fresh = st.updated_ms.is_some_and(|u| now_ms - u < ttl);
+            if !skip_cache && fresh && st.attempted_ms.is_some_and(|a| now_ms - a < self.policy.kid_refetch_interval_ms as f64) {
+                return Err(kid_mismatch(kid).into());
+            }
+        }
+        let fetched = fetch_jwks(api, secret_key, &self.policy.retry);
+        let mut st = scope.state.write().unwrap_or_else(|p| p.into_inner());
+        st.attempted_ms = Some(now_ms);
+        match fetched {
+            Ok(keys) => {
+                if st.updated_ms.is_none_or(|u| now_ms - u >= ttl) {
+                    st.keys.clear();
+                }
+                for k in keys {
+                    st.keys.insert(k.kid.clone(), Arc::new(k));
+                }
+                st.updated_ms = Some(now_ms);
+                st.keys.get(kid).cloned().ok_or_else(|| kid_mismatch(kid).into())
+            }
+            Err(e) => {
+                // Serve a cached key while the Backend API is failing, until the hard expiry.
+                let within = st.updated_ms.is_some_and(|u| now_ms - u < ttl + self.policy.stale_if_error_ms as f64);
+                match (within, st.keys.get(kid)) {
+                    (true, Some(k)) => Ok(k.clone()),
+                    _ => Err(e),
+                }
+            }
+        }
+    }
+}
+
+fn fetch_once(api: &BackendApi, secret_key: &str) -> Result<Vec<RsaKey>, (TokenError, bool)> {
+    let url = api.versioned("jwks");
+    let resp = match api.send("GET", url.clone(), Some(secret_key), None) {
+        Ok(r) => r,
+        Err(e @ (TransportError::Timeout(_) | TransportError::Network(_))) => {
+            return Err((
+                VerifyError::new(reason::BACKEND_API_UNREACHABLE, format!("Error loading Clerk JWKS from {url}: {e}")).into(),
+                true,
+            ))
+        }
+    };
+    if !(200..300).contains(&resp.status) {
+        let errors = api_errors(&resp.body);
+        let err = match errors.iter().find(|e| e.code == "clerk_key_invalid") {
+            Some(e) => VerifyError::new(reason::SECRET_KEY_INVALID, e.message.clone()).with_action(action::CONTACT_SUPPORT),
+            None => VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, format!("Error loading Clerk JWKS from {url} with code={}", resp.status))
+                .with_action(action::CONTACT_SUPPORT),
+        };
+        return Err((err.into(), true));
+    }
+    let body: Value = serde_json::from_slice(&resp.body).map_err(|e| (TokenError::Unexpected(format!("Invalid JWKS response: {e}")), true))?;
+    let keys: Vec<RsaKey> = body.get("keys").and_then(Value::as_array).map(|ks| ks.iter().filter_map(RsaKey::from_jwk).collect()).unwrap_or_default();
+    let listed = body.get("keys").and_then(Value::as_array).is_some_and(|k| !k.is_empty());
+    if !listed {
+        return Err((
+            VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com.")
+                .with_action(action::CONTACT_SUPPORT)
+                .into(),
+            false,
+        ));
+    }
+    Ok(keys)
+}
+
+fn fetch_jwks(api: &BackendApi, secret_key: &str, retry: &RetryPolicy) -> Result<Vec<RsaKey>, TokenError> {
+    let attempts = retry.attempts.max(1);
+    let mut n = 0;
+    loop {
+        n += 1;
+        match fetch_once(api, secret_key) {
+            Ok(keys) => return Ok(keys),
+            Err((e, retryable)) => {
+                if !retryable || n >= attempts {
+                    return Err(e);
+                }
+                let jitter = 1.0 + rand::random::<f64>();
+                let delay = retry.base_delay.mul_f64(f64::from(1u32 << (n - 1).min(16)) * jitter);
+                std::thread::sleep(delay);
+            }
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! JWT decoding (no verification), verification errors and claim assertions, following the
+//! reference's order: header checks, signature, then claims.
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+use serde_json::{Map, Value};
+use std::time::{Duration, UNIX_EPOCH};
+
+/// Token verification reasons (`TokenVerificationErrorReason`).
+pub mod reason {
+    pub const TOKEN_EXPIRED: &str = "token-expired";
+    pub const TOKEN_INVALID: &str = "token-invalid";
+    pub const TOKEN_INVALID_ALGORITHM: &str = "token-invalid-algorithm";
+    pub const TOKEN_INVALID_AUTHORIZED_PARTIES: &str = "token-invalid-authorized-parties";
+    pub const TOKEN_INVALID_SIGNATURE: &str = "token-invalid-signature";
+    pub const TOKEN_NOT_ACTIVE_YET: &str = "token-not-active-yet";
+    pub const TOKEN_IAT_IN_THE_FUTURE: &str = "token-iat-in-the-future";
+    pub const TOKEN_VERIFICATION_FAILED: &str = "token-verification-failed";
+    pub const SECRET_KEY_INVALID: &str = "secret-key-invalid";
+    pub const JWK_LOCAL_MISSING: &str = "jwk-local-missing";
+    pub const JWK_REMOTE_FAILED_TO_LOAD: &str = "jwk-remote-failed-to-load";
+    pub const JWK_FAILED_TO_RESOLVE: &str = "jwk-failed-to-resolve";
+    pub const JWK_KID_MISMATCH: &str = "jwk-kid-mismatch";
+    /// This project's addition: the Backend API could not be reached at all (network error,
+    /// timeout), as distinct from a token problem.
+    pub const BACKEND_API_UNREACHABLE: &str = "backend-api-unreachable";
+}
+
+/// Actions appended to verification messages.
+pub mod action {
+    pub const CONTACT_SUPPORT: &str = "Contact support@clerk.com";
+    pub const ENSURE_CLERK_JWT: &str = "Make sure that this is a valid Clerk-generated JWT.";
+    pub const SET_CLERK_JWT_KEY: &str = "Set the CLERK_JWT_KEY environment variable.";
+    pub const KID_MISMATCH: &str = "Go to your Dashboard and validate your secret and public keys are correct. Contact support@clerk.com if the issue persists.";
+}
+
+/// JWT category tags (JOSE header `cat`).
+pub mod category {
+    pub const SESSION: &str = "cl_B7d4PD111AAA";
+    pub const TEMPLATE: &str = "cl_B7d4PD222AAA";
+    pub const M2M: &str = "cl_B7d4PD333AAA";
+    pub const IGNORE: &str = "cl_I7d4PD111III";
+}
+
+/// A token verification failure (`TokenVerificationError`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyError {
+    /// Reason code, e.g. `token-expired`.
+    pub reason: &'static str,
+    /// Message without action and carrier.
+    pub message: String,
+    /// Optional action text.
+    pub action: Option<&'static str>,
+}
+
+impl VerifyError {
+    /// Creates an error.
+    pub fn new(reason: &'static str, message: impl Into<String>) -> Self {
+        VerifyError { reason, message: message.into(), action: None }
+    }
+    /// Adds an action.
+    pub fn with_action(mut self, action: &'static str) -> Self {
+        self.action = Some(action);
+        self
+    }
+    /// `<message>[ <action>] (reason=<reason>, token-carrier=<carrier>)`.
+    pub fn full_message(&self, carrier: Option<&str>) -> String {
+        let mut m = self.message.clone();
+        if let Some(a) = self.action {
+            m.push(' ');
+            m.push_str(a);
+        }
+        format!("{m} (reason={}, token-carrier={})", self.reason, carrier.unwrap_or("undefined"))
+    }
+}
+
+/// A failure while verifying: a verification error, or something else the reference
+/// classifies as `unexpected-error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenError {
+    /// A `TokenVerificationError`.
+    Verification(VerifyError),
+    /// Any other failure.
+    Unexpected(String),
+}
+
+impl From<VerifyError> for TokenError {
+    fn from(e: VerifyError) -> Self {
+        TokenError::Verification(e)
+    }
+}
+
+/// A decoded (not yet verified) JWT.
+#[derive(Debug, Clone)]
+pub struct Jwt<'a> {
+    /// The raw token.
+    pub raw: &'a str,
+    /// JOSE header.
+    pub header: Map<String, Value>,
+    /// Claims.
+    pub payload: Map<String, Value>,
+    /// Signature bytes.
+    pub signature: Vec<u8>,
+}
+
+const B64URL: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_allow_trailing_bits(false).with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+fn decode_segment(seg: &str) -> Option<Vec<u8>> {
+    B64URL.decode(seg).ok()
+}
+
+fn decode_json_object(seg: &str) -> Option<Map<String, Value>> {
+    let bytes = decode_segment(seg)?;
+    let text = String::from_utf8_lossy(&bytes);
+    match serde_json::from_str::<Value>(&text).ok()? {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
+}
+
+/// Invalid-form error for tokens not made of three dot-separated parts.
+pub fn invalid_form() -> VerifyError {
+    VerifyError::new(reason::TOKEN_INVALID, "Invalid JWT form. A JWT consists of three parts separated by dots.")
+}
+
+impl<'a> Jwt<'a> {
+    /// Decodes a token without verifying it.
+    pub fn decode(raw: &'a str) -> Result<Jwt<'a>, VerifyError> {
+        let mut parts = raw.split('.');
+        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(invalid_form());
+        };
+        let undecodable = || VerifyError::new(reason::TOKEN_INVALID, "Invalid JWT form. The header, payload, or signature could not be decoded.");
+        let header = decode_json_object(h).ok_or_else(undecodable)?;
+        let payload = decode_json_object(p).ok_or_else(undecodable)?;
+        let signature = decode_segment(s).ok_or_else(undecodable)?;
+        Ok(Jwt { raw, header, payload, signature })
+    }
+
+    /// `header.payload`, the signing input.
+    pub fn signing_input(&self) -> &'a str {
+        let end = self.raw.rfind('.').unwrap_or(self.raw.len());
+        &self.raw[..end]
+    }
+
+    /// A string header field.
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.header.get(name).and_then(Value::as_str)
+    }
+
+    /// A string claim.
+    pub fn claim_str(&self, name: &str) -> Option<&str> {
+        self.payload.get(name).and_then(Value::as_str)
+    }
+
+    /// `cat` present and not session/ignore.
+    pub fn has_non_session_category(&self) -> bool {
+        match self.header.get("cat") {
+            None => false,
+            Some(Value::String(c)) => c != category::SESSION && c != category::IGNORE,
+            Some(_) => true,
+        }
+    }
+
+    /// OAuth access-token JWT (`typ` `at+jwt` / `application/at+jwt`).
+    pub fn is_oauth(&self) -> bool {
+        matches!(self.header_str("typ"), Some("at+jwt") | Some("application/at+jwt"))
+    }
+
+    /// M2M JWT (`sub` starting with `mch_`).
+    pub fn is_m2m(&self) -> bool {
+        self.claim_str("sub").is_some_and(|s| s.starts_with("mch_"))
+    }
+}
+
+/// `[A-Za-z0-9_-]+` three times, separated by dots.
+pub fn is_jwt_format(t: &str) -> bool {
+    let mut n = 0;
+    for part in t.split('.') {
+        n += 1;
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return false;
+        }
+    }
+    n == 3
+}
+
+/// Supported algorithms.
+pub fn algorithm(alg: &str) -> Option<jsonwebtoken::Algorithm> {
+    match alg {
+        "RS256" => Some(jsonwebtoken::Algorithm::RS256),
+        "RS384" => Some(jsonwebtoken::Algorithm::RS384),
+        "RS512" => Some(jsonwebtoken::Algorithm::RS512),
+        _ => None,
+    }
+}
+
+fn js(v: Option<&Value>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "undefined".to_string())
+}
+
+/// Checks `typ` (allowed list; absent is fine without an explicit list) and `alg`.
+pub fn assert_header(jwt: &Jwt, allowed_typ: Option<&[&str]>) -> Result<jsonwebtoken::Algorithm, VerifyError> {
+    let typ = jwt.header.get("typ");
+    let default = ["JWT"];
+    let check = match (typ, allowed_typ) {
+        (None, None) => false,
+        _ => true,
+    };
+    if check {
+        let allowed = allowed_typ.unwrap_or(&default);
+        let ok = typ.and_then(Value::as_str).is_some_and(|t| allowed.contains(&t));
+        if !ok {
+            return Err(VerifyError::new(reason::TOKEN_INVALID, format!("Invalid JWT type {}. Expected \"{}\".", js(typ), allowed.join(", "))));
+        }
+    }
+    let alg = jwt.header_str("alg").unwrap_or("");
+    algorithm(alg).ok_or_else(|| {
+        VerifyError::new(reason::TOKEN_INVALID_ALGORITHM, format!("Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.", js(jwt.header.get("alg"))))
+            .with_action(action::ENSURE_CLERK_JWT)
+    })
+}
+
+/// Options for the claim checks.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimRules<'a> {
+    /// `audience` option (falsy entries ignored).
+    pub audience: &'a [String],
+    /// `authorizedParties` option.
+    pub authorized_parties: &'a [String],
+    /// Clock skew in ms.
+    pub skew_ms: f64,
+    /// Current time in ms.
+    pub now_ms: f64,
+    /// Whether an azp-less token passes a non-empty `authorizedParties` (this project's policy
+    /// option; the reference rejects).
+    pub accept_missing_azp: bool,
+}
+
+fn utc(ms: f64) -> String {
+    let secs = (ms / 1000.0).trunc();
+    if !secs.is_finite() || secs < 0.0 || secs > 253_402_300_799.0 {
+        return "Invalid Date".to_string();
+    }
+    httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(secs as u64))
+}
+
+/// `aud` against the `audience` option.
+pub fn assert_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), VerifyError> {
+    let want: Vec<&str> = audience.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+    let truthy = |v: &Value| match v {
+        Value::Null | Value::Bool(false) => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        _ => true,
+    };
+    let have_nonempty = match aud {
+        None => false,
+        Some(Value::Array(a)) => a.iter().any(truthy),
+        Some(v) => truthy(v),
+    };
+    if want.is_empty() || !have_nonempty {
+        return Ok(());
+    }
+    let want_json = serde_json::to_string(&want).unwrap_or_default();
+    match aud {
+        Some(Value::String(s)) => {
+            if !want.contains(&s.as_str()) {
+                return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim (aud) \"{s}\". Is not included in \"{want_json}\".")).with_action(action::ENSURE_CLERK_JWT));
+            }
+        }
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
+            if !a.iter().filter_map(Value::as_str).any(|s| want.contains(&s)) {
+                return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim array (aud) {}. Is not included in \"{want_json}\".", Value::Array(a.clone()))).with_action(action::ENSURE_CLERK_JWT));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `azp` against `authorizedParties`.
+pub fn assert_authorized_parties(azp: Option<&Value>, parties: &[String], accept_missing: bool) -> Result<(), VerifyError> {
+    if parties.is_empty() {
+        return Ok(());
+    }
+    let azp_str = azp.and_then(Value::as_str).filter(|s| !s.is_empty());
+    match azp_str {
+        None if accept_missing && azp.is_none_or(|v| v.is_null() || v.as_str() == Some("")) => Ok(()),
+        Some(a) if parties.iter().any(|p| p == a) => Ok(()),
+        _ => Err(VerifyError::new(reason::TOKEN_INVALID_AUTHORIZED_PARTIES, format!("Invalid JWT Authorized party claim (azp) {}. Expected \"{}\".", js(azp), parties.join(",")))),
+    }
+}
+
+fn number_claim(payload: &Map<String, Value>, name: &str, label: &str, required: bool) -> Result<Option<f64>, VerifyError> {
+    match payload.get(name) {
+        None if !required => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        v => Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT {label} claim ({name}) {}. Expected number.", js(v))).with_action(action::ENSURE_CLERK_JWT)),
+    }
+}
+
+/// Claim checks in the reference's order: sub, aud, azp, exp, nbf, iat.
+pub fn assert_claims(payload: &Map<String, Value>, rules: &ClaimRules) -> Result<(), VerifyError> {
+    match payload.get("sub") {
+        Some(Value::String(_)) => {}
+        v => {
+            return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Subject claim (sub) is required and must be a string. Received {}.", js(v))).with_action(action::ENSURE_CLERK_JWT))
+        }
+    }
+    assert_audience(payload.get("aud"), rules.audience)?;
+    assert_authorized_parties(payload.get("azp"), rules.authorized_parties, rules.accept_missing_azp)?;
+    let exp = number_claim(payload, "exp", "expiry date", true)?.unwrap_or(f64::NAN);
+    if exp * 1000.0 <= rules.now_ms - rules.skew_ms || exp.is_nan() {
+        return Err(VerifyError::new(reason::TOKEN_EXPIRED, format!("JWT is expired. Expiry date: {}, Current date: {}.", utc(exp * 1000.0), utc(rules.now_ms))));
+    }
+    if let Some(nbf) = number_claim(payload, "nbf", "not before date", false)? {
+        if nbf * 1000.0 > rules.now_ms + rules.skew_ms {
+            return Err(VerifyError::new(reason::TOKEN_NOT_ACTIVE_YET, format!("JWT cannot be used prior to not before date claim (nbf). Not before date: {}; Current date: {};", utc(nbf * 1000.0), utc(rules.now_ms))));
+        }
+    }
+    if let Some(iat) = number_claim(payload, "iat", "issued at date", false)? {
+        if iat * 1000.0 > rules.now_ms + rules.skew_ms {
+            return Err(VerifyError::new(reason::TOKEN_IAT_IN_THE_FUTURE, format!("JWT issued at date claim (iat) is in the future. Issued at date: {}; Current date: {};", utc(iat * 1000.0), utc(rules.now_ms))));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_rejects_garbage() {
+        for t in ["", "a", "a.b", "a.b.c.d", "!!.!!.!!", "e30.e30.A", "e30.e30.AB=c"] {
+            assert_eq!(Jwt::decode(t).unwrap_err().reason, reason::TOKEN_INVALID, "{t}");
+        }
+        let j = Jwt::decode("e30.eyJzdWIiOiJ1In0.AAAA").unwrap();
+        assert_eq!(j.claim_str("sub"), Some("u"));
+        assert_eq!(j.signing_input(), "e30.eyJzdWIiOiJ1In0");
+    }
+
+    #[test]
+    fn jwt_format() {
+        assert!(is_jwt_format("a.b.c"));
+        assert!(!is_jwt_format("a.b"));
+        assert!(!is_jwt_format("a..c"));
+        assert!(!is_jwt_format("ak_a/b.c.d"));
+    }
+
+    #[test]
+    fn audience_rules() {
+        let aud = |v: Value, want: &[&str]| assert_audience(Some(&v), &want.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert!(aud(Value::from("a"), &["a"]).is_ok());
+        assert!(aud(Value::from("ab"), &["a"]).is_err());
+        assert!(aud(serde_json::json!(["x", "a"]), &["a"]).is_ok());
+        assert!(aud(serde_json::json!(["x"]), &["a"]).is_err());
+        assert!(aud(serde_json::json!([]), &["a"]).is_ok());
+        assert!(aud(Value::from("x"), &["", ""]).is_ok());
+    }
+
+    #[test]
+    fn azp_rules() {
+        let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(assert_authorized_parties(Some(&Value::from("")), &p(&["azp-1"]), false).is_err());
+        assert!(assert_authorized_parties(Some(&Value::from("azp")), &p(&[""]), false).is_err());
+        assert!(assert_authorized_parties(Some(&Value::from("azp")), &p(&[]), false).is_ok());
+        assert!(assert_authorized_parties(None, &p(&[]), false).is_ok());
+        assert!(assert_authorized_parties(None, &p(&["x"]), false).is_err());
+        assert!(assert_authorized_parties(None, &p(&["x"]), true).is_ok());
+        assert!(assert_authorized_parties(Some(&Value::from("y")), &p(&["x"]), true).is_err());
+    }
+}

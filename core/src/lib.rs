@@ -1,0 +1,209 @@
+//! # clerkauth
+//!
+//! Clerk's backend request authentication — the `authenticateRequest` state machine of
+//! `@clerk/backend` — in Rust: header and cookie flows, handshakes, satellites, organization
+//! sync, machine tokens, `toAuth()` and `has()`.
+//!
+//! ```no_run
+//! use clerkauth::{Authenticator, Options, Request};
+//!
+//! let auth = Authenticator::new(
+//!     Options::default()
+//!         .with_secret_key("sk_test_…")
+//!         .with_publishable_key("pk_test_…")
+//!         .with_jwt_key("-----BEGIN PUBLIC KEY-----\n…"),
+//! )?;
+//! let req = Request::new("GET", "https://app.example.com/dashboard")
+//!     .header("cookie", "__session=…; __client_uat=1767222000")
+//!     .header("sec-fetch-dest", "document");
+//! let state = auth.authenticate(&req)?;
+//! if let Some(clerkauth::AuthObject::SignedIn(session)) = state.to_auth() {
+//!     println!("user {}", session.user_id);
+//! }
+//! # Ok::<(), clerkauth::Error>(())
+//! ```
+
+mod authenticate;
+pub mod auth_object;
+pub mod bapi;
+mod context;
+pub mod cookies;
+pub mod devinstance;
+mod error;
+mod handshake;
+pub mod jwks;
+pub mod jwt;
+pub mod keys;
+mod machine;
+mod membership;
+mod options;
+pub mod org_sync;
+mod request;
+mod state;
+mod trace;
+pub mod transport;
+mod verify;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub use auth_object::{AuthObject, HasCheck, MachineAuth, SessionAuth};
+pub use authenticate::extra_reason;
+pub use error::{Error, ErrorCode, Result};
+pub use machine::{is_machine_token, machine_token_type};
+pub use options::{AcceptsToken, MissingAzp, Options, OrganizationSyncOptions};
+pub use org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
+pub use request::{parse_authorization, Request};
+pub use state::{AuthStatus, RequestState, TokenType};
+pub use trace::{Trace, TraceStep};
+
+use jwks::{JwksCache, JwksPolicy, RsaKey};
+use membership::MembershipCache;
+use org_sync::OrganizationMatcher;
+use transport::{HttpTransport, Transport};
+
+/// A log sink for the reference's informational messages.
+pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The long-lived, thread-safe authenticator: instance options, parsed keys, the JWKS cache
+/// and the Backend API transport, built once and shared.
+pub struct Authenticator {
+    options: Options,
+    pub(crate) transport: Arc<dyn Transport>,
+    pub(crate) jwks: JwksCache,
+    pem_keys: Mutex<HashMap<String, Arc<RsaKey>>>,
+    org_matcher: Option<Arc<OrganizationMatcher>>,
+    pub(crate) memberships: MembershipCache,
+    logger: Option<Logger>,
+    azp_warned: AtomicBool,
+}
+
+impl std::fmt::Debug for Authenticator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authenticator").finish_non_exhaustive()
+    }
+}
+
+/// Builds an [`Authenticator`] with a custom transport, JWKS policy or logger.
+pub struct AuthenticatorBuilder {
+    options: Options,
+    transport: Option<Arc<dyn Transport>>,
+    jwks: JwksPolicy,
+    logger: Option<Logger>,
+}
+
+impl AuthenticatorBuilder {
+    /// Uses this transport for the Backend API.
+    pub fn transport(mut self, t: Arc<dyn Transport>) -> Self {
+        self.transport = Some(t);
+        self
+    }
+    /// JWKS cache policy (TTL, refetch rate limit, stale serving, retries).
+    pub fn jwks_policy(mut self, p: JwksPolicy) -> Self {
+        self.jwks = p;
+        self
+    }
+    /// Receives the reference's log lines (redirect loops, handshake failures, azp warning).
+    pub fn logger(mut self, l: Logger) -> Self {
+        self.logger = Some(l);
+        self
+    }
+    /// Builds, parsing keys and compiling organization patterns once.
+    pub fn build(self) -> Result<Authenticator> {
+        self.options.validate()?;
+        let mut jwks = self.jwks;
+        if let Some(ttl) = self.options.jwks_cache_ttl_in_ms {
+            jwks.ttl_ms = ttl;
+        }
+        let auth = Authenticator {
+            org_matcher: compile_matcher(&self.options)?,
+            memberships: MembershipCache::default(),
+            transport: self.transport.unwrap_or_else(|| Arc::new(HttpTransport::default())),
+            jwks: JwksCache::new(jwks),
+            pem_keys: Mutex::new(HashMap::new()),
+            logger: self.logger,
+            azp_warned: AtomicBool::new(false),
+            options: self.options,
+        };
+        if let Some(pem) = auth.options.jwt_key.as_deref().filter(|k| !k.is_empty()) {
+            // Parse eagerly so a bad key is reported at once and never re-parsed per request.
+            let _ = auth.pem_key(pem);
+        }
+        Ok(auth)
+    }
+}
+
+fn compile_matcher(o: &Options) -> Result<Option<Arc<OrganizationMatcher>>> {
+    o.organization_sync_options
+        .as_ref()
+        .map(|s| OrganizationMatcher::new(s.organization_patterns.as_deref(), s.personal_account_patterns.as_deref()).map(Arc::new))
+        .transpose()
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0)
+}
+
+impl Authenticator {
+    /// An authenticator with the default HTTP transport.
+    pub fn new(options: Options) -> Result<Authenticator> {
+        Authenticator::builder(options).build()
+    }
+
+    /// A builder.
+    pub fn builder(options: Options) -> AuthenticatorBuilder {
+        AuthenticatorBuilder { options, transport: None, jwks: JwksPolicy::default(), logger: None }
+    }
+
+    /// The instance options.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Authenticates a request with the instance options at the current time.
+    pub fn authenticate(&self, request: &Request) -> Result<RequestState> {
+        self.authenticate_call(request, self.options.clone(), now_ms())
+    }
+
+    /// Authenticates with per-call option overrides and an explicit clock (ms since epoch;
+    /// `None` = now).
+    pub fn authenticate_with(&self, request: &Request, overrides: &Options, now: Option<f64>) -> Result<RequestState> {
+        overrides.validate()?;
+        self.authenticate_call(request, self.options.merged(overrides), now.unwrap_or_else(now_ms))
+    }
+
+    pub(crate) fn org_matcher_for(&self, opts: &Options) -> Result<Option<Arc<OrganizationMatcher>>> {
+        if opts.organization_sync_options == self.options.organization_sync_options {
+            return Ok(self.org_matcher.clone());
+        }
+        compile_matcher(opts)
+    }
+
+    /// The parsed PEM key (parsed once per distinct PEM).
+    pub(crate) fn pem_key(&self, pem: &str) -> std::result::Result<Arc<RsaKey>, String> {
+        let mut keys = self.pem_keys.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = keys.get(pem) {
+            return Ok(k.clone());
+        }
+        let key = Arc::new(RsaKey::from_pem(pem)?);
+        if keys.len() < 64 {
+            keys.insert(pem.to_string(), key.clone());
+        }
+        Ok(key)
+    }
+
+    pub(crate) fn log(&self, line: &str) {
+        if let Some(l) = &self.logger {
+            l(line);
+        }
+    }
+
+    pub(crate) fn warn_missing_azp_once(&self) {
+        if !self.azp_warned.swap(true, Ordering::Relaxed) {
+            self.log("Clerk: Session token from cookie is missing the azp claim. In a future version of Clerk, this token will be considered invalid. Please contact Clerk support if you see this warning.");
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Machine tokens: type detection and verification (API keys, M2M tokens, OAuth tokens, in
+//! opaque and JWT forms).
+
+use serde_json::{json, Map, Value};
+
+use crate::auth_object::MachineAuth;
+use crate::context::Call;
+use crate::jwt::{category, is_jwt_format, Jwt, TokenError};
+use crate::state::TokenType;
+
+/// Machine token error codes.
+pub mod code {
+    pub const TOKEN_INVALID: &str = "token-invalid";
+    pub const SECRET_KEY_INVALID: &str = "secret-key-invalid";
+    pub const UNEXPECTED_ERROR: &str = "unexpected-error";
+    pub const TOKEN_VERIFICATION_FAILED: &str = "token-verification-failed";
+}
+
+/// A machine-token verification failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineError {
+    /// The token type the failure is reported under.
+    pub token_type: TokenType,
+    /// Error code.
+    pub code: &'static str,
+    /// Message.
+    pub message: String,
+    /// HTTP status when known.
+    pub status: Option<u16>,
+}
+
+impl MachineError {
+    fn new(token_type: TokenType, code: &'static str, message: impl Into<String>, status: Option<u16>) -> Self {
+        MachineError { token_type, code, message: message.into(), status }
+    }
+    /// `<message> (code=<code>, status=<status or n/a>)`.
+    pub fn full_message(&self) -> String {
+        let status = self.status.map(|s| s.to_string()).unwrap_or_else(|| "n/a".into());
+        format!("{} (code={}, status={status})", self.message, self.code)
+    }
+}
+
+fn decoded(t: &str) -> Option<Jwt<'_>> {
+    if is_jwt_format(t) {
+        Jwt::decode(t).ok()
+    } else {
+        None
+    }
+}
+
+/// An OAuth or M2M JWT.
+pub fn is_machine_jwt(t: &str) -> bool {
+    decoded(t).is_some_and(|j| j.is_oauth() || j.is_m2m())
+}
+
+/// A machine token by prefix or JWT shape.
+pub fn is_machine_token(t: &str) -> bool {
+    t.starts_with("mt_") || t.starts_with("oat_") || t.starts_with("ak_") || is_machine_jwt(t)
+}
+
+/// The machine token type (`None` for a non-machine token).
+pub fn machine_token_type(t: &str) -> Option<TokenType> {
+    let jwt = decoded(t);
+    if t.starts_with("mt_") || jwt.as_ref().is_some_and(|j| j.is_m2m()) {
+        Some(TokenType::M2mToken)
+    } else if t.starts_with("oat_") || jwt.as_ref().is_some_and(|j| j.is_oauth()) {
+        Some(TokenType::OAuthToken)
+    } else if t.starts_with("ak_") {
+        Some(TokenType::ApiKey)
+    } else {
+        None
+    }
+}
+
+fn camel(k: &str) -> String {
+    let mut out = String::with_capacity(k.len());
+    let mut up = false;
+    for c in k.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn split_spaces(v: Option<&Value>) -> Option<Value> {
+    v.and_then(Value::as_str).map(|s| Value::from(s.split(' ').filter(|x| !x.is_empty()).collect::<Vec<_>>()))
+}
+
+impl Call<'_> {
+    /// Verifies a machine token (12.1).
+    pub fn verify_machine_token(&self, token: &str) -> Result<MachineAuth, MachineError> {
+        if is_jwt_format(token) {
+            return self.verify_machine_jwt(token);
+        }
+        let (tt, path, field, not_found, bearer) = if token.starts_with("mt_") {
+            (TokenType::M2mToken, "/m2m_tokens/verify", "token", "Machine token not found", self.opts.machine_secret_key.clone().or_else(|| self.opts.secret_key.clone()))
+        } else if token.starts_with("oat_") {
+            (TokenType::OAuthToken, "/oauth_applications/access_tokens/verify", "access_token", "OAuth token not found", self.opts.secret_key.clone())
+        } else if token.starts_with("ak_") {
+            (TokenType::ApiKey, "/api_keys/verify", "secret", "API key not found", self.opts.secret_key.clone())
+        } else {
+            return Err(MachineError::new(TokenType::ApiKey, code::UNEXPECTED_ERROR, "Unknown machine token type", None));
+        };
+        let api = self.api();
+        let Some(bearer) = bearer.filter(|b| !b.is_empty()) else {
+            return Err(MachineError::new(tt, code::UNEXPECTED_ERROR, "Unexpected error", None));
+        };
+        let resp = api.send("POST", api.unversioned(path), Some(&bearer), Some(&json!({ field: token }))).map_err(|e| {
+            MachineError::new(tt, code::UNEXPECTED_ERROR, format!("Unexpected error ({e})"), None)
+        })?;
+        match resp.status {
+            200..=299 => {}
+            401 => {
+                let msg = crate::bapi::api_errors(&resp.body).first().map(|e| e.message.clone()).filter(|m| !m.is_empty()).unwrap_or_else(|| "Invalid secret key".into());
+                return Err(MachineError::new(tt, code::SECRET_KEY_INVALID, msg, Some(401)));
+            }
+            404 => return Err(MachineError::new(tt, code::TOKEN_INVALID, not_found, Some(404))),
+            s => return Err(MachineError::new(tt, code::UNEXPECTED_ERROR, "Unexpected error", Some(s))),
+        }
+        let body: Map<String, Value> = match serde_json::from_slice::<Value>(&resp.body) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(MachineError::new(tt, code::UNEXPECTED_ERROR, "Unexpected error", Some(resp.status))),
+        };
+        let data: Map<String, Value> = body.into_iter().map(|(k, v)| (camel(&k), v)).collect();
+        if tt == TokenType::OAuthToken {
+            self.check_opaque_audience(&data)?;
+        }
+        Ok(MachineAuth { token_type: tt, is_authenticated: true, data })
+    }
+
+    fn check_opaque_audience(&self, data: &Map<String, Value>) -> Result<(), MachineError> {
+        let want = self.opts.audience_list();
+        let want: Vec<&str> = want.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+        let have: Vec<&str> = match data.get("aud") {
+            Some(Value::String(s)) => vec![s.as_str()],
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        if want.is_empty() || have.is_empty() || have.iter().any(|h| want.contains(h)) {
+            return Ok(());
+        }
+        Err(MachineError::new(
+            TokenType::OAuthToken,
+            code::TOKEN_VERIFICATION_FAILED,
+            format!("OAuth audience mismatch. Verification expected audience {}, but incoming token has aud {}.", json!(want), json!(have)),
+            None,
+        ))
+    }
+
+    fn verify_machine_jwt(&self, token: &str) -> Result<MachineAuth, MachineError> {
+        let jwt = Jwt::decode(token).map_err(|e| MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, e.message, None))?;
+        let failed = |tt: TokenType, e: TokenError| {
+            let m = match e {
+                TokenError::Verification(v) => v.message,
+                TokenError::Unexpected(m) => m,
+            };
+            MachineError::new(tt, code::TOKEN_VERIFICATION_FAILED, m, None)
+        };
+        let skew = self.opts.skew_ms();
+        let p = &jwt.payload;
+        let num = |k: &str| p.get(k).and_then(Value::as_f64);
+        let times = |data: &mut Map<String, Value>| {
+            let exp = num("exp").unwrap_or(0.0);
+            data.insert("expired".into(), Value::Bool(exp * 1000.0 <= self.now_ms - skew));
+            data.insert("expiration".into(), json!(exp * 1000.0));
+            data.insert("createdAt".into(), json!(num("iat").unwrap_or(0.0) * 1000.0));
+            data.insert("updatedAt".into(), json!(num("iat").unwrap_or(0.0) * 1000.0));
+        };
+        let id = p.get("jti").cloned().unwrap_or_else(|| Value::from(""));
+        if jwt.is_m2m() {
+            if jwt.header.get("cat").is_some_and(|c| c.as_str() != Some(category::M2M)) {
+                return Err(MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, "Invalid M2M JWT category.", None));
+            }
+            self.verify_jwt(&jwt, None, skew).map_err(|e| failed(TokenType::M2mToken, e))?;
+            let scopes = split_spaces(p.get("scopes")).or_else(|| p.get("aud").filter(|a| a.is_array()).cloned()).unwrap_or_else(|| json!([]));
+            let claims: Map<String, Value> = p.iter().filter(|(k, _)| !["iss", "sub", "exp", "nbf", "iat", "jti"].contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let mut data = Map::new();
+            data.insert("id".into(), id);
+            data.insert("subject".into(), p.get("sub").cloned().unwrap_or(Value::Null));
+            data.insert("scopes".into(), scopes);
+            data.insert("claims".into(), if claims.is_empty() { Value::Null } else { Value::Object(claims) });
+            data.insert("revoked".into(), Value::Bool(false));
+            data.insert("revocationReason".into(), Value::Null);
+            times(&mut data);
+            return Ok(MachineAuth { token_type: TokenType::M2mToken, is_authenticated: true, data });
+        }
+        if jwt.is_oauth() {
+            self.verify_jwt(&jwt, Some(&["at+jwt", "application/at+jwt"]), skew).map_err(|e| failed(TokenType::OAuthToken, e))?;
+            let scopes = p.get("scp").filter(|s| s.is_array()).cloned().or_else(|| split_spaces(p.get("scope"))).unwrap_or_else(|| json!([]));
+            let mut data = Map::new();
+            data.insert("id".into(), id);
+            data.insert("clientId".into(), p.get("client_id").cloned().unwrap_or_else(|| Value::from("")));
+            data.insert("type".into(), Value::from("oauth_token"));
+            data.insert("subject".into(), p.get("sub").cloned().unwrap_or(Value::Null));
+            data.insert("scopes".into(), scopes);
+            data.insert("revoked".into(), Value::Bool(false));
+            times(&mut data);
+            return Ok(MachineAuth { token_type: TokenType::OAuthToken, is_authenticated: true, data });
+        }
+        let typ = jwt.header_str("typ").unwrap_or("missing");
+        Err(MachineError::new(
+            TokenType::OAuthToken,
+            code::TOKEN_VERIFICATION_FAILED,
+            format!("Invalid JWT type: {typ}. Expected one of: at+jwt, application/at+jwt for OAuth, or sub starting with 'mch_' for M2M"),
+            None,
+        ))
+    }
+}

@@ -1,0 +1,117 @@
+//! The request as plain data, header lookup, `Authorization` parsing and the public URL.
+
+use url::Url;
+
+/// An HTTP request: method, absolute URL and ordered headers. The body is never read.
+///
+/// A WebSocket upgrade is just a request (`GET` with `upgrade: websocket`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Request {
+    /// HTTP method (`GET`, `POST`, …).
+    pub method: String,
+    /// Absolute request URL, e.g. `https://app.example.com/dashboard?x=1`.
+    pub url: String,
+    /// Header (name, value) pairs in arrival order; names are case-insensitive.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    /// A request with the given method and URL and no headers.
+    pub fn new(method: impl Into<String>, url: impl Into<String>) -> Self {
+        Request { method: method.into(), url: url.into(), headers: Vec::new() }
+    }
+
+    /// Adds a header (builder style).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The value of a header, with repeated headers joined as fetch's `Headers.get` does
+    /// (`; ` for `cookie`, `, ` otherwise) and surrounding whitespace trimmed.
+    /// Empty values count as absent.
+    pub fn header_value(&self, name: &str) -> Option<String> {
+        let mut out: Option<String> = None;
+        for (n, v) in &self.headers {
+            if n.eq_ignore_ascii_case(name) {
+                let v = v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
+                match &mut out {
+                    None => out = Some(v.to_string()),
+                    Some(acc) => {
+                        acc.push_str(if name.eq_ignore_ascii_case("cookie") { "; " } else { ", " });
+                        acc.push_str(v);
+                    }
+                }
+            }
+        }
+        out.filter(|v| !v.is_empty())
+    }
+
+    /// True when the header is present at all (even with an empty value).
+    pub fn has_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
+    /// The method in fetch-normalised form (standard verbs upper-cased).
+    pub fn normalized_method(&self) -> String {
+        const STANDARD: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
+        let upper = self.method.to_ascii_uppercase();
+        if STANDARD.contains(&upper.as_str()) {
+            upper
+        } else {
+            self.method.clone()
+        }
+    }
+}
+
+/// Parses an `Authorization` value exactly as the reference does: a bare token is accepted,
+/// `Bearer <token>` (case-sensitive scheme) gives the token, any other scheme gives none.
+pub fn parse_authorization(value: Option<&str>) -> Option<String> {
+    let v = value?;
+    if v.is_empty() {
+        return None;
+    }
+    let mut parts = v.split(' ');
+    let first = parts.next().unwrap_or("");
+    match parts.next() {
+        None | Some("") => Some(first.to_string()).filter(|t| !t.is_empty()),
+        Some(second) if first == "Bearer" => Some(second.to_string()),
+        Some(_) => None,
+    }
+}
+
+/// The public URL of the request, taking `x-forwarded-host` / `x-forwarded-proto` / `host`
+/// into account. Built from components (never by relative resolution of the path).
+pub fn public_url(request: &Request, initial: &Url) -> Url {
+    let first = |name: &str| -> Option<String> {
+        request
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|_| request.header_value(name).unwrap_or_default())
+            .map(|v| v.split(',').next().unwrap_or("").to_string())
+    };
+    let host = match first("x-forwarded-host") {
+        Some(h) => h,
+        None => request.header_value("host").unwrap_or_default(),
+    };
+    let proto = match first("x-forwarded-proto") {
+        Some(p) => p,
+        None => initial.scheme().to_string(),
+    };
+    if host.is_empty() || proto.is_empty() {
+        return initial.clone();
+    }
+    let origin = format!("{proto}://{host}");
+    if origin == initial.origin().ascii_serialization() {
+        return initial.clone();
+    }
+    let Ok(mut url) = Url::parse(&origin) else { return initial.clone() };
+    // A host that carries a path, credentials or a query is not a host.
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.cannot_be_a_base() {
+        return initial.clone();
+    }
+    url.set_path(initial.path());
+    url.set_query(initial.query());
+    url
+}

@@ -1,0 +1,75 @@
+//! Session and handshake JWT verification for one call: key resolution (PEM or JWKS),
+//! header checks, signature, then claims.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::context::Call;
+use crate::jwks::RsaKey;
+use crate::jwt::{action, assert_claims, assert_header, category, reason, ClaimRules, Jwt, TokenError, VerifyError};
+
+/// Claims of a verified token.
+pub(crate) type Claims = Map<String, Value>;
+
+impl Call<'_> {
+    /// The verification key for a token: the PEM `jwtKey` (never the network), else the
+    /// JWKS key for the token's `kid`.
+    pub fn resolve_key(&self, jwt: &Jwt, failed_to_resolve: &str) -> Result<Arc<RsaKey>, TokenError> {
+        if let Some(pem) = self.opts.jwt_key.as_deref().filter(|k| !k.is_empty()) {
+            return self.auth.pem_key(pem).map_err(|e| VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Error verifying JWT signature. {e}")).into());
+        }
+        if self.opts.secret_key.as_deref().is_some_and(|s| !s.is_empty()) {
+            let kid = jwt.header.get("kid").map(|k| k.as_str().map(str::to_string).unwrap_or_else(|| k.to_string())).unwrap_or_else(|| "undefined".into());
+            return self.auth.jwks.get_key(&self.api(), self.opts.secret_key.as_deref(), &kid, self.opts.skip_jwks_cache == Some(true), self.now_ms);
+        }
+        Err(VerifyError::new(reason::JWK_FAILED_TO_RESOLVE, failed_to_resolve).with_action(action::SET_CLERK_JWT_KEY).into())
+    }
+
+    fn check_signature(&self, jwt: &Jwt, key: &RsaKey, alg: jsonwebtoken::Algorithm, invalid_message: &str) -> Result<(), VerifyError> {
+        match key.verify(alg, jwt.signing_input().as_bytes(), &jwt.signature)? {
+            true => Ok(()),
+            false => Err(VerifyError::new(reason::TOKEN_INVALID_SIGNATURE, invalid_message)),
+        }
+    }
+
+    /// Claim rules of this call, with a given skew.
+    pub fn claim_rules<'b>(&self, audience: &'b [String], parties: &'b [String], skew_ms: f64) -> ClaimRules<'b> {
+        ClaimRules { audience, authorized_parties: parties, skew_ms, now_ms: self.now_ms, accept_missing_azp: self.opts.missing_azp.as_deref() == Some("accept") }
+    }
+
+    /// Verifies a JWT against the allowed `typ` list and the claim rules (shared by session
+    /// and machine JWTs).
+    pub fn verify_jwt(&self, jwt: &Jwt, allowed_typ: Option<&[&str]>, skew_ms: f64) -> Result<Claims, TokenError> {
+        let key = self.resolve_key(jwt, "Failed to resolve JWK during verification.")?;
+        let alg = assert_header(jwt, allowed_typ)?;
+        self.check_signature(jwt, &key, alg, "JWT signature is invalid.")?;
+        let audience = self.opts.audience_list();
+        let parties = self.opts.authorized_parties.clone().unwrap_or_default();
+        assert_claims(&jwt.payload, &self.claim_rules(&audience, &parties, skew_ms))?;
+        Ok(jwt.payload.clone())
+    }
+
+    /// `verifyToken` for a session token.
+    pub fn verify_session_token(&self, token: &str, skew_ms: f64) -> Result<Claims, TokenError> {
+        let jwt = Jwt::decode(token)?;
+        if jwt.header_str("cat") == Some(category::M2M) {
+            return Err(VerifyError::new(reason::TOKEN_INVALID, "Invalid session token category.").with_action(action::ENSURE_CLERK_JWT).into());
+        }
+        let types = self.opts.header_types();
+        let typ_refs: Option<Vec<&str>> = types.as_ref().map(|t| t.iter().map(String::as_str).collect());
+        self.verify_jwt(&jwt, typ_refs.as_deref(), skew_ms)
+    }
+
+    /// Verifies a handshake JWT: signature and category only, no claim checks.
+    pub fn verify_handshake_token(&self, token: &str) -> Result<Claims, TokenError> {
+        let jwt = Jwt::decode(token)?;
+        let key = self.resolve_key(&jwt, "Failed to resolve JWK during handshake verification.")?;
+        let alg = assert_header(&jwt, None)?;
+        if jwt.has_non_session_category() {
+            return Err(VerifyError::new(reason::TOKEN_INVALID, "Invalid handshake token category.").into());
+        }
+        self.check_signature(&jwt, &key, alg, "Handshake signature is invalid.")?;
+        Ok(jwt.payload)
+    }
+}

@@ -21,6 +21,43 @@ impl Request {
         Request { method: method.into(), url: url.into(), headers: Vec::new() }
     }
 
+    /// From JSON: `{"method", "url", "headers"}` where headers is a list of `[name, value]`
+    /// pairs or an object (`{name: value | [values]}`).
+    pub fn from_json(v: &serde_json::Value) -> Result<Request, crate::Error> {
+        use serde_json::Value;
+        let bad = |m: &str| crate::Error::new(crate::ErrorCode::InvalidRequest, m);
+        let obj = v.as_object().ok_or_else(|| bad("request must be a JSON object"))?;
+        let method = obj.get("method").and_then(Value::as_str).unwrap_or("GET").to_string();
+        let url = obj.get("url").and_then(Value::as_str).ok_or_else(|| bad("request.url must be a string"))?.to_string();
+        let mut headers = Vec::new();
+        match obj.get("headers") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(list)) => {
+                for h in list {
+                    match (h.get(0).and_then(Value::as_str), h.get(1).and_then(Value::as_str)) {
+                        (Some(k), Some(v)) => headers.push((k.to_string(), v.to_string())),
+                        _ => return Err(bad("request.headers entries must be [name, value] string pairs")),
+                    }
+                }
+            }
+            Some(Value::Object(map)) => {
+                for (k, v) in map {
+                    match v {
+                        Value::String(s) => headers.push((k.clone(), s.clone())),
+                        Value::Array(a) => {
+                            for x in a {
+                                headers.push((k.clone(), x.as_str().ok_or_else(|| bad("header values must be strings"))?.to_string()));
+                            }
+                        }
+                        _ => return Err(bad("header values must be strings")),
+                    }
+                }
+            }
+            Some(_) => return Err(bad("request.headers must be a list or an object")),
+        }
+        Ok(Request { method, url, headers })
+    }
+
     /// Adds a header (builder style).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));

@@ -1,8 +1,8 @@
 //! The `clerkauth` command.
 
 mod demo;
-mod mockbapi;
-mod vectors;
+
+use clerkauth_cli::vectors;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use crate::mockbapi::{MockBapi, Route};
 
+
 /// Every `*.json` under `dir` (recursively), sorted.
 pub fn find_vectors(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -411,20 +411,22 @@ impl Call<'_> {
             SyncTarget::PersonalAccount => auth.org_id.as_ref().is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
         };
         let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
-        self.trace.step("org-sync", || format!("URL names {:?}; token's active org {:?}", target, auth.org_id_str()));
+        self.trace.step("org-sync", || format!("URL names {} {:?}; token's active org {:?}", match &target { SyncTarget::OrganizationId(_) => "organization id", SyncTarget::OrganizationSlug(_) => "organization slug", SyncTarget::PersonalAccount => "personal account" }, target.handshake_param(), auth.org_id_str().unwrap_or("none")));
         if !must_activate {
             state.organization_sync = report(SyncOutcome::Active);
             return state;
         }
         if self.redirect_loop_counter >= 3.0 {
             self.auth.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
+            self.trace.step("org-sync", || "handshake loop (counter ≥ 3): activation skipped".into());
+        } else if self.eligible_for_handshake() {
+            let mut hs = self.maybe_handshake("active-organization-mismatch", "", None);
+            hs.organization_sync = report(SyncOutcome::Handshake);
+            return hs;
         } else {
-            let hs = self.maybe_handshake("active-organization-mismatch", "", None);
-            if hs.status == AuthStatus::Handshake {
-                let mut hs = hs;
-                hs.organization_sync = report(SyncOutcome::Handshake);
-                return hs;
-            }
+            self.trace.step("org-sync", || {
+                format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method, self.sec_fetch_dest, self.accept)
+            });
         }
         // Not eligible for a handshake (WebSocket upgrade, fetch, POST) or a loop.
         let on_mismatch = self.opts.organization_sync_options.as_ref().and_then(|o| o.on_mismatch.as_deref()).and_then(OnMismatch::parse).unwrap_or_default();

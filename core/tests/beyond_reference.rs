@@ -58,7 +58,7 @@ fn websocket_org_mismatch_keep_active_is_reported() {
     assert_eq!(sync.outcome, SyncOutcome::Mismatch);
     assert_eq!(sync.active_org_id.as_deref(), Some("org_acme"));
     let trace = st.trace.unwrap().render();
-    assert!(trace.contains("not eligible"), "{trace}");
+    assert!(trace.contains("no handshake possible"), "{trace}");
     assert!(trace.contains("onMismatch"), "{trace}");
 }
 

@@ -1,1 +1,186 @@
-//! Node bindings (in progress).
+//! Node bindings for clerkauth (private native layer).
+//!
+//! This module is loaded by the hand-written JS API (`index.js`); it is not a public API.
+//! Everything crosses the boundary as JSON strings or plain values. Configuration errors are
+//! returned as `{ code, message }` objects (never thrown) so the JS layer can raise an Error
+//! with a stable `code`. Every export carries `#[napi(catch_unwind)]`, and the worker-thread
+//! part of the async task catches panics itself, so a panic becomes a rejected Promise / a
+//! thrown Error, never a dead process.
+
+#![deny(clippy::all)]
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use clerkauth::jwks::{JwksPolicy, RetryPolicy};
+use clerkauth::{Authenticator, Error as CoreError, ErrorCode, HasCheck, Options, Request, RequestState};
+use napi::bindgen_prelude::{AsyncTask, Either};
+use napi::{Env, Status, Task};
+use napi_derive::napi;
+use serde_json::Value;
+
+/// A configuration / input error with the core's stable code.
+#[napi(object)]
+pub struct NativeError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<CoreError> for NativeError {
+    fn from(e: CoreError) -> Self {
+        NativeError { code: e.code().as_str().to_string(), message: e.message().to_string() }
+    }
+}
+
+fn invalid(code: ErrorCode, message: impl Into<String>) -> NativeError {
+    NativeError { code: code.as_str().to_string(), message: message.into() }
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}
+
+fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {
+    match json {
+        None => Ok(Options::default()),
+        Some(s) if s.is_empty() => Ok(Options::default()),
+        Some(s) => Options::from_json_str(s).map_err(NativeError::from),
+    }
+}
+
+fn parse_request(json: &str) -> Result<Request, NativeError> {
+    let v: Value = serde_json::from_str(json).map_err(|e| invalid(ErrorCode::InvalidRequest, format!("Invalid request JSON: {e}")))?;
+    Request::from_json(&v).map_err(NativeError::from)
+}
+
+/// A long-lived authenticator (instance options, parsed keys, JWKS cache). Shared by all
+/// requests; the network work it may do runs on the libuv thread pool.
+#[napi]
+pub struct NativeAuthenticator {
+    inner: AssertUnwindSafe<Arc<Authenticator>>,
+}
+
+/// Builds an authenticator from instance options (JSON, @clerk/backend option names).
+/// `jwksRetryBaseDelayMs` shortens the JWKS retry backoff (testing knob; default 125 ms).
+#[napi(catch_unwind)]
+pub fn create_authenticator(options_json: String, jwks_retry_base_delay_ms: Option<u32>) -> Either<NativeAuthenticator, NativeError> {
+    let build = || -> Result<NativeAuthenticator, NativeError> {
+        let options = parse_options(Some(&options_json))?;
+        let mut builder = Authenticator::builder(options);
+        if let Some(ms) = jwks_retry_base_delay_ms {
+            let policy = JwksPolicy { retry: RetryPolicy { attempts: RetryPolicy::default().attempts, base_delay: Duration::from_millis(ms as u64) }, ..JwksPolicy::default() };
+            builder = builder.jwks_policy(policy);
+        }
+        let auth = builder.build().map_err(NativeError::from)?;
+        Ok(NativeAuthenticator { inner: AssertUnwindSafe(Arc::new(auth)) })
+    };
+    match build() {
+        Ok(a) => Either::A(a),
+        Err(e) => Either::B(e),
+    }
+}
+
+pub struct AuthenticateTask {
+    auth: Arc<Authenticator>,
+    request_json: String,
+    overrides_json: Option<String>,
+    now_ms: Option<f64>,
+}
+
+impl AuthenticateTask {
+    fn run(&self) -> Result<RequestState, NativeError> {
+        let request = parse_request(&self.request_json)?;
+        let overrides = parse_options(self.overrides_json.as_deref())?;
+        self.auth.authenticate_with(&request, &overrides, self.now_ms).map_err(NativeError::from)
+    }
+}
+
+impl Task for AuthenticateTask {
+    type Output = Result<RequestState, NativeError>;
+    type JsValue = Either<NativeState, NativeError>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        // Runs on a libuv worker thread: catch panics here too.
+        catch_unwind(AssertUnwindSafe(|| self.run()))
+            .map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(match output {
+            Ok(state) => Either::A(NativeState { state: AssertUnwindSafe(state) }),
+            Err(e) => Either::B(e),
+        })
+    }
+}
+
+#[napi]
+impl NativeAuthenticator {
+    /// Authenticates a request (JSON `{method, url, headers: [[k, v], ...]}`) off the event
+    /// loop. `overridesJson`: per-call options; `nowMs`: the clock (ms since epoch).
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeState | NativeError>")]
+    pub fn authenticate(&self, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> AsyncTask<AuthenticateTask> {
+        AsyncTask::new(AuthenticateTask { auth: Arc::clone(&self.inner), request_json, overrides_json, now_ms })
+    }
+
+    /// The same on the calling thread (for benchmarks and tests; blocks on network work).
+    #[napi(catch_unwind)]
+    pub fn authenticate_sync(&self, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> Either<NativeState, NativeError> {
+        let task = AuthenticateTask { auth: Arc::clone(&self.inner), request_json, overrides_json, now_ms };
+        match task.run() {
+            Ok(state) => Either::A(NativeState { state: AssertUnwindSafe(state) }),
+            Err(e) => Either::B(e),
+        }
+    }
+}
+
+/// A request state held natively (so `has()` is evaluated by the core).
+#[napi]
+pub struct NativeState {
+    state: AssertUnwindSafe<RequestState>,
+}
+
+#[napi]
+impl NativeState {
+    /// The state as JSON (reference field names; `auth` = `toAuth()` with pending sessions
+    /// treated as signed out).
+    #[napi(catch_unwind)]
+    pub fn to_json(&self) -> String {
+        self.state.to_json().to_string()
+    }
+
+    /// `toAuth({ treatPendingAsSignedOut })` as JSON (`null` for handshakes).
+    #[napi(catch_unwind)]
+    pub fn auth_json(&self, treat_pending_as_signed_out: bool) -> String {
+        self.state.to_auth_with(treat_pending_as_signed_out).map(|a| a.to_json()).unwrap_or(Value::Null).to_string()
+    }
+
+    /// `toAuth({ treatPendingAsSignedOut }).has(check)`; `checkJson` is the params object.
+    #[napi(catch_unwind)]
+    pub fn has(&self, check_json: String, treat_pending_as_signed_out: bool) -> bool {
+        let Ok(v) = serde_json::from_str::<Value>(&check_json) else { return false };
+        if !v.is_object() {
+            return false;
+        }
+        let check = HasCheck::from_json(&v);
+        self.state.to_auth_with(treat_pending_as_signed_out).is_some_and(|a| a.has(&check))
+    }
+}
+
+/// The library version.
+#[napi(catch_unwind)]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Panics on purpose, to prove in tests that a panic surfaces as a JS Error.
+#[napi(catch_unwind, js_name = "__testPanic")]
+pub fn test_panic() {
+    panic!("deliberate test panic");
+}

@@ -1,0 +1,501 @@
+'use strict';
+/**
+ * clerkauth — Clerk's backend request authentication (the `authenticateRequest` state machine
+ * of @clerk/backend) implemented in Rust, with @clerk/backend's API shape.
+ *
+ * This file is the public JS API. It only converts host objects (WHATWG Request, Node
+ * IncomingMessage, plain objects) to plain data, calls the native core, and converts the
+ * result back. No authentication logic lives here.
+ */
+
+const native = require('./native/native.js');
+
+/** An error raised by clerkauth, with a stable machine-readable `code`. */
+class ClerkAuthError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = 'ClerkAuthError';
+    this.code = code;
+  }
+}
+
+/** Stable error codes (the core's ErrorCode strings). */
+const ErrorCode = Object.freeze({
+  InvalidPublishableKey: 'invalid-publishable-key',
+  MissingSecretKey: 'missing-secret-key',
+  InvalidSatelliteConfig: 'invalid-satellite-config',
+  MissingMachineSecretKey: 'missing-machine-secret-key',
+  InvalidOrganizationPattern: 'invalid-organization-pattern',
+  InvalidOption: 'invalid-option',
+  InvalidRequest: 'invalid-request',
+  HandshakeVerificationFailed: 'handshake-verification-failed',
+  UnexpectedError: 'unexpected-error',
+});
+
+const AuthStatus = Object.freeze({ SignedIn: 'signed-in', SignedOut: 'signed-out', Handshake: 'handshake' });
+const TokenType = Object.freeze({ SessionToken: 'session_token', ApiKey: 'api_key', M2MToken: 'm2m_token', OAuthToken: 'oauth_token' });
+
+/** Options handled by this JS layer only (never sent to the core as options). */
+const JS_ONLY = new Set(['nowMs', 'jwksRetryBaseDelayMs', 'clerkClient']);
+
+/** Options that define a long-lived authenticator (keys, Backend API, caches). */
+const INSTANCE_KEYS = ['secretKey', 'publishableKey', 'jwtKey', 'machineSecretKey', 'apiUrl', 'apiVersion', 'jwksCacheTtlInMs', 'membershipCacheTtlInMs'];
+
+function nativeFailure(err) {
+  if (err instanceof ClerkAuthError) return err;
+  return new ClerkAuthError(ErrorCode.UnexpectedError, `clerkauth: ${err && err.message ? err.message : String(err)}`, { cause: err });
+}
+
+function isNativeError(v) {
+  return v !== null && typeof v === 'object' && typeof v.code === 'string' && typeof v.message === 'string' && typeof v.toJson !== 'function';
+}
+
+function optionsJson(options) {
+  if (options === undefined || options === null) return null;
+  if (typeof options !== 'object') throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: options must be an object');
+  const out = {};
+  let any = false;
+  for (const key of Object.keys(options)) {
+    if (JS_ONLY.has(key)) continue;
+    const v = options[key];
+    if (v === undefined || typeof v === 'function') continue;
+    out[key] = v;
+    any = true;
+  }
+  if (!any) return null;
+  try {
+    return JSON.stringify(out);
+  } catch (e) {
+    throw new ClerkAuthError(ErrorCode.InvalidOption, `clerkauth: options are not JSON-serialisable: ${e.message}`, { cause: e });
+  }
+}
+
+function pickNow(...sources) {
+  for (const s of sources) {
+    if (s && s.nowMs !== undefined && s.nowMs !== null) {
+      if (typeof s.nowMs !== 'number' || !Number.isFinite(s.nowMs)) {
+        throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: nowMs must be a finite number (ms since the Unix epoch)');
+      }
+      return s.nowMs;
+    }
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+function headerPairsFrom(headers) {
+  const out = [];
+  if (headers === undefined || headers === null) return out;
+  if (typeof headers.entries === 'function' && typeof headers.get === 'function' && !(headers instanceof Map)) {
+    // WHATWG Headers (or compatible): iteration yields each set-cookie separately.
+    for (const [k, v] of headers.entries()) out.push([String(k), String(v)]);
+    return out;
+  }
+  const entries = headers instanceof Map || Array.isArray(headers) ? headers : Object.entries(headers);
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) {
+      throw new ClerkAuthError(ErrorCode.InvalidRequest, 'clerkauth: headers must be [name, value] pairs, a Headers or a plain object');
+    }
+    const [k, v] = entry;
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const x of v) out.push([String(k), String(x)]);
+    } else {
+      out.push([String(k), String(v)]);
+    }
+  }
+  return out;
+}
+
+/**
+ * A Node `http.IncomingMessage` (or an Express/Connect request, or an HTTP/2 compat request)
+ * as plain data. The absolute URL is built from the Host header (`:authority` for HTTP/2)
+ * and the socket's encryption; `x-forwarded-host` / `x-forwarded-proto` are applied by the
+ * core exactly as the reference applies them.
+ */
+function fromIncomingMessage(req) {
+  const headers = [];
+  const raw = req.rawHeaders;
+  let authority = null;
+  let scheme = null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = String(raw[i]);
+    if (name.startsWith(':')) {
+      if (name === ':authority') authority = String(raw[i + 1]);
+      if (name === ':scheme') scheme = String(raw[i + 1]);
+      continue;
+    }
+    headers.push([name, String(raw[i + 1])]);
+  }
+  const hostHeader = req.headers && typeof req.headers.host === 'string' ? req.headers.host : null;
+  const host = hostHeader || authority || 'localhost';
+  const encrypted = !!(req.socket && req.socket.encrypted) || !!(req.connection && req.connection.encrypted);
+  const proto = scheme || (encrypted ? 'https' : 'http');
+  let path = typeof req.originalUrl === 'string' ? req.originalUrl : req.url || '/';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
+    // Absolute-form request target (proxies): keep only the path and query.
+    try {
+      const u = new URL(path);
+      path = u.pathname + u.search;
+    } catch {
+      path = '/';
+    }
+  }
+  if (!path.startsWith('/')) path = '/' + path;
+  return { method: req.method || 'GET', url: `${proto}://${host}${path}`, headers };
+}
+
+/** Converts any supported request to `{method, url, headers: [[k, v], ...]}`. */
+function toPlainRequest(request) {
+  if (request === null || typeof request !== 'object') {
+    throw new ClerkAuthError(ErrorCode.InvalidRequest, 'clerkauth: request must be a Request, an http.IncomingMessage or {method, url, headers}');
+  }
+  if (typeof Request !== 'undefined' && request instanceof Request) {
+    return { method: request.method, url: request.url, headers: headerPairsFrom(request.headers) };
+  }
+  if (Array.isArray(request.rawHeaders)) {
+    return fromIncomingMessage(request);
+  }
+  let url = request.url;
+  if (url instanceof URL) url = url.href;
+  if (typeof url !== 'string') {
+    throw new ClerkAuthError(ErrorCode.InvalidRequest, 'clerkauth: request.url must be a string');
+  }
+  const headers = headerPairsFrom(request.headers);
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+    const host = headers.find(([k]) => k.toLowerCase() === 'host');
+    url = `http://${host ? host[1] : 'localhost'}${url.startsWith('/') ? '' : '/'}${url}`;
+  }
+  return { method: typeof request.method === 'string' ? request.method : 'GET', url, headers };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+function makeAuthObject(json, nativeState, treatPending, token) {
+  const auth = { ...json };
+  const isSession = json.tokenType === TokenType.SessionToken;
+  const signedIn = json.isAuthenticated === true;
+  if (isSession && signedIn) {
+    const sessionId = json.sessionId;
+    auth.getToken = async (opts = {}) => {
+      if (!sessionId) return null;
+      if (opts && (opts.template || opts.expiresInSeconds !== undefined)) {
+        throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: getToken({ template }) needs the Backend API; use @clerk/backend\'s sessions.getToken');
+      }
+      return token;
+    };
+    auth.has = (params) => {
+      let check;
+      try {
+        check = JSON.stringify(params === undefined ? {} : params);
+      } catch {
+        return false;
+      }
+      try {
+        return nativeState.has(check === undefined ? '{}' : check, treatPending);
+      } catch (e) {
+        throw nativeFailure(e);
+      }
+    };
+  } else {
+    auth.getToken = signedIn ? () => Promise.resolve(token) : () => Promise.resolve(null);
+    auth.has = () => false;
+  }
+  auth.debug = () => ({ tokenType: json.tokenType, isAuthenticated: json.isAuthenticated });
+  return auth;
+}
+
+function buildState(nativeState) {
+  let j;
+  try {
+    j = JSON.parse(nativeState.toJson());
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  const headers = new Headers();
+  for (const [k, v] of j.headers) {
+    try {
+      headers.append(k, v);
+    } catch (e) {
+      throw new ClerkAuthError(ErrorCode.UnexpectedError, `clerkauth: unusable response header ${k}: ${e.message}`, { cause: e });
+    }
+  }
+  const token = j.token;
+  let defaultAuth;
+  const toAuth = (opts) => {
+    const treatPending = !(opts && opts.treatPendingAsSignedOut === false);
+    let json;
+    if (treatPending) {
+      json = j.auth;
+    } else {
+      try {
+        json = JSON.parse(nativeState.authJson(false));
+      } catch (e) {
+        throw nativeFailure(e);
+      }
+    }
+    if (json === null) return null;
+    if (treatPending) {
+      if (defaultAuth === undefined) defaultAuth = makeAuthObject(json, nativeState, true, token);
+      return defaultAuth;
+    }
+    return makeAuthObject(json, nativeState, false, token);
+  };
+  const state = {
+    status: j.status,
+    reason: j.reason,
+    message: j.message,
+    proxyUrl: j.proxyUrl,
+    publishableKey: j.publishableKey,
+    isSatellite: j.isSatellite,
+    domain: j.domain,
+    signInUrl: j.signInUrl,
+    signUpUrl: j.signUpUrl,
+    afterSignInUrl: j.afterSignInUrl,
+    afterSignUpUrl: j.afterSignUpUrl,
+    isSignedIn: j.isSignedIn,
+    isAuthenticated: j.isAuthenticated,
+    tokenType: j.tokenType,
+    toAuth,
+    headers,
+    token,
+    organizationSync: j.organizationSync,
+  };
+  if (j.trace !== undefined) state.trace = j.trace;
+  return state;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authenticators
+
+function newNative(instanceOptions, retryDelay) {
+  const json = optionsJson(instanceOptions) || '{}';
+  let r;
+  try {
+    r = native.createAuthenticator(json, retryDelay === undefined || retryDelay === null ? null : retryDelay);
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+  return r;
+}
+
+async function runNative(authenticator, plainRequest, overrides, nowMs) {
+  let r;
+  try {
+    r = await authenticator.authenticate(JSON.stringify(plainRequest), overrides, nowMs);
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+  return buildState(r);
+}
+
+/**
+ * Authenticates a request. Accepts a WHATWG `Request`, a Node `http.IncomingMessage` (incl.
+ * Express/Connect requests) or `{ method, url, headers }`; returns a Promise of the state.
+ */
+async function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
+  const plain = toPlainRequest(request);
+  const overrides = optionsJson(runtimeOptions);
+  const now = pickNow(runtimeOptions, instanceOptions);
+  return runNative(getNative(), plain, overrides, now);
+}
+
+/**
+ * `createClerkClient(options)`: a client whose `authenticateRequest(request, options)` has
+ * @clerk/backend's signature. The native authenticator (parsed keys, JWKS cache) is built
+ * once, on first use, and shared by every call.
+ */
+function createClerkClient(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: createClerkClient options must be an object');
+  }
+  const instanceOptions = { ...options };
+  let authenticator = null;
+  const getNative = () => {
+    if (authenticator === null) authenticator = newNative(instanceOptions, instanceOptions.jwksRetryBaseDelayMs);
+    return authenticator;
+  };
+  return {
+    authenticateRequest(request, runtimeOptions) {
+      return authenticateWith(getNative, request, runtimeOptions, instanceOptions);
+    },
+    /** Synchronous variant (blocks the event loop on network work; for benchmarks). */
+    authenticateRequestSync(request, runtimeOptions) {
+      const plain = toPlainRequest(request);
+      const overrides = optionsJson(runtimeOptions);
+      const now = pickNow(runtimeOptions, instanceOptions);
+      let r;
+      try {
+        r = getNative().authenticateSync(JSON.stringify(plain), overrides, now);
+      } catch (e) {
+        throw nativeFailure(e);
+      }
+      if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+      return buildState(r);
+    },
+  };
+}
+
+// Standalone authenticateRequest: authenticators cached by their instance options.
+const standaloneCache = new Map();
+const STANDALONE_CACHE_MAX = 32;
+
+function standaloneNative(options) {
+  const inst = {};
+  for (const k of INSTANCE_KEYS) if (options && options[k] !== undefined) inst[k] = options[k];
+  const retry = options ? options.jwksRetryBaseDelayMs : undefined;
+  const key = JSON.stringify([inst, retry === undefined ? null : retry]);
+  let a = standaloneCache.get(key);
+  if (a === undefined) {
+    a = newNative(inst, retry);
+    if (standaloneCache.size >= STANDALONE_CACHE_MAX) standaloneCache.delete(standaloneCache.keys().next().value);
+    standaloneCache.set(key, a);
+  }
+  return a;
+}
+
+/** `authenticateRequest(request, options)` (all options at once, like @clerk/backend/internal). */
+function authenticateRequest(request, options = {}) {
+  return authenticateWith(() => standaloneNative(options), request, options, undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Express / Connect middleware
+
+function applyResponseHeaders(res, headers) {
+  for (const cookie of headers.getSetCookie()) {
+    if (typeof res.appendHeader === 'function') res.appendHeader('set-cookie', cookie);
+    else {
+      const prev = res.getHeader('set-cookie');
+      res.setHeader('set-cookie', prev === undefined ? [cookie] : [].concat(prev, cookie));
+    }
+  }
+  for (const [k, v] of headers) {
+    if (k === 'set-cookie') continue;
+    res.setHeader(k, v);
+  }
+}
+
+function attachAuth(req, state) {
+  const authFn = (opts) => state.toAuth(opts);
+  const auth = state.toAuth();
+  if (auth) {
+    for (const [k, v] of Object.entries(auth)) {
+      Object.defineProperty(authFn, k, { value: v, enumerable: true, configurable: true, writable: true });
+    }
+  }
+  req.auth = authFn;
+  req.clerkRequestState = state;
+}
+
+/**
+ * Express/Connect middleware: authenticates every request, appends the state's headers
+ * (each Set-Cookie separately), answers handshakes with a 307 redirect, and sets `req.auth`
+ * (callable — `req.auth()` / `req.auth({ treatPendingAsSignedOut })` — and also carrying the
+ * auth object's fields) and `req.clerkRequestState`.
+ */
+function clerkMiddleware(options = {}) {
+  const { clerkClient, ...rest } = options || {};
+  const client = clerkClient || createClerkClient(rest);
+  const perCall = clerkClient ? rest : { nowMs: rest.nowMs };
+  return function clerkauthMiddleware(req, res, next) {
+    client.authenticateRequest(req, perCall).then(
+      (state) => {
+        try {
+          applyResponseHeaders(res, state.headers);
+          if (state.headers.get('location')) {
+            res.statusCode = 307;
+            res.end();
+            return;
+          }
+          if (state.status === AuthStatus.Handshake) {
+            next(new ClerkAuthError(ErrorCode.UnexpectedError, 'clerkauth: handshake state without a redirect location'));
+            return;
+          }
+          attachAuth(req, state);
+        } catch (e) {
+          next(e);
+          return;
+        }
+        next();
+      },
+      (err) => next(err),
+    );
+  };
+}
+
+/** `getAuth(req, opts?)`: the auth object set by `clerkMiddleware`. */
+function getAuth(req, opts) {
+  if (!req || typeof req.auth !== 'function' || !req.clerkRequestState) {
+    throw new ClerkAuthError(ErrorCode.InvalidRequest, 'clerkauth: getAuth(req) needs clerkMiddleware() to run first');
+  }
+  return req.auth(opts);
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket upgrades
+
+function upgradeOptions(options) {
+  const o = { ...(options || {}) };
+  if (o.organizationSyncOptions && o.organizationSyncOptions.onMismatch === undefined) {
+    // A WebSocket cannot be handshaken: by default a socket opened for an organization other
+    // than the session's active one is refused rather than bound to the active organization.
+    o.organizationSyncOptions = { ...o.organizationSyncOptions, onMismatch: 'signed-out' };
+  }
+  return o;
+}
+
+/**
+ * Authenticates an `http` server 'upgrade' request (a WebSocket handshake), applying the
+ * organization-from-URL rules. Returns the state: accept the socket when
+ * `state.isAuthenticated`, otherwise call `rejectUpgrade(socket, state)`.
+ * `organizationSyncOptions.onMismatch` defaults to `signed-out` here.
+ */
+function createUpgradeAuthenticator(options = {}) {
+  const { clerkClient, ...rest } = options || {};
+  const client = clerkClient || createClerkClient(rest);
+  const perCall = upgradeOptions(clerkClient ? rest : { nowMs: rest.nowMs, organizationSyncOptions: rest.organizationSyncOptions });
+  return (req, callOptions) => client.authenticateRequest(req, callOptions ? { ...perCall, ...upgradeOptions(callOptions) } : perCall);
+}
+
+/** One-shot form of `createUpgradeAuthenticator(options)(req)`. */
+function authenticateUpgrade(req, options = {}) {
+  return authenticateRequest(req, upgradeOptions(options));
+}
+
+/** Writes a plain HTTP error response on an upgrade socket and closes it. */
+function rejectUpgrade(socket, state, statusCode = 401) {
+  const reasons = { 401: 'Unauthorized', 403: 'Forbidden', 500: 'Internal Server Error' };
+  const lines = [`HTTP/1.1 ${statusCode} ${reasons[statusCode] || 'Error'}`, 'connection: close', 'content-length: 0'];
+  if (state && state.headers) {
+    for (const [k, v] of state.headers) {
+      if (k.startsWith('x-clerk-auth-') && k !== 'x-clerk-auth-message') lines.push(`${k}: ${v}`);
+    }
+  }
+  try {
+    socket.end(lines.join('\r\n') + '\r\n\r\n');
+  } catch {
+    socket.destroy();
+  }
+}
+
+module.exports = {
+  createClerkClient,
+  authenticateRequest,
+  clerkMiddleware,
+  getAuth,
+  createUpgradeAuthenticator,
+  authenticateUpgrade,
+  rejectUpgrade,
+  toPlainRequest,
+  ClerkAuthError,
+  ErrorCode,
+  AuthStatus,
+  TokenType,
+  version: native.version(),
+};

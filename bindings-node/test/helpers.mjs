@@ -1,0 +1,182 @@
+// Shared test helpers: a loopback Backend API, the vector loader and the FORMAT.md comparison.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export function vectorsDir() {
+  return process.env.CLERKAUTH_VECTORS || path.resolve(here, '../../../shared/conformance/vectors');
+}
+
+export function loadVectors(dir = vectorsDir()) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.json')) out.push(JSON.parse(fs.readFileSync(p, 'utf8')));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * A real HTTP server on 127.0.0.1 playing the Backend API: answers the listed routes
+ * (method + path; query ignored unless the route path has '?') and records every request.
+ */
+export async function startMockBapi() {
+  let routes = [];
+  let seen = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const target = req.url;
+      const route = routes.find((r) => r.method.toUpperCase() === req.method.toUpperCase() && (r.path.includes('?') ? r.path === target : target.split('?')[0] === r.path));
+      seen.push({ method: req.method, target, headers: req.headers, body: Buffer.concat(chunks).toString(), matched: !!route });
+      const status = route ? route.status ?? 200 : 404;
+      const body = route ? JSON.stringify(route.body ?? null) : JSON.stringify({ errors: [{ code: 'resource_not_found', message: 'not listed in the vector' }] });
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    reset(r) {
+      routes = (r || []).map((x) => ({ method: x.method || 'GET', path: x.path || '/', status: x.status, body: x.body }));
+      seen = [];
+    },
+    seen: () => seen,
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}
+
+function queryMultiset(u) {
+  return [...u.searchParams.entries()].map(([k, v]) => JSON.stringify([k, v])).sort();
+}
+
+function sameLocation(a, b) {
+  let x, y;
+  try {
+    x = new URL(a);
+    y = new URL(b);
+  } catch {
+    return a === b ? null : `location ${a} != ${b}`;
+  }
+  const port = (u) => u.port || ({ 'http:': '80', 'https:': '443' }[u.protocol] ?? '');
+  if (x.protocol !== y.protocol || x.hostname !== y.hostname || port(x) !== port(y) || x.pathname !== y.pathname) return `location ${a} != ${b}`;
+  const qa = queryMultiset(x);
+  const qb = queryMultiset(y);
+  if (JSON.stringify(qa) !== JSON.stringify(qb)) {
+    const diff = qa.filter((p) => !qb.includes(p)).concat(qb.filter((p) => !qa.includes(p)));
+    return `location query differs: ${diff.join(' ')}`;
+  }
+  return null;
+}
+
+function parseSetCookie(s) {
+  const parts = s.split(';');
+  const first = parts.shift() || '';
+  const eq = first.indexOf('=');
+  const name = (eq < 0 ? first : first.slice(0, eq)).trim();
+  const value = (eq < 0 ? '' : first.slice(eq + 1)).trim();
+  const attrs = parts
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const i = p.indexOf('=');
+      return i < 0 ? p.toLowerCase() : `${p.slice(0, i).trim().toLowerCase()}=${p.slice(i + 1).trim()}`;
+    })
+    .sort();
+  return JSON.stringify([name, value, attrs]);
+}
+
+/** Compares header lists ([[name, value], ...]) by FORMAT.md rules; returns null or a difference. */
+export function compareHeaders(got, want) {
+  const group = (list) => {
+    const m = new Map();
+    for (const [k, v] of list) {
+      const n = k.toLowerCase();
+      if (!m.has(n)) m.set(n, []);
+      m.get(n).push(v);
+    }
+    return m;
+  };
+  const g = group(got);
+  const w = group(want);
+  const names = (m) => JSON.stringify([...m.entries()].map(([k, v]) => [k, v.length]).sort());
+  if (names(g) !== names(w)) return `header names ${names(g)} != ${names(w)}`;
+  for (const [name, wv] of w) {
+    const gv = g.get(name);
+    if (name === 'location') {
+      for (let i = 0; i < wv.length; i++) {
+        const d = sameLocation(gv[i], wv[i]);
+        if (d) return d;
+      }
+    } else if (name === 'set-cookie') {
+      const a = gv.map(parseSetCookie).sort();
+      const b = wv.map(parseSetCookie).sort();
+      if (JSON.stringify(a) !== JSON.stringify(b)) return `set-cookie ${JSON.stringify(gv)} != ${JSON.stringify(wv)}`;
+    } else if (name === 'x-clerk-auth-message') {
+      continue;
+    } else if (JSON.stringify(gv) !== JSON.stringify(wv)) {
+      return `header ${name}: ${JSON.stringify(gv)} != ${JSON.stringify(wv)}`;
+    }
+  }
+  return null;
+}
+
+/** Deep JSON equality, key order free. */
+export function jsonEqual(a, b) {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return jsonEqual(ka, kb) && ka.every((k) => jsonEqual(a[k], b[k]));
+}
+
+/** Plain JSON of an auth object (functions and undefined fields dropped). */
+export function authJson(auth) {
+  return auth === null || auth === undefined ? null : JSON.parse(JSON.stringify(auth));
+}
+
+/** Compares a result ({status, reason, isAuthenticated, tokenType, headers, auth, has} or {error}) with a vector's expected. */
+export function compareResult(got, expected) {
+  if (expected.error !== undefined) return got.error !== undefined ? null : `expected an error, got status ${got.status}`;
+  if (got.error !== undefined) return `error: ${got.error}`;
+  for (const k of ['status', 'reason', 'isAuthenticated', 'tokenType']) {
+    if (!jsonEqual(got[k], expected[k])) return `${k}: got ${JSON.stringify(got[k])} expected ${JSON.stringify(expected[k])}`;
+  }
+  const h = compareHeaders(got.headers, expected.headers);
+  if (h) return h;
+  if (expected.auth !== undefined && !jsonEqual(got.auth, expected.auth)) {
+    const g = got.auth || {};
+    const w = expected.auth || {};
+    const keys = [...new Set([...Object.keys(g), ...Object.keys(w)])];
+    const k = keys.find((key) => !jsonEqual(g[key], w[key]));
+    return k ? `auth.${k}: got ${JSON.stringify(g[k])} expected ${JSON.stringify(w[k])}` : `auth: got ${JSON.stringify(got.auth)} expected ${JSON.stringify(expected.auth)}`;
+  }
+  if (expected.has !== undefined && !jsonEqual(got.has, expected.has)) return `has: got ${JSON.stringify(got.has)} expected ${JSON.stringify(expected.has)}`;
+  return null;
+}
+
+/** A request state (clerkauth's or the reference's) as a comparable result. */
+export function stateResult(state, hasChecks = []) {
+  const auth = state.toAuth();
+  return {
+    status: state.status,
+    reason: state.reason,
+    isAuthenticated: state.isAuthenticated,
+    tokenType: state.tokenType,
+    headers: [...state.headers.entries()],
+    auth: authJson(auth),
+    has: auth ? hasChecks.map((c) => auth.has(c)) : null,
+  };
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test suite: the Rust workspace (unit, integration, conformance per family), the
+# conformance vectors through the `clerkauth` command, then each binding's own suite
+# (ffi/ci.sh, bindings-python/ci.sh, bindings-node/ci.sh) when present.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+VECTORS="${CLERKAUTH_VECTORS:-$(cd .. && pwd)/shared/conformance/vectors}"
+export CLERKAUTH_VECTORS="$VECTORS"
+passed=0; failed=0; summary=()
+suite() {
+  local name=$1; shift
+  echo "=== $name"
+  local start=$SECONDS
+  if "$@"; then passed=$((passed+1)); summary+=("PASS $name ($((SECONDS-start)) s)")
+  else failed=$((failed+1)); summary+=("FAIL $name ($((SECONDS-start)) s)"); fi
+}
+suite "cargo test (core, cli, conformance families)" cargo test --release
+suite "clerkauth vectors run" cargo run --release -q -p clerkauth-cli -- vectors run "$VECTORS" --out target/vector-results.jsonl
+for s in ffi/ci.sh bindings-python/ci.sh bindings-node/ci.sh; do
+  [ -f "$s" ] && suite "$s" bash "$s"
+done
+echo "=== summary"
+printf '%s\n' "${summary[@]}"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

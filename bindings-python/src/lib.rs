@@ -1,1 +1,605 @@
-//! Python bindings (in progress).
+//! `clerkauth._native`: the private native module under the pure-Python `clerkauth` package.
+//!
+//! Thin by design: it turns Python values into the core's plain data (method, URL, header
+//! pairs, options JSON), calls the core with the GIL released, and converts the results back.
+//! Every call into the core runs inside a panic guard, so no `PanicException` can escape:
+//! a panic becomes a `clerkauth.ClerkAuthError` with code `unexpected-error`.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use clerkauth::devinstance::DevInstance as CoreDevInstance;
+use clerkauth::{AuthObject, Authenticator as CoreAuthenticator, Error, ErrorCode, HasCheck, Options, Request, SyncTarget};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use serde_json::{Map, Value};
+
+// ---------------------------------------------------------------------------------------------
+// Errors and the panic guard
+// ---------------------------------------------------------------------------------------------
+
+/// Builds the Python exception for a core error code (classes live in `clerkauth._errors`).
+fn py_error(py: Python<'_>, code: &str, message: &str) -> PyErr {
+    let made = py
+        .import("clerkauth._errors")
+        .and_then(|m| m.getattr("_from_code"))
+        .and_then(|f| f.call1((code, message)));
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
+fn core_error(py: Python<'_>, e: &Error) -> PyErr {
+    py_error(py, e.code().as_str(), e.message())
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Runs `f`, turning a panic into an `unexpected-error`.
+fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => Err(Error::new(ErrorCode::Unexpected, format!("internal error in clerkauth: {}", panic_message(p.as_ref())))),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value conversion
+// ---------------------------------------------------------------------------------------------
+
+fn to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Null => py.None().into_bound(py),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                i.into_pyobject(py)?.into_any()
+            } else if let Some(u) = n.as_u64() {
+                u.into_pyobject(py)?.into_any()
+            } else {
+                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+            }
+        }
+        Value::String(s) => PyString::new(py, s).into_any(),
+        Value::Array(a) => {
+            let l = PyList::empty(py);
+            for x in a {
+                l.append(to_py(py, x)?)?;
+            }
+            l.into_any()
+        }
+        Value::Object(m) => map_to_py(py, m)?.into_any(),
+    })
+}
+
+fn map_to_py<'py>(py: Python<'py>, m: &Map<String, Value>) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, x) in m {
+        d.set_item(k, to_py(py, x)?)?;
+    }
+    Ok(d)
+}
+
+fn from_py(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
+    if depth > 64 {
+        return Err(PyTypeError::new_err("value nested too deeply"));
+    }
+    if obj.is_none() {
+        Ok(Value::Null)
+    } else if let Ok(b) = obj.cast::<PyBool>() {
+        Ok(Value::Bool(b.is_true()))
+    } else if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            Ok(Value::from(i))
+        } else if let Ok(u) = obj.extract::<u64>() {
+            Ok(Value::from(u))
+        } else {
+            Ok(serde_json::Number::from_f64(obj.extract::<f64>()?).map(Value::Number).unwrap_or(Value::Null))
+        }
+    } else if obj.is_instance_of::<PyFloat>() {
+        Ok(serde_json::Number::from_f64(obj.extract::<f64>()?).map(Value::Number).unwrap_or(Value::Null))
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        Ok(Value::String(s.to_cow()?.into_owned()))
+    } else if let Ok(d) = obj.cast::<PyDict>() {
+        let mut m = Map::new();
+        for (k, v) in d.iter() {
+            let key = k.cast::<PyString>().map_err(|_| PyTypeError::new_err("dictionary keys must be strings"))?.to_cow()?.into_owned();
+            m.insert(key, from_py(&v, depth + 1)?);
+        }
+        Ok(Value::Object(m))
+    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        let mut a = Vec::new();
+        for x in obj.try_iter()? {
+            a.push(from_py(&x?, depth + 1)?);
+        }
+        Ok(Value::Array(a))
+    } else {
+        Err(PyTypeError::new_err(format!("unsupported value of type {}", obj.get_type().name()?)))
+    }
+}
+
+/// A `str`, or `bytes` decoded as latin-1 (the HTTP header encoding used by ASGI and WSGI).
+fn text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(s.to_cow()?.into_owned());
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.as_bytes().iter().map(|&c| c as char).collect());
+    }
+    Err(PyTypeError::new_err(format!("{what} must be str or bytes, not {}", obj.get_type().name()?)))
+}
+
+fn extract_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for item in headers.try_iter()? {
+        let item = item?;
+        let (k, v) = if let Ok(t) = item.cast::<PyTuple>() {
+            if t.len() != 2 {
+                return Err(PyTypeError::new_err("headers must be (name, value) pairs"));
+            }
+            (t.get_item(0)?, t.get_item(1)?)
+        } else if let Ok(l) = item.cast::<PyList>() {
+            if l.len() != 2 {
+                return Err(PyTypeError::new_err("headers must be (name, value) pairs"));
+            }
+            (l.get_item(0)?, l.get_item(1)?)
+        } else {
+            return Err(PyTypeError::new_err("headers must be (name, value) pairs"));
+        };
+        out.push((text(&k, "header name")?, text(&v, "header value")?));
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+// ---------------------------------------------------------------------------------------------
+
+/// Per-call option overrides, parsed once (the Python façade caches these).
+#[pyclass(module = "clerkauth._native", frozen)]
+struct Overrides {
+    opts: Options,
+}
+
+#[pymethods]
+impl Overrides {
+    #[new]
+    fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
+        let s = options_json.to_string();
+        let opts = py.detach(move || guard(|| Options::from_json_str(&s))).map_err(|e| core_error(py, &e))?;
+        Ok(Overrides { opts })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authenticator
+// ---------------------------------------------------------------------------------------------
+
+/// The native authenticator (wrapped by `clerkauth.Authenticator`).
+#[pyclass(module = "clerkauth._native", name = "NativeAuthenticator", frozen)]
+struct NativeAuthenticator {
+    inner: Arc<CoreAuthenticator>,
+}
+
+#[pymethods]
+impl NativeAuthenticator {
+    #[new]
+    fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
+        let s = options_json.to_string();
+        let inner = py
+            .detach(move || guard(|| Options::from_json_str(&s).and_then(CoreAuthenticator::new)))
+            .map_err(|e| core_error(py, &e))?;
+        Ok(NativeAuthenticator { inner: Arc::new(inner) })
+    }
+
+    /// Authenticates (method, url, header pairs) with optional overrides and clock (ms).
+    /// The GIL is released while the core verifies tokens and calls the Backend API.
+    #[pyo3(signature = (method, url, headers, overrides=None, now_ms=None))]
+    fn authenticate(
+        &self,
+        py: Python<'_>,
+        method: &Bound<'_, PyAny>,
+        url: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        overrides: Option<&Bound<'_, Overrides>>,
+        now_ms: Option<f64>,
+    ) -> PyResult<RequestState> {
+        let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
+        let inner = self.inner.clone();
+        let state = match overrides {
+            Some(o) => {
+                let o = o.get();
+                py.detach(|| guard(|| inner.authenticate_with(&request, &o.opts, now_ms)))
+            }
+            None => py.detach(|| guard(|| inner.authenticate_with(&request, &Options::default(), now_ms))),
+        }
+        .map_err(|e| core_error(py, &e))?;
+        Ok(RequestState { inner: state })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+// ---------------------------------------------------------------------------------------------
+
+fn has_check(
+    role: Option<&Bound<'_, PyAny>>,
+    permission: Option<&Bound<'_, PyAny>>,
+    feature: Option<&Bound<'_, PyAny>>,
+    plan: Option<&Bound<'_, PyAny>>,
+    reverification: Option<&Bound<'_, PyAny>>,
+) -> PyResult<HasCheck> {
+    let conv = |o: Option<&Bound<'_, PyAny>>| o.map(|x| from_py(x, 0)).transpose();
+    let mut rev = conv(reverification)?;
+    if let Some(Value::Object(m)) = &mut rev {
+        if let Some(v) = m.remove("after_minutes") {
+            m.insert("afterMinutes".into(), v);
+        }
+    }
+    Ok(HasCheck { role: conv(role)?, permission: conv(permission)?, feature: conv(feature)?, plan: conv(plan)?, reverification: rev })
+}
+
+/// The outcome of authenticating a request.
+#[pyclass(module = "clerkauth", frozen)]
+struct RequestState {
+    inner: clerkauth::RequestState,
+}
+
+#[pymethods]
+impl RequestState {
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.inner.status.as_str()
+    }
+    #[getter]
+    fn reason(&self) -> Option<&str> {
+        self.inner.reason.as_deref()
+    }
+    #[getter]
+    fn message(&self) -> Option<&str> {
+        self.inner.message.as_deref()
+    }
+    #[getter]
+    fn token(&self) -> Option<&str> {
+        self.inner.token.as_deref()
+    }
+    #[getter]
+    fn token_type(&self) -> Option<&'static str> {
+        self.inner.token_type.map(|t| t.as_str())
+    }
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let l = PyList::empty(py);
+        for (k, v) in &self.inner.headers {
+            l.append(PyTuple::new(py, [k.as_str(), v.as_str()])?)?;
+        }
+        Ok(l)
+    }
+    #[getter]
+    fn is_authenticated(&self) -> bool {
+        self.inner.is_authenticated()
+    }
+    #[getter]
+    fn is_signed_in(&self) -> bool {
+        self.inner.is_authenticated()
+    }
+    #[getter]
+    fn publishable_key(&self) -> &str {
+        &self.inner.publishable_key
+    }
+    #[getter]
+    fn proxy_url(&self) -> &str {
+        &self.inner.proxy_url
+    }
+    #[getter]
+    fn is_satellite(&self) -> bool {
+        self.inner.is_satellite
+    }
+    #[getter]
+    fn domain(&self) -> &str {
+        &self.inner.domain
+    }
+    #[getter]
+    fn sign_in_url(&self) -> &str {
+        &self.inner.sign_in_url
+    }
+    #[getter]
+    fn sign_up_url(&self) -> &str {
+        &self.inner.sign_up_url
+    }
+    #[getter]
+    fn after_sign_in_url(&self) -> &str {
+        &self.inner.after_sign_in_url
+    }
+    #[getter]
+    fn after_sign_up_url(&self) -> &str {
+        &self.inner.after_sign_up_url
+    }
+    #[getter]
+    fn organization_sync(&self) -> Option<OrganizationSync> {
+        self.inner.organization_sync.clone().map(|s| OrganizationSync { inner: s })
+    }
+    /// The decision trace as (step, detail) pairs, when `explain=True`.
+    #[getter]
+    fn trace<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyList>>> {
+        let Some(t) = &self.inner.trace else { return Ok(None) };
+        let l = PyList::empty(py);
+        for s in &t.steps {
+            l.append(PyTuple::new(py, [s.step, s.detail.as_str()])?)?;
+        }
+        Ok(Some(l))
+    }
+    /// The trace rendered as numbered lines, when `explain=True`.
+    fn explain(&self) -> Option<String> {
+        self.inner.trace.as_ref().map(|t| t.render())
+    }
+    /// `toAuth()`; None for a handshake.
+    #[pyo3(signature = (treat_pending_as_signed_out=true))]
+    fn to_auth(&self, treat_pending_as_signed_out: bool) -> Option<Auth> {
+        self.inner.to_auth_with(treat_pending_as_signed_out).map(Auth::new)
+    }
+    /// `toAuth().has(...)`; False when there is no auth object.
+    #[pyo3(signature = (*, role=None, permission=None, feature=None, plan=None, reverification=None))]
+    fn has(
+        &self,
+        role: Option<&Bound<'_, PyAny>>,
+        permission: Option<&Bound<'_, PyAny>>,
+        feature: Option<&Bound<'_, PyAny>>,
+        plan: Option<&Bound<'_, PyAny>>,
+        reverification: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let check = has_check(role, permission, feature, plan, reverification)?;
+        Ok(guard(|| Ok(self.inner.has(&check))).unwrap_or(false))
+    }
+    /// The state with the reference's (camelCase) field names; `auth` is `toAuth()`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.to_json())
+    }
+    /// `to_dict()` as a JSON string.
+    fn to_json(&self) -> String {
+        self.inner.to_json().to_string()
+    }
+    fn __repr__(&self) -> String {
+        let token_type = self.inner.token_type.map(|t| t.as_str()).unwrap_or("None");
+        match &self.inner.reason {
+            Some(r) => format!("RequestState(status={:?}, reason={:?}, token_type={token_type})", self.inner.status.as_str(), r),
+            None => format!("RequestState(status={:?}, token_type={token_type})", self.inner.status.as_str()),
+        }
+    }
+}
+
+/// What an organization pattern in the URL named and how it related to the session.
+#[pyclass(module = "clerkauth", frozen)]
+struct OrganizationSync {
+    inner: clerkauth::OrganizationSync,
+}
+
+#[pymethods]
+impl OrganizationSync {
+    /// `organization` or `personal_account`.
+    #[getter]
+    fn target_type(&self) -> &'static str {
+        match self.inner.target {
+            SyncTarget::PersonalAccount => "personal_account",
+            _ => "organization",
+        }
+    }
+    #[getter]
+    fn organization_id(&self) -> Option<&str> {
+        match &self.inner.target {
+            SyncTarget::OrganizationId(s) => Some(s),
+            _ => None,
+        }
+    }
+    #[getter]
+    fn organization_slug(&self) -> Option<&str> {
+        match &self.inner.target {
+            SyncTarget::OrganizationSlug(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// `active`, `handshake`, `mismatch`, `membership` or `not-member`.
+    #[getter]
+    fn outcome(&self) -> &'static str {
+        self.inner.outcome.as_str()
+    }
+    #[getter]
+    fn active_org_id(&self) -> Option<&str> {
+        self.inner.active_org_id.as_deref()
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.to_json())
+    }
+    fn __repr__(&self) -> String {
+        format!("OrganizationSync({})", self.inner.to_json())
+    }
+}
+
+/// The auth object (`toAuth()`): a session (signed in or out), a machine token, or an
+/// invalid-token object. Attributes that do not apply are None.
+#[pyclass(module = "clerkauth", frozen)]
+struct Auth {
+    obj: AuthObject,
+    json: Map<String, Value>,
+}
+
+impl Auth {
+    fn new(obj: AuthObject) -> Auth {
+        let json = match obj.to_json() {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        Auth { obj, json }
+    }
+    fn field<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+        match self.json.get(key) {
+            Some(v) => to_py(py, v),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+macro_rules! auth_fields {
+    ($($name:ident => $key:literal),* $(,)?; $($rest:tt)*) => {
+        #[pymethods]
+        impl Auth {
+            $(
+                #[getter]
+                fn $name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    self.field(py, $key)
+                }
+            )*
+            $($rest)*
+        }
+    };
+}
+
+auth_fields! {
+    token_type => "tokenType",
+    user_id => "userId",
+    session_id => "sessionId",
+    session_status => "sessionStatus",
+    session_claims => "sessionClaims",
+    actor => "actor",
+    org_id => "orgId",
+    org_role => "orgRole",
+    org_slug => "orgSlug",
+    org_permissions => "orgPermissions",
+    factor_verification_age => "factorVerificationAge",
+    id => "id",
+    subject => "subject",
+    scopes => "scopes",
+    name => "name",
+    claims => "claims",
+    machine_id => "machineId",
+    client_id => "clientId";
+    #[getter]
+    fn is_authenticated(&self) -> bool {
+        self.obj.is_authenticated()
+    }
+    /// True for a machine-token auth object (api_key, m2m_token, oauth_token).
+    #[getter]
+    fn is_machine(&self) -> bool {
+        matches!(self.obj, AuthObject::Machine(_))
+    }
+    /// `has()`: role, permission, feature, plan and/or reverification.
+    #[pyo3(signature = (*, role=None, permission=None, feature=None, plan=None, reverification=None))]
+    fn has(
+        &self,
+        role: Option<&Bound<'_, PyAny>>,
+        permission: Option<&Bound<'_, PyAny>>,
+        feature: Option<&Bound<'_, PyAny>>,
+        plan: Option<&Bound<'_, PyAny>>,
+        reverification: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let check = has_check(role, permission, feature, plan, reverification)?;
+        Ok(guard(|| Ok(self.obj.has(&check))).unwrap_or(false))
+    }
+    /// The reference's `toAuth()` JSON shape (camelCase keys, functions left out).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        map_to_py(py, &self.json)
+    }
+    fn to_json(&self) -> String {
+        Value::Object(self.json.clone()).to_string()
+    }
+    fn __repr__(&self) -> String {
+        let get = |k: &str| self.json.get(k).cloned().unwrap_or(Value::Null);
+        format!("Auth(token_type={}, is_authenticated={}, user_id={}, org_id={})", get("tokenType"), self.obj.is_authenticated(), get("userId"), get("orgId"))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Development instance (tests, demos, benchmarks)
+// ---------------------------------------------------------------------------------------------
+
+/// A local development instance: its own RSA key, keys, JWKS and minted session tokens.
+/// Never contacts Clerk.
+#[pyclass(module = "clerkauth.testing", frozen)]
+struct DevInstance {
+    inner: CoreDevInstance,
+}
+
+#[pymethods]
+impl DevInstance {
+    #[new]
+    #[pyo3(signature = (frontend_api="demo-app.clerk.accounts.dev"))]
+    fn new(py: Python<'_>, frontend_api: &str) -> PyResult<Self> {
+        let host = frontend_api.to_string();
+        let inner = py.detach(move || guard(|| Ok(CoreDevInstance::generate(&host)))).map_err(|e| core_error(py, &e))?;
+        Ok(DevInstance { inner })
+    }
+    #[getter]
+    fn kid(&self) -> &str {
+        &self.inner.kid
+    }
+    #[getter]
+    fn publishable_key(&self) -> &str {
+        &self.inner.publishable_key
+    }
+    #[getter]
+    fn secret_key(&self) -> &str {
+        &self.inner.secret_key
+    }
+    #[getter]
+    fn frontend_api(&self) -> &str {
+        &self.inner.frontend_api
+    }
+    #[getter]
+    fn jwt_key(&self) -> &str {
+        &self.inner.jwt_key
+    }
+    /// The JWKS document the Backend API would serve.
+    fn jwks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.jwks())
+    }
+    /// Signs claims as an RS256 JWT (`alg`, `kid`, `typ` added to the header unless given).
+    #[pyo3(signature = (claims, header=None))]
+    fn sign(&self, py: Python<'_>, claims: &Bound<'_, PyAny>, header: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        let claims = from_py(claims, 0)?;
+        let header = match header.map(|h| from_py(h, 0)).transpose()? {
+            None => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(_) => return Err(PyTypeError::new_err("header must be a dict")),
+        };
+        py.detach(|| guard(|| Ok(self.inner.sign(header, &claims)))).map_err(|e| core_error(py, &e))
+    }
+    /// A session token issued at `iat` (seconds) valid 60 s, with extra claims merged in.
+    #[pyo3(signature = (user_id, session_id, iat, azp="", extra=None))]
+    fn session_token(&self, py: Python<'_>, user_id: &str, session_id: &str, iat: i64, azp: &str, extra: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+        let extra = extra.map(|e| from_py(e, 0)).transpose()?.unwrap_or(Value::Object(Map::new()));
+        py.detach(|| guard(|| Ok(self.inner.session_token(user_id, session_id, iat, azp, extra)))).map_err(|e| core_error(py, &e))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module
+// ---------------------------------------------------------------------------------------------
+
+/// Deliberately panics inside the guard (tests check it surfaces as `ClerkAuthError`).
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
+    py.detach(|| guard::<()>(|| panic!("deliberate test panic"))).map_err(|e| core_error(py, &e))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<NativeAuthenticator>()?;
+    m.add_class::<Overrides>()?;
+    m.add_class::<RequestState>()?;
+    m.add_class::<OrganizationSync>()?;
+    m.add_class::<Auth>()?;
+    m.add_class::<DevInstance>()?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,146 @@
+"""clerkauth: Clerk backend request authentication (``authenticateRequest``) in Rust.
+
+>>> from clerkauth import Authenticator
+>>> clerk = Authenticator(secret_key="sk_test_...", publishable_key="pk_test_...")  # doctest: +SKIP
+>>> state = clerk.authenticate_request(request)  # any framework request  # doctest: +SKIP
+>>> if state.is_authenticated:  # doctest: +SKIP
+...     auth = state.to_auth()
+...     print(auth.user_id, auth.org_id, auth.has(role="org:admin"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
+
+from . import _native, _options, _request
+from ._errors import (
+    ERROR_CODES,
+    ClerkAuthError,
+    ConfigurationError,
+    HandshakeVerificationError,
+    InvalidRequestError,
+    UnexpectedError,
+)
+from ._native import Auth, OrganizationSync, RequestState
+from ._options import AuthenticateOptions, OrganizationSyncOptions
+
+if TYPE_CHECKING:
+    if sys.version_info >= (3, 11):
+        from typing import Unpack
+    else:
+        from typing_extensions import Unpack
+
+__version__: str = _native.__version__
+
+__all__ = [
+    "Authenticator",
+    "RequestState",
+    "Auth",
+    "OrganizationSync",
+    "AuthenticateOptions",
+    "OrganizationSyncOptions",
+    "ClerkAuthError",
+    "ConfigurationError",
+    "InvalidRequestError",
+    "HandshakeVerificationError",
+    "UnexpectedError",
+    "ERROR_CODES",
+    "__version__",
+]
+
+_MAX_CACHED_OVERRIDES = 64
+
+
+class Authenticator:
+    """A long-lived, thread-safe authenticator: build it once per Clerk instance and share it.
+
+    Options are the reference's (``@clerk/backend``) option names in snake_case, e.g.
+    ``secret_key``, ``publishable_key``, ``jwt_key``, ``authorized_parties``,
+    ``organization_sync_options={"organization_patterns": [...], "on_mismatch": "signed-out"}``.
+    Configuration mistakes raise :class:`ConfigurationError`.
+    """
+
+    __slots__ = ("_native", "_overrides")
+
+    def __init__(self, **options: Unpack[AuthenticateOptions]) -> None:
+        self._native = _native.NativeAuthenticator(_options.dumps(options))
+        self._overrides: Dict[str, _native.Overrides] = {}
+
+    @classmethod
+    def from_options(cls, options: Dict[str, Any]) -> Authenticator:
+        """Builds from a mapping with snake_case or reference camelCase option names."""
+        self = cls.__new__(cls)
+        self._native = _native.NativeAuthenticator(_options.dumps(options))
+        self._overrides = {}
+        return self
+
+    def call_options(self, **options: Unpack[AuthenticateOptions]) -> Optional[_native.Overrides]:
+        """Per-call options parsed once (None when empty); reuse on hot paths."""
+        if not options:
+            return None
+        text = _options.dumps(options)
+        cached = self._overrides.get(text)
+        if cached is None:
+            cached = _native.Overrides(text)
+            if len(self._overrides) < _MAX_CACHED_OVERRIDES:
+                self._overrides[text] = cached
+        return cached
+
+    def _parts(
+        self,
+        request: Any,
+        method: Optional[str],
+        url: Optional[str],
+        headers: Any,
+    ) -> _request.Parts:
+        if request is not None:
+            if method is not None or url is not None or headers is not None:
+                raise InvalidRequestError("pass either a request object or method/url/headers, not both", "invalid-request")
+            return _request.extract(request)
+        if url is None:
+            raise InvalidRequestError("a request object or url= is required", "invalid-request")
+        return method or "GET", url, _request.header_pairs(headers)
+
+    def authenticate_request(
+        self,
+        request: Any = None,
+        /,
+        *,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+        headers: Union[Dict[str, str], Sequence[Any], None] = None,
+        now_ms: Optional[float] = None,
+        **options: Unpack[AuthenticateOptions],
+    ) -> RequestState:
+        """Authenticates a request: any framework request object, or explicit
+        ``method=``, ``url=`` (absolute) and ``headers=``. Per-call ``options`` override the
+        instance's. ``now_ms`` overrides the clock (ms since the Unix epoch), for tests.
+
+        The GIL is released while tokens are verified and the Backend API is called.
+        Authentication failures are signed-out states, never exceptions.
+        """
+        m, u, h = self._parts(request, method, url, headers)
+        return self._native.authenticate(m, u, h, self.call_options(**options), now_ms)
+
+    async def authenticate_request_async(
+        self,
+        request: Any = None,
+        /,
+        *,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+        headers: Union[Dict[str, str], Sequence[Any], None] = None,
+        now_ms: Optional[float] = None,
+        **options: Unpack[AuthenticateOptions],
+    ) -> RequestState:
+        """Like :meth:`authenticate_request`, run in a worker thread so the event loop is
+        never blocked (JWKS and Backend API calls included)."""
+        m, u, h = self._parts(request, method, url, headers)
+        if not isinstance(h, list):
+            h = list(h)
+        return await asyncio.to_thread(self._native.authenticate, m, u, h, self.call_options(**options), now_ms)
+
+    def __repr__(self) -> str:
+        return "Authenticator()"

@@ -1,0 +1,155 @@
+"""Reads method, absolute URL and header pairs from any framework's request object.
+
+Supported: ASGI scopes and Starlette/FastAPI ``Request``/``WebSocket`` (anything with a
+``scope``), Django ``HttpRequest`` (WSGI and ASGI), WSGI environs and Flask/Werkzeug
+``Request`` (anything with an ``environ``), and any object with ``method``, ``url`` and
+``headers`` (httpx.Request, requests.PreparedRequest, aiohttp ...), or a mapping
+``{"method", "url", "headers"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, List, Mapping, Sequence, Tuple, Union
+from urllib.parse import quote
+
+from ._errors import InvalidRequestError
+
+Text = Union[str, bytes]
+HeaderPairs = Sequence[Tuple[Text, Text]]
+Parts = Tuple[str, str, Any]
+
+_SAFE_PATH = "/:@!$&'()*+,;=~-._%"
+
+
+def header_pairs(headers: Any) -> List[Tuple[Any, Any]]:
+    """Header pairs from a mapping, a multi-dict or an iterable of pairs."""
+    if headers is None:
+        return []
+    multi_items = getattr(headers, "multi_items", None)  # httpx.Headers
+    if callable(multi_items):
+        return list(multi_items())
+    raw = getattr(headers, "raw", None)  # starlette Headers
+    if isinstance(raw, list):
+        return raw
+    items = getattr(headers, "items", None)
+    if callable(items):  # dict, CIMultiDict (all pairs), werkzeug Headers, CaseInsensitiveDict
+        out: List[Tuple[Any, Any]] = []
+        for k, v in items():
+            if isinstance(v, (list, tuple)):
+                out.extend((k, x) for x in v)
+            else:
+                out.append((k, v))
+        return out
+    try:
+        return [(p[0], p[1]) for p in headers]
+    except (TypeError, IndexError, KeyError):
+        raise InvalidRequestError("headers must be a mapping or (name, value) pairs", "invalid-request") from None
+
+
+def from_scope(scope: Mapping[str, Any]) -> Parts:
+    """An ASGI HTTP or WebSocket scope. WebSocket upgrades become GET requests on http(s)."""
+    scheme = scope.get("scheme") or "http"
+    if scheme == "ws":
+        scheme = "http"
+    elif scheme == "wss":
+        scheme = "https"
+    headers = scope.get("headers") or []
+    host = None
+    for k, v in headers:
+        if k == b"host" or k == "host":
+            host = v.decode("latin-1") if isinstance(v, bytes) else v
+            break
+    if not host:
+        server = scope.get("server")
+        if server:
+            h, port = server[0], server[1]
+            if ":" in h and not h.startswith("["):
+                h = f"[{h}]"
+            host = h if port in (None, {"http": 80, "https": 443}[scheme]) else f"{h}:{port}"
+        else:
+            host = "localhost"
+    raw_path = scope.get("raw_path")
+    if isinstance(raw_path, (bytes, bytearray)) and raw_path:
+        path = raw_path.decode("latin-1")
+    else:
+        path = quote(scope.get("path") or "/", safe=_SAFE_PATH)
+    qs = scope.get("query_string") or b""
+    if isinstance(qs, (bytes, bytearray)):
+        qs = qs.decode("latin-1")
+    url = f"{scheme}://{host}{path}" + (f"?{qs}" if qs else "")
+    method = scope.get("method") or "GET"
+    return method, url, headers
+
+
+def _environ_headers(environ: Mapping[str, Any]) -> List[Tuple[str, str]]:
+    out = []
+    for k, v in environ.items():
+        if k.startswith("HTTP_"):
+            out.append((k[5:].replace("_", "-").lower(), v))
+        elif k in ("CONTENT_TYPE", "CONTENT_LENGTH") and v:
+            out.append((k.replace("_", "-").lower(), v))
+    return out
+
+
+def _environ_host(environ: Mapping[str, Any], scheme: str) -> str:
+    host = environ.get("HTTP_HOST")
+    if host:
+        return host
+    name = environ.get("SERVER_NAME") or "localhost"
+    port = str(environ.get("SERVER_PORT") or "")
+    default = "443" if scheme == "https" else "80"
+    return name if not port or port == default else f"{name}:{port}"
+
+
+def from_environ(environ: Mapping[str, Any]) -> Parts:
+    """A WSGI environ (Flask/Werkzeug, Bottle, Pyramid/WebOb ...)."""
+    scheme = environ.get("wsgi.url_scheme") or "http"
+    host = _environ_host(environ, scheme)
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw and raw.startswith("/"):
+        target = raw
+    else:
+        path = (environ.get("SCRIPT_NAME") or "") + (environ.get("PATH_INFO") or "")
+        target = quote(path.encode("latin-1", "replace") or b"/", safe=_SAFE_PATH)
+        qs = environ.get("QUERY_STRING")
+        if qs:
+            target += "?" + qs
+    return environ.get("REQUEST_METHOD") or "GET", f"{scheme}://{host}{target}", _environ_headers(environ)
+
+
+def from_django(request: Any) -> Parts:
+    """A Django HttpRequest (WSGIRequest or ASGIRequest). The host is read without Django's
+    ALLOWED_HOSTS validation (which stays Django's job); the scheme honours
+    SECURE_PROXY_SSL_HEADER."""
+    meta = request.META
+    scheme = request.scheme or "http"
+    host = _environ_host(meta, scheme)
+    return request.method or "GET", f"{scheme}://{host}{request.get_full_path()}", _environ_headers(meta)
+
+
+def extract(request: Any) -> Parts:
+    """(method, url, headers) from a framework request object."""
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, Mapping) and scope.get("type") in ("http", "websocket"):
+        return from_scope(scope)
+    if isinstance(request, Mapping):
+        if request.get("type") in ("http", "websocket"):
+            return from_scope(request)
+        if "REQUEST_METHOD" in request:
+            return from_environ(request)
+        if "url" in request:
+            return str(request.get("method") or "GET"), str(request["url"]), header_pairs(request.get("headers"))
+        raise InvalidRequestError("unrecognised request mapping (need an ASGI scope, a WSGI environ or {method, url, headers})", "invalid-request")
+    meta = getattr(request, "META", None)
+    if isinstance(meta, Mapping) and hasattr(request, "get_full_path"):
+        return from_django(request)
+    environ = getattr(request, "environ", None)
+    if isinstance(environ, Mapping) and "REQUEST_METHOD" in environ:
+        return from_environ(environ)
+    method = getattr(request, "method", None)
+    url = getattr(request, "url", None)
+    if url is None:
+        raise InvalidRequestError(f"cannot read a request from {type(request).__name__!r}: it has no url", "invalid-request")
+    return str(method or "GET"), str(url), header_pairs(getattr(request, "headers", None))
+
+

@@ -1,0 +1,92 @@
+"""ASGI middleware (Starlette, FastAPI, Quart, Django-ASGI, plain ASGI apps).
+
+For every HTTP request and WebSocket connection it authenticates the request (in a worker
+thread, never blocking the event loop) and stores the result on ``scope["state"]``:
+``request.state.clerk_state`` (the :class:`~clerkauth.RequestState`) and
+``request.state.clerk_auth`` (``state.to_auth()``, or None for a handshake). It applies what
+the state asks for: a handshake becomes a ``307`` redirect with the state's headers (for a
+WebSocket, the connection is refused), and ``Set-Cookie`` and other response headers of a
+signed-in or signed-out state are added to the app's response (or to the WebSocket accept).
+
+Per-call options (e.g. ``organization_sync_options={"organization_patterns": ["/orgs/:slug"],
+"on_mismatch": "signed-out"}``) apply to every request; for WebSocket upgrades the
+organization named by the URL is reported on ``state.organization_sync``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, MutableMapping, Tuple
+
+from . import Authenticator, RequestState, _request
+
+if TYPE_CHECKING:
+    import sys
+
+    from ._options import AuthenticateOptions
+
+    if sys.version_info >= (3, 11):
+        from typing import Unpack
+    else:
+        from typing_extensions import Unpack
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+__all__ = ["ClerkAuthMiddleware", "STATE_KEY", "AUTH_KEY", "response_headers"]
+
+#: Key of the RequestState in ``scope["state"]`` (``request.state.clerk_state``).
+STATE_KEY = "clerk_state"
+#: Key of the auth object in ``scope["state"]`` (``request.state.clerk_auth``).
+AUTH_KEY = "clerk_auth"
+
+
+def response_headers(state: RequestState) -> List[Tuple[bytes, bytes]]:
+    """The state's headers as ASGI raw header pairs."""
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in state.headers]
+
+
+class ClerkAuthMiddleware:
+    """``app.add_middleware(ClerkAuthMiddleware, authenticator=clerk, **per_call_options)``."""
+
+    def __init__(self, app: ASGIApp, authenticator: Authenticator, **options: Unpack[AuthenticateOptions]) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        self._options = authenticator.call_options(**options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope.get("type")
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        method, url, headers = _request.from_scope(scope)
+        state = await asyncio.to_thread(self.authenticator._native.authenticate, method, url, list(headers), self._options, None)
+        store = scope.setdefault("state", {})
+        store[STATE_KEY] = state
+        store[AUTH_KEY] = state.to_auth()
+        extra = response_headers(state)
+        if state.status == "handshake":
+            if kind == "http":
+                await send({"type": "http.response.start", "status": 307, "headers": extra + [(b"content-length", b"0")]})
+                await send({"type": "http.response.body", "body": b""})
+            else:
+                # Browsers do not follow redirects on WebSocket upgrades: refuse the connection.
+                await send({"type": "websocket.close", "code": 1008, "reason": "clerk handshake required"})
+            return
+        if not extra:
+            await self.app(scope, receive, send)
+            return
+        start_type = "http.response.start" if kind == "http" else "websocket.accept"
+
+        async def send_with_headers(message: Message) -> None:
+            if message.get("type") == start_type:
+                message = dict(message)
+                message["headers"] = list(message.get("headers") or []) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+

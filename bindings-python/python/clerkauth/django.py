@@ -1,0 +1,119 @@
+"""Django middleware.
+
+settings.py::
+
+    MIDDLEWARE = [..., "clerkauth.django.ClerkAuthMiddleware", ...]
+    CLERKAUTH = {"secret_key": "...", "publishable_key": "...", "jwt_key": "...",
+                 "authorized_parties": ["https://app.example.com"]}
+    # optional per-call options (e.g. organization sync):
+    CLERKAUTH_REQUEST_OPTIONS = {"organization_sync_options": {"organization_patterns": ["/orgs/:slug"]}}
+
+Each request gets ``request.clerk_state`` (:class:`~clerkauth.RequestState`) and
+``request.clerk_auth`` (``state.to_auth()``). A handshake state is answered with a 307
+redirect carrying the state's headers; ``Set-Cookie`` and other headers of other states are
+added to the view's response. Works under WSGI and ASGI (async views are served without
+blocking the event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from http.cookies import Morsel
+from typing import Any, Callable, Dict, Optional
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from . import Authenticator, RequestState, _request
+
+try:  # Django >= 5.0 re-exports asgiref's helper.
+    from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+except ImportError:  # pragma: no cover
+    iscoroutinefunction = asyncio.iscoroutinefunction  # type: ignore[assignment]
+
+    def markcoroutinefunction(func: Any) -> Any:  # type: ignore[misc]
+        return func
+
+
+__all__ = ["ClerkAuthMiddleware", "apply_state_headers", "handshake_response"]
+
+
+
+class _RawSetCookie(Morsel):  # type: ignore[type-arg]
+    """A Set-Cookie header kept verbatim (Django writes ``response.cookies`` morsels out with
+    ``output(header="")``)."""
+
+    def __init__(self, name: str, header: str) -> None:
+        super().__init__()
+        self._raw = header
+        self._key = name
+        self._value = self._coded_value = header.split(";", 1)[0].partition("=")[2]
+
+    def output(self, attrs: Any = None, header: str = "Set-Cookie:") -> str:
+        return f"{header} {self._raw}".strip() if header else self._raw
+
+    def OutputString(self, attrs: Any = None) -> str:
+        return self._raw
+
+
+def apply_state_headers(response: HttpResponse, state: RequestState) -> HttpResponse:
+    """Adds the state's headers to a Django response (each Set-Cookie kept verbatim)."""
+    for name, value in state.headers:
+        if name.lower() == "set-cookie":
+            cookie = value.split(";", 1)[0].partition("=")[0].strip()
+            key = cookie
+            n = 1
+            while key in response.cookies and isinstance(response.cookies[key], _RawSetCookie):
+                n += 1
+                key = f"{cookie}\x00{n}"
+            dict.__setitem__(response.cookies, key, _RawSetCookie(cookie, value))
+        else:
+            response[name] = value
+    return response
+
+
+def handshake_response(state: RequestState) -> HttpResponse:
+    """The 307 redirect a handshake state asks for."""
+    return apply_state_headers(HttpResponse(status=307), state)
+
+
+class ClerkAuthMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any], authenticator: Optional[Authenticator] = None) -> None:
+        self.get_response = get_response
+        if authenticator is None:
+            conf = getattr(settings, "CLERKAUTH", None)
+            if conf is None:
+                from ._errors import ConfigurationError
+
+                raise ConfigurationError("settings.CLERKAUTH (a dict of options) is required", "invalid-option")
+            authenticator = Authenticator.from_options(dict(conf))
+        self.authenticator = authenticator
+        self._options = authenticator.call_options(**dict(getattr(settings, "CLERKAUTH_REQUEST_OPTIONS", None) or {}))
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
+
+    def _store(self, request: HttpRequest, state: RequestState) -> None:
+        request.clerk_state = state  # type: ignore[attr-defined]
+        request.clerk_auth = state.to_auth()  # type: ignore[attr-defined]
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self._async:
+            return self.__acall__(request)
+        method, url, headers = _request.from_django(request)
+        state = self.authenticator._native.authenticate(method, url, headers, self._options, None)
+        self._store(request, state)
+        if state.status == "handshake":
+            return handshake_response(state)
+        return apply_state_headers(self.get_response(request), state)
+
+    async def __acall__(self, request: HttpRequest) -> Any:
+        method, url, headers = _request.from_django(request)
+        state = await asyncio.to_thread(self.authenticator._native.authenticate, method, url, headers, self._options, None)
+        self._store(request, state)
+        if state.status == "handshake":
+            return handshake_response(state)
+        return apply_state_headers(await self.get_response(request), state)

@@ -1,0 +1,104 @@
+"""Shared fixtures: a real loopback Backend API (http.server in a thread on 127.0.0.1), the
+conformance vectors, and a local development instance."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def vectors_dir() -> Optional[Path]:
+    env = os.environ.get("CLERKAUTH_VECTORS")
+    candidates = [Path(env)] if env else []
+    repo = HERE.parent.parent  # bindings-python/tests -> repo root
+    candidates += [repo / "tests" / "vectors", repo.parent / "shared" / "conformance" / "vectors", Path("/work/shared/conformance/vectors")]
+    for c in candidates:
+        if c.is_dir() and any(c.rglob("*.json")):
+            return c
+    return None
+
+
+class MockBapi:
+    """Answers the listed (method, path) routes; records every request, listed or not."""
+
+    def __init__(self) -> None:
+        self.routes: List[Dict[str, Any]] = []
+        self.seen: List[Dict[str, Any]] = []
+        self.lock = threading.Lock()
+        mock = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                route = mock.match(self.command, self.path)
+                with mock.lock:
+                    mock.seen.append({"method": self.command, "target": self.path, "headers": dict(self.headers), "body": body, "matched": route is not None})
+                if route is None:
+                    status, payload = 404, b'{"errors":[{"code":"resource_not_found"}]}'
+                else:
+                    status, payload = int(route.get("status", 200)), json.dumps(route.get("body")).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def match(self, method: str, target: str) -> Optional[Dict[str, Any]]:
+        with self.lock:
+            routes = list(self.routes)
+        for r in routes:
+            if r.get("method", "GET").upper() != method.upper():
+                continue
+            path = r.get("path", "/")
+            if ("?" in path and target == path) or ("?" not in path and target.split("?", 1)[0] == path):
+                return r
+        return None
+
+    def reset(self, routes: List[Dict[str, Any]]) -> None:
+        with self.lock:
+            self.routes = list(routes)
+            self.seen = []
+
+    def unlisted(self) -> List[str]:
+        with self.lock:
+            return [f"{s['method']} {s['target']}" for s in self.seen if not s["matched"]]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def bapi() -> Iterator[MockBapi]:
+    m = MockBapi()
+    yield m
+    m.close()
+
+
+@pytest.fixture(scope="session")
+def dev() -> Any:
+    from clerkauth.testing import DevInstance
+
+    return DevInstance("demo-app.clerk.accounts.dev")

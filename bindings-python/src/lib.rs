@@ -130,31 +130,34 @@ fn from_py(obj: &Bound<'_, PyAny>, depth: usize) -> PyResult<Value> {
 
 /// A `str`, or `bytes` decoded as latin-1 (the HTTP header encoding used by ASGI and WSGI).
 fn text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let py = obj.py();
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(s.to_cow()?.into_owned());
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.as_bytes().iter().map(|&c| c as char).collect());
     }
-    Err(PyTypeError::new_err(format!("{what} must be str or bytes, not {}", obj.get_type().name()?)))
+    Err(py_error(py, "invalid-request", &format!("{what} must be str or bytes, not {}", obj.get_type().name()?)))
 }
 
 fn extract_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let py = headers.py();
+    let bad = || py_error(py, "invalid-request", "headers must be an iterable of (name, value) pairs");
     let mut out = Vec::new();
-    for item in headers.try_iter()? {
+    for item in headers.try_iter().map_err(|_| bad())? {
         let item = item?;
         let (k, v) = if let Ok(t) = item.cast::<PyTuple>() {
             if t.len() != 2 {
-                return Err(PyTypeError::new_err("headers must be (name, value) pairs"));
+                return Err(bad());
             }
             (t.get_item(0)?, t.get_item(1)?)
         } else if let Ok(l) = item.cast::<PyList>() {
             if l.len() != 2 {
-                return Err(PyTypeError::new_err("headers must be (name, value) pairs"));
+                return Err(bad());
             }
             (l.get_item(0)?, l.get_item(1)?)
         } else {
-            return Err(PyTypeError::new_err("headers must be (name, value) pairs"));
+            return Err(bad());
         };
         out.push((text(&k, "header name")?, text(&v, "header value")?));
     }
@@ -239,7 +242,9 @@ fn has_check(
     plan: Option<&Bound<'_, PyAny>>,
     reverification: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<HasCheck> {
-    let conv = |o: Option<&Bound<'_, PyAny>>| o.map(|x| from_py(x, 0)).transpose();
+    let conv = |o: Option<&Bound<'_, PyAny>>| {
+        o.map(|x| from_py(x, 0).map_err(|e| py_error(x.py(), "invalid-option", &format!("invalid has() argument: {e}")))).transpose()
+    };
     let mut rev = conv(reverification)?;
     if let Some(Value::Object(m)) = &mut rev {
         if let Some(v) = m.remove("after_minutes") {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -47,6 +48,8 @@ class MockBapi:
                 route = mock.match(self.command, self.path)
                 with mock.lock:
                     mock.seen.append({"method": self.command, "target": self.path, "headers": dict(self.headers), "body": body, "matched": route is not None})
+                if route is not None and route.get("delay_s"):
+                    time.sleep(float(route["delay_s"]))
                 if route is None:
                     status, payload = 404, b'{"errors":[{"code":"resource_not_found"}]}'
                 else:

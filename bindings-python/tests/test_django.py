@@ -1,0 +1,87 @@
+"""Django: the middleware with minimal settings, through Django's test Client (WSGI) and
+AsyncClient (ASGI)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import django
+import pytest
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+from clerkauth.testing import DevInstance
+from helpers import ORG_SYNC, handshake_cookie, session_cookie, token
+
+DEV = DevInstance("django-app.clerk.accounts.dev")
+
+
+def me(request: HttpRequest, **_: str) -> JsonResponse:
+    state = request.clerk_state  # type: ignore[attr-defined]
+    auth = request.clerk_auth  # type: ignore[attr-defined]
+    sync = state.organization_sync
+    return JsonResponse({
+        "status": state.status, "reason": state.reason, "user_id": auth.user_id if auth else None,
+        "admin": state.has(role="org:admin"), "sync": sync.outcome if sync else None,
+    })
+
+
+async def ame(request: HttpRequest) -> JsonResponse:
+    return me(request)
+
+
+urlpatterns = [path("", me), path("orgs/<slug>", me), path("async", ame)]
+
+if not settings.configured:
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="test",
+        ALLOWED_HOSTS=["*"],
+        ROOT_URLCONF=__name__,
+        MIDDLEWARE=["clerkauth.django.ClerkAuthMiddleware"],
+        CLERKAUTH={"secret_key": DEV.secret_key, "publishable_key": DEV.publishable_key, "jwt_key": DEV.jwt_key},
+        CLERKAUTH_REQUEST_OPTIONS={"organization_sync_options": ORG_SYNC},
+    )
+    django.setup()
+
+from django.test import AsyncClient, Client  # noqa: E402
+
+
+def test_django_signed_in() -> None:
+    r = Client().get("/", HTTP_AUTHORIZATION=f"Bearer {token(DEV)}")
+    assert r.status_code == 200
+    assert r.json() == {"status": "signed-in", "reason": None, "user_id": "user_1", "admin": True, "sync": None}
+
+
+def test_django_signed_out_headers() -> None:
+    r = Client().get("/", HTTP_AUTHORIZATION="Bearer garbage")
+    assert r.json()["status"] == "signed-out" and r.json()["user_id"] is None
+    assert r["x-clerk-auth-status"] == "signed-out"
+
+
+def test_django_handshake_redirect_with_cookie() -> None:
+    r = Client().get("/", HTTP_COOKIE=handshake_cookie(), HTTP_SEC_FETCH_DEST="document", HTTP_HOST="app.example.com")
+    assert r.status_code == 307
+    assert r["location"].startswith("https://django-app.clerk.accounts.dev/v1/client/handshake?")
+    assert "redirect_url=http%3A%2F%2Fapp.example.com%2F" in r["location"]
+    assert r.cookies["__clerk_redirect_count"].value == "1"
+    # the Set-Cookie line is written out verbatim by Django's WSGI handler
+    assert r.cookies["__clerk_redirect_count"].output(header="").strip().startswith("__clerk_redirect_count=1;")
+
+
+def test_django_org_sync() -> None:
+    c = Client()
+    r = c.get("/orgs/acme", HTTP_COOKIE=session_cookie(DEV), HTTP_SEC_FETCH_DEST="empty")
+    assert r.json()["sync"] == "active"
+    r = c.get("/orgs/other", HTTP_COOKIE=session_cookie(DEV), HTTP_SEC_FETCH_DEST="empty")
+    assert r.json()["status"] == "signed-out" and r.json()["reason"] == "organization-mismatch"
+
+
+def test_django_async_client() -> None:
+    async def go() -> Any:
+        return await AsyncClient().get("/async", headers={"authorization": f"Bearer {token(DEV)}"})
+
+    r = asyncio.run(go())
+    assert r.status_code == 200 and r.json()["user_id"] == "user_1"

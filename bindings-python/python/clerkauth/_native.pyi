@@ -2,6 +2,8 @@
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 
+__all__ = ["__version__", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "DevInstance", "_panic_for_tests"]
+
 __version__: str
 
 _Text = Union[str, bytes]

@@ -68,7 +68,7 @@ def _org_sync(value: Any) -> Any:
         raise ConfigurationError("organization_sync_options must be a mapping", "invalid-option")
     out: Dict[str, Any] = {}
     for k, v in value.items():
-        name = _ORG_SYNC_NAMES.get(k, k)
+        name = _ORG_SYNC_NAMES[k] if k in _ORG_SYNC_NAMES else str(k)
         if name not in _ORG_SYNC_NAMES.values():
             raise ConfigurationError(f"Unknown organization_sync_options key: {k!r}", "invalid-option")
         out[name] = list(v) if isinstance(v, (tuple, list)) else v
@@ -82,12 +82,13 @@ def to_reference(options: Mapping[str, Any]) -> Dict[str, Any]:
     for k, v in options.items():
         if v is None:
             continue
-        name = OPTION_NAMES.get(k)
-        if name is None:
-            if k in _REFERENCE_NAMES:
-                name = k
-            else:
-                raise ConfigurationError(f"Unknown option: {k!r}", "invalid-option")
+        name: str
+        if k in OPTION_NAMES:
+            name = OPTION_NAMES[k]
+        elif k in _REFERENCE_NAMES:
+            name = k
+        else:
+            raise ConfigurationError(f"Unknown option: {k!r}", "invalid-option")
         if name == "organizationSyncOptions":
             v = _org_sync(v)
         elif isinstance(v, tuple):

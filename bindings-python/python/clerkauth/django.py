@@ -21,19 +21,10 @@ import asyncio
 from http.cookies import Morsel
 from typing import Any, Callable, Dict, Optional
 
-from django.conf import settings
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
 
 from . import Authenticator, RequestState, _request
-
-try:  # Django >= 5.0 re-exports asgiref's helper.
-    from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-except ImportError:  # pragma: no cover
-    iscoroutinefunction = asyncio.iscoroutinefunction  # type: ignore[assignment]
-
-    def markcoroutinefunction(func: Any) -> Any:  # type: ignore[misc]
-        return func
-
 
 __all__ = ["ClerkAuthMiddleware", "apply_state_headers", "handshake_response"]
 
@@ -82,6 +73,8 @@ class ClerkAuthMiddleware:
     async_capable = True
 
     def __init__(self, get_response: Callable[[HttpRequest], Any], authenticator: Optional[Authenticator] = None) -> None:
+        from django.conf import settings
+
         self.get_response = get_response
         if authenticator is None:
             conf = getattr(settings, "CLERKAUTH", None)

@@ -1,0 +1,194 @@
+// The JS API: errors with stable codes, panics never kill the process, request conversion,
+// toAuth()/has()/getToken(), explain traces, JWKS over a loopback server, off-event-loop work.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { makeKeys, signJwt, INSTANCES, rng } from './gen.mjs';
+
+const require = createRequire(import.meta.url);
+const clerkauth = require('../index.js');
+const { createClerkClient, authenticateRequest, toPlainRequest, ClerkAuthError } = clerkauth;
+
+const keys = makeKeys();
+const inst = INSTANCES.prod;
+const base = { secretKey: inst.secretKey, publishableKey: inst.publishableKey, jwtKey: keys.publicPem };
+const NOW = 1767225600000;
+
+function token(extra = {}, nowS = NOW / 1000) {
+  return signJwt(keys.privateKey, { exp: nowS + 60, iat: nowS - 1, nbf: nowS - 5, sid: 'sess_api', sub: 'user_api', iss: `https://${inst.fapi}`, ...extra });
+}
+
+async function rejectsWithCode(promise, code) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof ClerkAuthError, `not a ClerkAuthError: ${e && e.stack}`);
+    assert.ok(e instanceof Error);
+    assert.equal(e.code, code, e.message);
+    return true;
+  });
+}
+
+test('configuration errors reject with stable codes', async () => {
+  const req = new Request('https://app.example.com/', { headers: { authorization: `Bearer ${token()}` } });
+  await rejectsWithCode(authenticateRequest(req, { secretKey: inst.secretKey, jwtKey: keys.publicPem }), 'invalid-publishable-key');
+  await rejectsWithCode(authenticateRequest(req, { ...base, publishableKey: 'pk_live_garbage' }), 'invalid-publishable-key');
+  await rejectsWithCode(createClerkClient({ ...base, organizationSyncOptions: { organizationPatterns: ['/orgs/:id/***'] } }).authenticateRequest(req), 'invalid-organization-pattern');
+  await rejectsWithCode(authenticateRequest(req, { ...base, organizationSyncOptions: { organizationPatterns: ['/o/:id'], onMismatch: 'nope' } }), 'invalid-option');
+  await rejectsWithCode(authenticateRequest(req, { ...base, acceptsToken: 'bogus' }), 'invalid-option');
+  await rejectsWithCode(authenticateRequest(req, { ...base, nowMs: Number.NaN }), 'invalid-option');
+  const circular = { ...base };
+  circular.self = circular;
+  await rejectsWithCode(authenticateRequest(req, circular), 'invalid-option');
+});
+
+test('unusable requests reject with invalid-request', async () => {
+  await rejectsWithCode(authenticateRequest(null, base), 'invalid-request');
+  await rejectsWithCode(authenticateRequest('https://x.example/', base), 'invalid-request');
+  await rejectsWithCode(authenticateRequest({ url: 42 }, base), 'invalid-request');
+  await rejectsWithCode(authenticateRequest({ url: 'https://x.example/', headers: [['a']] }, base), 'invalid-request');
+  await rejectsWithCode(authenticateRequest({ url: 'http://[::1', headers: [] }, base), 'invalid-request');
+});
+
+test('a panic in native code surfaces as a JS Error and the process lives on', async () => {
+  const native = require('../native/native.js');
+  assert.throws(() => native.__testPanic(), /deliberate test panic/);
+  assert.throws(() => native.__testPanic(), /deliberate test panic/);
+  const s = await authenticateRequest({ url: 'https://app.example.com/', headers: [['authorization', `Bearer ${token()}`]] }, { ...base, nowMs: NOW });
+  assert.equal(s.status, 'signed-in');
+});
+
+test('hostile input never crashes and never throws without a code', async () => {
+  const r = rng(7);
+  const junk = () => Array.from({ length: r.int(0, 60) }, () => String.fromCharCode(r.int(1, 0x2fff))).join('');
+  const client = createClerkClient(base);
+  for (let i = 0; i < 300; i++) {
+    const headers = [
+      ['cookie', r.pick([`__session=${junk()}`, `__client_uat=${junk()}; __session=${token()}`, junk()])],
+      ['authorization', r.pick([`Bearer ${junk()}`, junk(), `Bearer ${token().slice(0, r.int(0, 400))}`])],
+      [r.pick(['sec-fetch-dest', 'x-forwarded-host', 'x-forwarded-proto', 'host', 'referer', 'origin']), junk()],
+    ];
+    const url = r.pick([`https://app.example.com/${encodeURIComponent(junk())}`, `https://app.example.com/orgs/${encodeURIComponent(junk())}?__clerk_handshake=${encodeURIComponent(junk())}`]);
+    try {
+      const s = await client.authenticateRequest({ method: r.pick(['GET', 'POST', junk()]), url, headers }, { nowMs: NOW, organizationSyncOptions: { organizationPatterns: ['/orgs/:slug'] } });
+      assert.ok(['signed-in', 'signed-out', 'handshake'].includes(s.status));
+    } catch (e) {
+      assert.ok(e instanceof ClerkAuthError && typeof e.code === 'string', `bad error: ${e && e.stack}`);
+    }
+  }
+});
+
+test('state fields, toAuth(), has(), getToken(), treatPendingAsSignedOut', async () => {
+  const t = token({ sts: 'pending', org_id: 'org_1', org_slug: 'one', org_role: 'org:admin', org_permissions: ['org:posts:edit'] });
+  const s = await createClerkClient(base).authenticateRequest(new Request('https://app.example.com/api', { headers: { authorization: `Bearer ${t}` } }), { nowMs: NOW });
+  for (const k of ['status', 'reason', 'message', 'headers', 'token', 'tokenType', 'isAuthenticated', 'isSignedIn', 'publishableKey', 'proxyUrl', 'isSatellite', 'domain', 'signInUrl', 'signUpUrl', 'afterSignInUrl', 'afterSignUpUrl', 'toAuth', 'organizationSync']) {
+    assert.ok(k in s, `missing ${k}`);
+  }
+  assert.equal(s.status, 'signed-in');
+  assert.equal(s.token, t);
+  assert.ok(s.headers instanceof Headers);
+  const pending = s.toAuth();
+  assert.equal(pending.isAuthenticated, false);
+  assert.equal(pending.sessionStatus, 'pending');
+  assert.equal(pending.has({ role: 'org:admin' }), false);
+  assert.equal(await pending.getToken(), null);
+  const full = s.toAuth({ treatPendingAsSignedOut: false });
+  assert.equal(full.userId, 'user_api');
+  assert.equal(full.has({ role: 'org:admin' }), true);
+  assert.equal(full.has({ role: 'admin' }), true);
+  assert.equal(full.has({ permission: 'org:posts:edit' }), true);
+  assert.equal(full.has({ permission: 'org:posts:delete' }), false);
+  assert.equal(full.has({}), false);
+  assert.equal(full.has(null), false);
+  assert.equal(await full.getToken(), t);
+  await assert.rejects(full.getToken({ template: 'x' }), (e) => e.code === 'invalid-option');
+  assert.equal(typeof full.debug, 'function');
+});
+
+test('explain: true adds a decision trace', async () => {
+  const s = await authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token()}` } }, { ...base, explain: true, nowMs: NOW });
+  assert.ok(Array.isArray(s.trace) && s.trace.length > 0);
+  assert.equal(typeof s.trace[0].step, 'string');
+  const quiet = await authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token()}` } }, { ...base, nowMs: NOW });
+  assert.equal(quiet.trace, undefined);
+});
+
+test('IncomingMessage conversion: host, socket encryption, raw headers, originalUrl', async () => {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    req.originalUrl = req.url.startsWith('/mounted') ? req.url : undefined;
+    seen.push(toPlainRequest(req));
+    res.end();
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
+  const send = (path, headers) =>
+    new Promise((resolve) => {
+      const req = http.request({ host: '127.0.0.1', port, path, headers }, (res) => res.resume().on('end', resolve));
+      req.end();
+    });
+  await send('/a?b=1', { host: 'app.example.com:8443', cookie: 'a=1', 'x-forwarded-proto': 'https' });
+  await send('/mounted/x', [['Host', 'h.example'], ['Cookie', 'a=1'], ['Cookie', 'b=2']]);
+  server.close();
+  assert.equal(seen[0].url, 'http://app.example.com:8443/a?b=1');
+  assert.equal(seen[0].method, 'GET');
+  assert.deepEqual(seen[0].headers.filter(([k]) => k.toLowerCase() !== 'connection'), [['host', 'app.example.com:8443'], ['cookie', 'a=1'], ['x-forwarded-proto', 'https']]);
+  assert.equal(seen[1].url, 'http://h.example/mounted/x');
+  assert.deepEqual(seen[1].headers.filter(([k]) => k.toLowerCase() === 'cookie'), [['Cookie', 'a=1'], ['Cookie', 'b=2']]);
+  // The core applies x-forwarded-* like the reference: the handshake redirect names the public URL.
+  const s = await authenticateRequest(
+    { method: 'GET', url: 'http://internal:3000/dash', headers: [['host', 'internal:3000'], ['x-forwarded-host', 'app.example.com'], ['x-forwarded-proto', 'https'], ['sec-fetch-dest', 'document'], ['cookie', `__client_uat=${NOW / 1000 - 50}`]] },
+    { ...base, nowMs: NOW },
+  );
+  assert.equal(s.status, 'handshake');
+  assert.equal(new URL(s.headers.get('location')).searchParams.get('redirect_url'), 'https://app.example.com/dash');
+});
+
+test('ESM entry exposes the same API', async () => {
+  const esm = await import('../index.mjs');
+  assert.equal(esm.createClerkClient, clerkauth.createClerkClient);
+  assert.equal(esm.default.authenticateRequest, clerkauth.authenticateRequest);
+  assert.equal(typeof esm.version, 'string');
+});
+
+test('JWKS from a loopback Backend API: fetched once, then warm', async () => {
+  let hits = 0;
+  const server = http.createServer((req, res) => {
+    if (req.url === '/v1/jwks') {
+      hits++;
+      assert.equal(req.headers.authorization, `Bearer ${inst.secretKey}`);
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [keys.jwk] }));
+    } else {
+      res.statusCode = 404;
+      res.end('{}');
+    }
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const apiUrl = `http://127.0.0.1:${server.address().port}`;
+  const client = createClerkClient({ secretKey: inst.secretKey, publishableKey: inst.publishableKey, apiUrl });
+  const nowS = Math.floor(Date.now() / 1000);
+  for (let i = 0; i < 5; i++) {
+    const s = await client.authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token({}, nowS)}` } });
+    assert.equal(s.status, 'signed-in', s.reason);
+  }
+  server.close();
+  assert.equal(hits, 1);
+});
+
+test('network work runs off the event loop', async () => {
+  const server = http.createServer((req, res) => {
+    setTimeout(() => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [keys.jwk] }));
+    }, 400);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const apiUrl = `http://127.0.0.1:${server.address().port}`;
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 20);
+  const s = await authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token({}, Math.floor(Date.now() / 1000))}` } }, { secretKey: 'sk_live_slowjwks', publishableKey: inst.publishableKey, apiUrl });
+  clearInterval(timer);
+  server.close();
+  assert.equal(s.status, 'signed-in', s.reason);
+  assert.ok(ticks >= 10, `event loop ticked only ${ticks} times during a 400 ms JWKS fetch`);
+});

@@ -1063,5 +1063,35 @@ pub unsafe extern "C" fn clerkauth_string_free(s: *mut c_char) {
 /// caches). Calls in flight keep theirs until they return. Thread-safe.
 #[no_mangle]
 pub extern "C" fn clerkauth_json_cache_clear() {
-    getter((), || json_cache().clear())
+    getter((), || drop(std::mem::take(&mut *json_cache())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_round_trip_and_unknown_values_are_rejected() {
+        for code in (0..=10).chain(95..=115).chain([u32::MAX]) {
+            match clerkauth_status::from_u32(code) {
+                Some(s) => assert_eq!(s as u32, code),
+                None => assert_eq!(unsafe { CStr::from_ptr(clerkauth_status_text(code)) }, c"unknown-status"),
+            }
+        }
+        assert_eq!(clerkauth_status::InvalidOrganizationPattern.text().to_str().unwrap(), ErrorCode::InvalidOrganizationPattern.as_str());
+        assert_eq!(clerkauth_status::UnexpectedError.text().to_str().unwrap(), ErrorCode::Unexpected.as_str());
+    }
+
+    #[test]
+    fn the_panic_guard_turns_a_panic_into_a_status_and_a_default() {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let st = guarded(|| panic!("boom"));
+        let v = getter(7usize, || panic!("boom"));
+        std::panic::set_hook(hook);
+        assert_eq!(st, clerkauth_status::Panic);
+        assert_eq!(v, 7);
+        let msg = unsafe { CStr::from_ptr(clerkauth_last_error_message()) };
+        assert!(msg.to_str().unwrap().starts_with("panic"));
+    }
 }

@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-VALGRIND = ["valgrind", "--quiet", "--leak-check=full", "--errors-for-leak-kinds=definite,indirect",
+VALGRIND = ["valgrind", "--quiet", "--leak-check=full", "--show-possibly-lost=no", "--errors-for-leak-kinds=definite,indirect",
             "--error-exitcode=3", "--track-fds=no"]
 
 

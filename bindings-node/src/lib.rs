@@ -7,7 +7,6 @@
 //! part of the async task catches panics itself, so a panic becomes a rejected Promise / a
 //! thrown Error, never a dead process.
 
-#![deny(clippy::all)]
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -49,8 +48,7 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 
 fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {
     match json {
-        None => Ok(Options::default()),
-        Some(s) if s.is_empty() => Ok(Options::default()),
+        None | Some("") => Ok(Options::default()),
         Some(s) => Options::from_json_str(s).map_err(NativeError::from),
     }
 }

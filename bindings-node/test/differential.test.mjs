@@ -6,7 +6,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { rng, makeKeys, randomCase } from './gen.mjs';
-import { compareResult, stateResult } from './helpers.mjs';
+import { compareResult, stateResult, authJson, jsonEqual } from './helpers.mjs';
+
+const ECHO = ['token', 'isSignedIn', 'publishableKey', 'proxyUrl', 'isSatellite', 'domain', 'signInUrl', 'signUpUrl', 'afterSignInUrl', 'afterSignUpUrl'];
+
+/** stateResult plus the echoed fields and toAuth({ treatPendingAsSignedOut: false }). */
+function fullResult(state, hasChecks) {
+  const out = stateResult(state, hasChecks);
+  out.echo = Object.fromEntries(ECHO.map((k) => [k, state[k]]));
+  out.authKeepPending = authJson(state.toAuth({ treatPendingAsSignedOut: false }));
+  return out;
+}
+
+function compareFull(got, want) {
+  const d = compareResult(got, want);
+  if (d || want.error !== undefined) return d;
+  for (const k of ECHO) if (!jsonEqual(got.echo[k], want.echo[k])) return `${k}: got ${JSON.stringify(got.echo[k])} expected ${JSON.stringify(want.echo[k])}`;
+  if (!jsonEqual(got.authKeepPending, want.authKeepPending)) return `toAuth({treatPendingAsSignedOut:false}): got ${JSON.stringify(got.authKeepPending)} expected ${JSON.stringify(want.authKeepPending)}`;
+  return null;
+}
 
 const require = createRequire(import.meta.url);
 const clerkauth = require('../index.js');
@@ -23,7 +41,7 @@ async function runReference(c) {
   try {
     const client = reference.createClerkClient({ secretKey: c.options.secretKey, publishableKey: c.options.publishableKey, jwtKey: c.options.jwtKey, telemetry: { disabled: true } });
     const state = await client.authenticateRequest(new Request(c.request.url, { method: c.request.method, headers: c.request.headers }), c.options);
-    return stateResult(state, c.hasChecks);
+    return fullResult(state, c.hasChecks);
   } catch (e) {
     return { error: String(e && e.message) };
   } finally {
@@ -32,10 +50,12 @@ async function runReference(c) {
   }
 }
 
-async function runClerkauth(c, client) {
+async function runClerkauth(c, client, asPlainObject) {
   try {
-    const state = await client.authenticateRequest(new Request(c.request.url, { method: c.request.method, headers: c.request.headers }), { ...c.options, nowMs: c.nowMs });
-    return stateResult(state, c.hasChecks);
+    // Alternate between a WHATWG Request and a plain {method, url, headers} object.
+    const request = asPlainObject ? c.request : new Request(c.request.url, { method: c.request.method, headers: c.request.headers });
+    const state = await client.authenticateRequest(request, { ...c.options, nowMs: c.nowMs });
+    return fullResult(state, c.hasChecks);
   } catch (e) {
     if (typeof e.code !== 'string') return { error: `NO CODE: ${e.stack}` };
     return { error: `${e.code}: ${e.message}` };
@@ -54,12 +74,12 @@ test(`differential vs @clerk/backend ${require('@clerk/backend/package.json').ve
     const instKey = c.options.publishableKey;
     if (!clients.has(instKey)) clients.set(instKey, clerkauth.createClerkClient({ secretKey: c.options.secretKey, publishableKey: c.options.publishableKey, jwtKey: c.options.jwtKey }));
     const want = await runReference(c);
-    const got = await runClerkauth(c, clients.get(instKey));
+    const got = await runClerkauth(c, clients.get(instKey), i % 2 === 1);
     const outcome = want.error !== undefined ? 'error' : `${want.status}/${want.reason}`;
     tally[outcome] = (tally[outcome] || 0) + 1;
-    const diff = compareResult(got, want);
+    const diff = compareFull(got, want);
     if (diff) {
-      failures.push(`#${i} ${c.about}\n  difference: ${diff}\n  request: ${JSON.stringify(c.request)}\n  options: ${JSON.stringify({ ...c.options, jwtKey: '<pem>' })}\n  nowMs: ${c.nowMs}\n  reference: ${JSON.stringify({ ...want, auth: undefined })}\n  clerkauth: ${JSON.stringify({ ...got, auth: undefined })}`);
+      failures.push(`#${i} ${c.about}\n  difference: ${diff}\n  request: ${JSON.stringify(c.request)}\n  options: ${JSON.stringify({ ...c.options, jwtKey: '<pem>' })}\n  nowMs: ${c.nowMs}\n  reference: ${JSON.stringify({ ...want, auth: undefined, authKeepPending: undefined })}\n  clerkauth: ${JSON.stringify({ ...got, auth: undefined, authKeepPending: undefined })}`);
     }
   }
   console.log(`# differential seed=${seed} requests=${count} outcomes: ${Object.entries(tally).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ')}`);

@@ -104,6 +104,9 @@ export function randomCase(r, keys, nowMs) {
     ]);
   }
   if (r.chance(0.1)) options.signInUrl = `${origin}/sign-in`;
+  if (r.chance(0.05)) options.proxyUrl = r.pick([`${origin}/__clerk`, 'https://proxy.example.com/__clerk']);
+  if (r.chance(0.05)) Object.assign(options, { signUpUrl: `${origin}/sign-up`, afterSignInUrl: '/after-in', afterSignUpUrl: '/after-up' });
+  if (r.chance(0.08)) options.acceptsToken = r.pick(['any', ['session_token'], 'session_token', 'api_key', ['api_key', 'session_token']]);
   if (r.chance(0.05)) options.clockSkewInMs = r.pick([0, 1000, 60000]);
   if (r.chance(0.04)) {
     options.isSatellite = true;

@@ -250,13 +250,13 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library version, e.g. "0.1.0". Static; never free it.
+ * The library version, e.g. "0.1.0". Static; never free it. Thread-safe.
  */
 const char *clerkauth_version(void);
 
 /**
  * A stable kebab-case name for a status code ("ok", "null-parameter", "invalid-publishable-key", …),
- * or "unknown-status" for a value that is not a status code. Static; never free it.
+ * or "unknown-status" for a value that is not a status code. Static; never free it. Thread-safe.
  */
 const char *clerkauth_status_text(uint32_t code);
 
@@ -277,6 +277,9 @@ const char *clerkauth_last_error_message(void);
  * `CLERKAUTH_STATUS_NULL_PARAMETER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_OPTION` or another
  * configuration code (e.g. `_INVALID_PUBLISHABLE_KEY`, `_INVALID_ORGANIZATION_PATTERN`).
  *
+ * Thread-safe (builds an independent authenticator). Parses keys and compiles organization
+ * patterns once; never touches the network.
+ *
  * # Safety
  * `options_json` is NULL or a NUL-terminated string; `out` is NULL or writable.
  */
@@ -284,13 +287,13 @@ clerkauth_status clerkauth_authenticator_new(const char *options_json,
                                              clerkauth_authenticator **out);
 
 /**
- * Frees an authenticator. NULL is a no-op. No other thread may be using it.
+ * Frees an authenticator. NULL is a no-op. Call it once, after every thread is done with it.
  */
 void clerkauth_authenticator_free(clerkauth_authenticator *auth);
 
 /**
  * Creates a request with `method` (e.g. "GET") and absolute `url`
- * (e.g. "https://app.example.com/dashboard?x=1") and no headers.
+ * (e.g. "https://app.example.com/dashboard?x=1") and no headers. Thread-safe.
  *
  * # Safety
  * `method` and `url` are NULL or NUL-terminated; `out` is NULL or writable.
@@ -302,6 +305,7 @@ clerkauth_status clerkauth_request_new(const char *method,
 /**
  * Creates a request with `count` headers given as two parallel arrays of NUL-terminated
  * strings (`names[i]`, `values[i]`). `names`/`values` may be NULL only when `count` is 0.
+ * Thread-safe (the arrays are copied).
  *
  * # Safety
  * The arrays hold `count` valid string pointers; `out` is NULL or writable.
@@ -315,7 +319,7 @@ clerkauth_status clerkauth_request_new_with_headers(const char *method,
 
 /**
  * Creates a request from JSON: `{"method": "GET", "url": "…", "headers": [["name","value"], …]}`
- * (headers may also be an object `{name: value | [values]}`).
+ * (headers may also be an object `{name: value | [values]}`). Thread-safe.
  *
  * # Safety
  * `request_json` is NULL or NUL-terminated; `out` is NULL or writable.
@@ -334,7 +338,7 @@ clerkauth_status clerkauth_request_add_header(clerkauth_request *request,
                                               const char *value);
 
 /**
- * Frees a request. NULL is a no-op.
+ * Frees a request. NULL is a no-op. Call it once, after every thread is done with it.
  */
 void clerkauth_request_free(clerkauth_request *request);
 
@@ -362,7 +366,8 @@ clerkauth_status clerkauth_authenticate(const clerkauth_authenticator *auth,
                                         clerkauth_result **out);
 
 /**
- * Frees a result and every string obtained from it. NULL is a no-op.
+ * Frees a result and every string obtained from it. NULL is a no-op. Call it once, after
+ * every thread is done with it.
  */
 void clerkauth_result_free(clerkauth_result *result);
 
@@ -415,6 +420,7 @@ size_t clerkauth_result_header_count(const clerkauth_result *result);
 
 /**
  * Header `index` (0-based, in order). Writes `*name` and `*value` (owned by the result).
+ * Like every result getter, thread-safe on a shared `const clerkauth_result *`.
  * Returns `_NULL_PARAMETER` or `_INDEX_OUT_OF_RANGE` otherwise.
  *
  * # Safety
@@ -568,7 +574,7 @@ clerkauth_status clerkauth_result_scope(const clerkauth_result *result,
  * `{"permission": "org:posts:edit"}`, `{"feature": "…"}`, `{"plan": "…"}`,
  * `{"reverification": "strict" | {"level": "…", "afterMinutes": N}}` (keys may be combined).
  * Returns OK and writes `*out` (false when there is no auth object), or `_NULL_PARAMETER`,
- * `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (not an object).
+ * `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (not an object). Thread-safe.
  *
  * # Safety
  * `check_json` is NULL or NUL-terminated; `out` is NULL or writable.
@@ -631,7 +637,7 @@ clerkauth_status clerkauth_authenticate_json(const char *options_json,
 
 /**
  * Frees a string returned by `clerkauth_authenticate_json`. NULL is a no-op. Never pass a
- * string owned by a result or a static string.
+ * string owned by a result or a static string. Thread-safe (each string freed once).
  *
  * # Safety
  * `s` is NULL or a string from `clerkauth_authenticate_json` not yet freed.

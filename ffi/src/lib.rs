@@ -270,14 +270,14 @@ fn opt_ptr(c: &Option<CString>) -> *const c_char {
 // Version and status text
 // ---------------------------------------------------------------------------------------------
 
-/// The library version, e.g. "0.1.0". Static; never free it.
+/// The library version, e.g. "0.1.0". Static; never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn clerkauth_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
 /// A stable kebab-case name for a status code ("ok", "null-parameter", "invalid-publishable-key", …),
-/// or "unknown-status" for a value that is not a status code. Static; never free it.
+/// or "unknown-status" for a value that is not a status code. Static; never free it. Thread-safe.
 #[no_mangle]
 pub extern "C" fn clerkauth_status_text(code: u32) -> *const c_char {
     getter(c"unknown-status".as_ptr(), || clerkauth_status::from_u32(code).map_or(c"unknown-status", clerkauth_status::text).as_ptr())
@@ -319,6 +319,9 @@ fn options_from_text(text: &str, what: &str) -> Result<Options, Fail> {
 /// `CLERKAUTH_STATUS_NULL_PARAMETER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_OPTION` or another
 /// configuration code (e.g. `_INVALID_PUBLISHABLE_KEY`, `_INVALID_ORGANIZATION_PATTERN`).
 ///
+/// Thread-safe (builds an independent authenticator). Parses keys and compiles organization
+/// patterns once; never touches the network.
+///
 /// # Safety
 /// `options_json` is NULL or a NUL-terminated string; `out` is NULL or writable.
 #[no_mangle]
@@ -336,7 +339,7 @@ pub unsafe extern "C" fn clerkauth_authenticator_new(options_json: *const c_char
     })
 }
 
-/// Frees an authenticator. NULL is a no-op. No other thread may be using it.
+/// Frees an authenticator. NULL is a no-op. Call it once, after every thread is done with it.
 #[no_mangle]
 pub extern "C" fn clerkauth_authenticator_free(auth: Option<Box<clerkauth_authenticator>>) {
     getter((), || drop(auth))
@@ -354,7 +357,7 @@ pub struct clerkauth_request {
 }
 
 /// Creates a request with `method` (e.g. "GET") and absolute `url`
-/// (e.g. "https://app.example.com/dashboard?x=1") and no headers.
+/// (e.g. "https://app.example.com/dashboard?x=1") and no headers. Thread-safe.
 ///
 /// # Safety
 /// `method` and `url` are NULL or NUL-terminated; `out` is NULL or writable.
@@ -373,6 +376,7 @@ pub unsafe extern "C" fn clerkauth_request_new(method: *const c_char, url: *cons
 
 /// Creates a request with `count` headers given as two parallel arrays of NUL-terminated
 /// strings (`names[i]`, `values[i]`). `names`/`values` may be NULL only when `count` is 0.
+/// Thread-safe (the arrays are copied).
 ///
 /// # Safety
 /// The arrays hold `count` valid string pointers; `out` is NULL or writable.
@@ -410,7 +414,7 @@ pub unsafe extern "C" fn clerkauth_request_new_with_headers(
 }
 
 /// Creates a request from JSON: `{"method": "GET", "url": "…", "headers": [["name","value"], …]}`
-/// (headers may also be an object `{name: value | [values]}`).
+/// (headers may also be an object `{name: value | [values]}`). Thread-safe.
 ///
 /// # Safety
 /// `request_json` is NULL or NUL-terminated; `out` is NULL or writable.
@@ -444,7 +448,7 @@ pub unsafe extern "C" fn clerkauth_request_add_header(request: *mut clerkauth_re
     })
 }
 
-/// Frees a request. NULL is a no-op.
+/// Frees a request. NULL is a no-op. Call it once, after every thread is done with it.
 #[no_mangle]
 pub extern "C" fn clerkauth_request_free(request: Option<Box<clerkauth_request>>) {
     getter((), || drop(request))
@@ -581,7 +585,8 @@ pub unsafe extern "C" fn clerkauth_authenticate(
     })
 }
 
-/// Frees a result and every string obtained from it. NULL is a no-op.
+/// Frees a result and every string obtained from it. NULL is a no-op. Call it once, after
+/// every thread is done with it.
 #[no_mangle]
 pub extern "C" fn clerkauth_result_free(result: Option<Box<clerkauth_result>>) {
     getter((), || drop(result))
@@ -669,6 +674,7 @@ pub extern "C" fn clerkauth_result_header_count(result: Option<&clerkauth_result
 }
 
 /// Header `index` (0-based, in order). Writes `*name` and `*value` (owned by the result).
+/// Like every result getter, thread-safe on a shared `const clerkauth_result *`.
 /// Returns `_NULL_PARAMETER` or `_INDEX_OUT_OF_RANGE` otherwise.
 ///
 /// # Safety
@@ -893,7 +899,7 @@ pub unsafe extern "C" fn clerkauth_result_scope(result: Option<&clerkauth_result
 /// `{"permission": "org:posts:edit"}`, `{"feature": "…"}`, `{"plan": "…"}`,
 /// `{"reverification": "strict" | {"level": "…", "afterMinutes": N}}` (keys may be combined).
 /// Returns OK and writes `*out` (false when there is no auth object), or `_NULL_PARAMETER`,
-/// `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (not an object).
+/// `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_ARGUMENT` (not an object). Thread-safe.
 ///
 /// # Safety
 /// `check_json` is NULL or NUL-terminated; `out` is NULL or writable.
@@ -1045,7 +1051,7 @@ pub unsafe extern "C" fn clerkauth_authenticate_json(options_json: *const c_char
 }
 
 /// Frees a string returned by `clerkauth_authenticate_json`. NULL is a no-op. Never pass a
-/// string owned by a result or a static string.
+/// string owned by a result or a static string. Thread-safe (each string freed once).
 ///
 /// # Safety
 /// `s` is NULL or a string from `clerkauth_authenticate_json` not yet freed.

@@ -15,6 +15,7 @@ suite() {
   else failed=$((failed+1)); summary+=("FAIL $name ($((SECONDS-start)) s)"); fi
 }
 suite "cargo test (core, cli, conformance families)" cargo test --release
+mkdir -p target
 suite "clerkauth vectors run" cargo run --release -q -p clerkauth-cli -- vectors run "$VECTORS" --out target/vector-results.jsonl
 for s in ffi/ci.sh bindings-python/ci.sh bindings-node/ci.sh; do
   [ -f "$s" ] && suite "$s" bash "$s"

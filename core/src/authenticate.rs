@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorCode};
 use crate::handshake::{set_pairs, HandshakeFailure};
 use crate::jwt::{reason, Jwt, TokenError};
 use crate::keys::{is_development_secret_key, PublishableKey};
-use crate::machine::{is_machine_jwt, is_machine_token, machine_token_type, MachineError};
+use crate::machine::{is_machine_class, is_machine_token, machine_token_type, MachineError};
 use crate::options::{AcceptsToken, Options};
 use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 use crate::request::Request;
@@ -227,7 +227,7 @@ impl Call<'_> {
     // ----- header flows (sections 6 and 12) -----
 
     fn session_header_flow(&mut self, token: &str) -> RequestState {
-        let wrong_class = is_machine_jwt(token) || Jwt::decode(token).is_ok_and(|j| j.has_non_session_category());
+        let wrong_class = Jwt::decode(token).is_ok_and(|j| is_machine_class(token, &j) || j.has_non_session_category());
         if wrong_class {
             self.trace.step("token-class", || "machine or non-session JWT on the session path".into());
             return self.signed_out("token-type-mismatch", "", Vec::new());
@@ -362,7 +362,7 @@ impl Call<'_> {
             Ok(j) => j,
             Err(e) => return Ok(self.handle_token_error(e.into(), "cookie")),
         };
-        if is_machine_jwt(&token) || jwt.has_non_session_category() {
+        if is_machine_class(&token, &jwt) || jwt.has_non_session_category() {
             return Ok(self.signed_out("token-type-mismatch", "", Vec::new()));
         }
         if jwt.payload.get("iat").and_then(Value::as_f64).is_some_and(|iat| iat < self.client_uat) {

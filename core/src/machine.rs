@@ -50,7 +50,12 @@ fn decoded(t: &str) -> Option<Jwt<'_>> {
 
 /// An OAuth or M2M JWT.
 pub fn is_machine_jwt(t: &str) -> bool {
-    decoded(t).is_some_and(|j| j.is_oauth() || j.is_m2m())
+    decoded(t).is_some_and(|j| is_machine_class(t, &j))
+}
+
+/// `is_machine_jwt` for a token already decoded into `jwt` (no second decode).
+pub fn is_machine_class(t: &str, jwt: &Jwt) -> bool {
+    is_jwt_format(t) && (jwt.is_oauth() || jwt.is_m2m())
 }
 
 /// A machine token by prefix or JWT shape.

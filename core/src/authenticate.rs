@@ -1,6 +1,8 @@
 //! The `authenticateRequest` state machine: dispatch, header flow, cookie flow, error
 //! handling and refresh, plus this project's additions (per-tab sessions, org scoping).
 
+use std::borrow::Cow;
+
 use serde_json::{json, Map, Value};
 use url::Url;
 
@@ -10,7 +12,7 @@ use crate::cookies::{directive_name, directive_value};
 use crate::error::{Error, ErrorCode};
 use crate::handshake::{set_pairs, HandshakeFailure};
 use crate::jwt::{reason, Jwt, TokenError};
-use crate::keys::{is_development_secret_key, PublishableKey};
+use crate::keys::is_development_secret_key;
 use crate::machine::{is_machine_class, is_machine_token, machine_token_type, MachineError};
 use crate::options::{AcceptsToken, Options};
 use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
@@ -227,14 +229,23 @@ impl Call<'_> {
     // ----- header flows (sections 6 and 12) -----
 
     fn session_header_flow(&mut self, token: &str) -> RequestState {
-        let wrong_class = Jwt::decode(token).is_ok_and(|j| is_machine_class(token, &j) || j.has_non_session_category());
-        if wrong_class {
+        let jwt = match Jwt::decode(token) {
+            Ok(j) => j,
+            Err(e) => return self.handle_token_error(e.into(), "header"),
+        };
+        if is_machine_class(token, &jwt) || jwt.has_non_session_category() {
             self.trace.step("token-class", || "machine or non-session JWT on the session path".into());
             return self.signed_out("token-type-mismatch", "", Vec::new());
         }
-        match self.verify_session_token(token, self.opts.skew_ms()) {
-            Ok(claims) => self.signed_in_session(token.to_string(), claims, Vec::new()),
-            Err(e) => self.handle_token_error(e, "header"),
+        self.verify_session_state(jwt, "header")
+    }
+
+    /// Verifies a decoded session JWT and turns the outcome into a state.
+    fn verify_session_state(&mut self, jwt: Jwt, carrier: &str) -> RequestState {
+        let token = jwt.raw().to_string();
+        match self.verify_session_jwt(jwt, self.opts.skew_ms()) {
+            Ok(claims) => self.signed_in_session(token, claims, Vec::new()),
+            Err(e) => self.handle_token_error(e, carrier),
         }
     }
 
@@ -266,13 +277,14 @@ impl Call<'_> {
         }
         // Deviation (spec 12.4, recommended): template and unknown-category JWTs are not
         // session tokens on this path either.
-        if Jwt::decode(token).is_ok_and(|j| j.has_non_session_category()) {
+        let jwt = match Jwt::decode(token) {
+            Ok(j) => j,
+            Err(e) => return self.handle_token_error(e.into(), "header"),
+        };
+        if jwt.has_non_session_category() {
             return self.signed_out("token-type-mismatch", "", Vec::new());
         }
-        match self.verify_session_token(token, self.opts.skew_ms()) {
-            Ok(claims) => self.signed_in_session(token.to_string(), claims, Vec::new()),
-            Err(e) => self.handle_token_error(e, "header"),
-        }
+        self.verify_session_state(jwt, "header")
     }
 
     // ----- cookie flow (section 7) -----
@@ -358,7 +370,11 @@ impl Call<'_> {
             return Ok(self.maybe_handshake("client-uat-but-no-session-token", "", None));
         };
         self.trace.step("token-source", || format!("cookie {} (client_uat {})", if self.suffixed { "__session_<suffix>" } else { "__session" }, self.client_uat));
-        let jwt = match Jwt::decode(&token) {
+        let decoded = match self.session_cookie_jwt.take() {
+            Some(j) => Ok(j),
+            None => Jwt::decode(&token),
+        };
+        let jwt = match decoded {
             Ok(j) => j,
             Err(e) => return Ok(self.handle_token_error(e.into(), "cookie")),
         };
@@ -368,7 +384,7 @@ impl Call<'_> {
         if jwt.payload.get("iat").and_then(Value::as_f64).is_some_and(|iat| iat < self.client_uat) {
             return Ok(self.maybe_handshake("session-token-iat-before-client-uat", "", None));
         }
-        let claims = match self.verify_session_token(&token, self.opts.skew_ms()) {
+        let claims = match self.verify_session_jwt(jwt, self.opts.skew_ms()) {
             Ok(c) => c,
             Err(e) => return Ok(self.handle_token_error(e, "cookie")),
         };
@@ -398,13 +414,13 @@ impl Call<'_> {
     }
 
     fn organization_sync(&mut self, mut state: RequestState) -> RequestState {
+        let Some(target) = self.sync_target() else { return state };
         let Some(auth) = state.to_auth().and_then(|a| match a {
             crate::auth_object::AuthObject::SignedIn(s) => Some(s),
             _ => None,
         }) else {
             return state;
         };
-        let Some(target) = self.sync_target() else { return state };
         let must_activate = match &target {
             SyncTarget::OrganizationId(id) => auth.org_id_str() != Some(id.as_str()),
             SyncTarget::OrganizationSlug(slug) => auth.org_slug_str() != Some(slug.as_str()),
@@ -529,10 +545,10 @@ impl Call<'_> {
 }
 
 impl Authenticator {
-    pub(crate) fn authenticate_call(&self, request: &Request, opts: Options, now_ms: f64) -> Result<RequestState, Error> {
+    pub(crate) fn authenticate_call(&self, request: &Request, opts: Cow<'_, Options>, now_ms: f64) -> Result<RequestState, Error> {
         let accepts = opts.accepts();
         let machine_only = matches!(accepts, AcceptsToken::One(TokenType::M2mToken) | AcceptsToken::One(TokenType::ApiKey));
-        let pk = if machine_only { None } else { Some(PublishableKey::parse(opts.publishable_key.as_deref())?) };
+        let pk = if machine_only { None } else { Some(self.publishable_key(opts.publishable_key.as_deref())?) };
         let initial = Url::parse(&request.url).map_err(|e| Error::new(ErrorCode::InvalidRequest, format!("Invalid request URL {:?}: {e}", request.url)))?;
         let org_matcher = self.org_matcher_for(&opts)?;
         if accepts != AcceptsToken::One(TokenType::M2mToken) {

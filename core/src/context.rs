@@ -1,5 +1,8 @@
 //! The per-request authenticate context: everything derived from the request and options.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
 use serde_json::Value;
 use url::Url;
 
@@ -15,7 +18,8 @@ use crate::Authenticator;
 /// One `authenticate` call: options, clock, derived request values, trace.
 pub(crate) struct Call<'a> {
     pub auth: &'a Authenticator,
-    pub opts: Options,
+    /// The instance options, or a merged copy when the call overrides some.
+    pub opts: Cow<'a, Options>,
     pub now_ms: f64,
     pub request: &'a Request,
     pub method: String,
@@ -25,12 +29,15 @@ pub(crate) struct Call<'a> {
     pub sec_fetch_dest: Option<String>,
     pub accept: Option<String>,
     pub cookies: Cookies,
-    pub pk: Option<PublishableKey>,
+    pub pk: Option<Arc<PublishableKey>>,
     pub frontend_api: String,
     pub original_frontend_api: String,
     pub proxy_url: String,
     pub suffixed: bool,
     pub session_token_in_cookie: Option<String>,
+    /// The session cookie's token, decoded while choosing suffixed cookies (taken by the
+    /// cookie flow so the token is decoded once per request).
+    pub session_cookie_jwt: Option<Jwt>,
     pub refresh_token_in_cookie: Option<String>,
     pub client_uat: f64,
     pub dev_browser_token: Option<String>,
@@ -79,14 +86,14 @@ pub(crate) fn query_param(url: &Url, name: &str) -> Option<String> {
     url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
-fn iat_of(token: Option<&str>) -> f64 {
-    token.and_then(|t| Jwt::decode(t).ok()).and_then(|j| j.payload.get("iat").and_then(Value::as_f64)).unwrap_or(0.0)
+fn iat_of(jwt: Option<&Jwt>) -> f64 {
+    jwt.and_then(|j| j.payload.get("iat").and_then(Value::as_f64)).unwrap_or(0.0)
 }
 
 impl<'a> Call<'a> {
     /// Builds the context. `with_keys` is false for `acceptsToken` `m2m_token`/`api_key`,
     /// where only header values are derived.
-    pub fn new(auth: &'a Authenticator, opts: Options, request: &'a Request, initial: Url, now_ms: f64, pk: Option<PublishableKey>) -> Call<'a> {
+    pub fn new(auth: &'a Authenticator, opts: Cow<'a, Options>, request: &'a Request, initial: Url, now_ms: f64, pk: Option<Arc<PublishableKey>>) -> Call<'a> {
         let clerk_url = public_url(request, &initial);
         let h = |n: &str| request.header_value(n);
         let mut trace = Recorder::new(opts.explain == Some(true));
@@ -106,6 +113,7 @@ impl<'a> Call<'a> {
             proxy_url: String::new(),
             suffixed: false,
             session_token_in_cookie: None,
+            session_cookie_jwt: None,
             refresh_token_in_cookie: None,
             client_uat: 0.0,
             dev_browser_token: None,
@@ -130,14 +138,21 @@ impl<'a> Call<'a> {
             call.original_frontend_api = satellite_fapi.clone().unwrap_or_else(|| pk.frontend_api.clone());
             call.frontend_api = if call.proxy_url.is_empty() { call.original_frontend_api.clone() } else { call.proxy_url.clone() };
             call.cookies = Cookies::parse(h("cookie").as_deref());
-            let suffix = pk.cookie_suffix();
+            let suffix = pk.cookie_suffix().to_string();
             call.pk = Some(pk);
-            call.suffixed = call.uses_suffixed_cookies(&suffix);
+            let plain_session = call.cookies.non_empty("__session").and_then(|t| Jwt::decode(t).ok());
+            call.suffixed = call.uses_suffixed_cookies(&suffix, plain_session.as_ref());
             let pick = |c: &Cookies, base: &str, suffixed: bool| {
-                let name = if suffixed { format!("{base}_{suffix}") } else { base.to_string() };
-                c.non_empty(&name).map(str::to_string)
+                if suffixed {
+                    c.non_empty(&format!("{base}_{suffix}")).map(str::to_string)
+                } else {
+                    c.non_empty(base).map(str::to_string)
+                }
             };
             call.session_token_in_cookie = pick(&call.cookies, "__session", call.suffixed);
+            if !call.suffixed {
+                call.session_cookie_jwt = plain_session;
+            }
             call.refresh_token_in_cookie = pick(&call.cookies, "__refresh", true);
             call.client_uat = pick(&call.cookies, "__client_uat", call.suffixed).map(|v| js_parse_int(&v)).unwrap_or(0.0);
             call.dev_browser_token = query_param(&call.clerk_url, "__clerk_db_jwt").filter(|v| !v.is_empty()).or_else(|| pick(&call.cookies, "__clerk_db_jwt", call.suffixed));
@@ -181,15 +196,15 @@ impl<'a> Call<'a> {
     }
 
     /// The suffixed-vs-plain rules (section 4.4).
-    fn uses_suffixed_cookies(&self, suffix: &str) -> bool {
+    /// `plain_session` is the unsuffixed `__session` cookie, decoded (if it decodes).
+    fn uses_suffixed_cookies(&self, suffix: &str, plain_session: Option<&Jwt>) -> bool {
         let c = &self.cookies;
         let sc = c.get(&format!("__client_uat_{suffix}"));
         let uc = c.get("__client_uat");
         let ss = c.non_empty(&format!("__session_{suffix}"));
         let us = c.non_empty("__session");
-        if let Some(us) = us {
-            let decoded = Jwt::decode(us).ok();
-            let iss = decoded.as_ref().and_then(|j| j.payload.get("iss"));
+        if us.is_some() {
+            let iss = plain_session.and_then(|j| j.payload.get("iss"));
             let truthy = iss.is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)) && v.as_str() != Some("") && v.as_f64() != Some(0.0));
             if !truthy {
                 return false;
@@ -202,7 +217,7 @@ impl<'a> Call<'a> {
         if sc.is_none() && ss.is_none() {
             return false;
         }
-        if sc != Some("0") && uc != Some("0") && iat_of(us) > iat_of(ss) {
+        if sc != Some("0") && uc != Some("0") && iat_of(plain_session) > iat_of(ss.and_then(|t| Jwt::decode(t).ok()).as_ref()) {
             return false;
         }
         if sc == Some("0") && uc != Some("0") {

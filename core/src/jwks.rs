@@ -3,24 +3,29 @@
 //! refetches for unknown kids and stale keys served while the Backend API is failing.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
-use jsonwebtoken::crypto::JwtVerifier;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use aws_lc_rs::signature::{ParsedPublicKey, RsaParameters, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512};
+use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind};
 use serde_json::Value;
 
 use crate::bapi::{api_errors, BackendApi};
 use crate::jwt::{action, reason, TokenError, VerifyError};
 use crate::transport::TransportError;
 
-/// An RSA public key, parsed once.
+/// An RSA public key, parsed once: `jsonwebtoken` reads the PEM or JWK, and the key is
+/// handed to aws-lc-rs (`jsonwebtoken`'s own backend) once per algorithm, so a verify is
+/// the RSA operation alone (jsonwebtoken 11 re-parses the key on every verify).
 pub struct RsaKey {
     /// `kid` (JWKS) or empty (PEM).
     pub kid: String,
     /// The key's declared algorithm (`alg`), if any.
     pub alg: Option<Algorithm>,
-    key: DecodingKey,
+    /// PKCS#1 `RSAPublicKey` DER.
+    der: Vec<u8>,
+    /// Parsed keys for RS256, RS384, RS512, built on first use.
+    parsed: [OnceLock<Option<ParsedPublicKey>>; 3],
 }
 
 impl std::fmt::Debug for RsaKey {
@@ -29,7 +34,50 @@ impl std::fmt::Debug for RsaKey {
     }
 }
 
+fn der_length(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|b| **b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+fn der_unsigned(out: &mut Vec<u8>, bytes: &[u8]) {
+    let skip = bytes.iter().take_while(|b| **b == 0).count().min(bytes.len().saturating_sub(1));
+    let v = &bytes[skip..];
+    let pad = v.first().is_some_and(|b| b & 0x80 != 0);
+    out.push(0x02);
+    der_length(out, v.len() + usize::from(pad));
+    if pad {
+        out.push(0);
+    }
+    out.extend_from_slice(v);
+}
+
+/// DER `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
+fn pkcs1_der(n: &[u8], e: &[u8]) -> Vec<u8> {
+    let mut body = Vec::with_capacity(n.len() + e.len() + 16);
+    der_unsigned(&mut body, n);
+    der_unsigned(&mut body, e);
+    let mut out = Vec::with_capacity(body.len() + 8);
+    out.push(0x30);
+    der_length(&mut out, body.len());
+    out.extend_from_slice(&body);
+    out
+}
+
 impl RsaKey {
+    fn from_decoding_key(kid: String, alg: Option<Algorithm>, key: &DecodingKey) -> RsaKey {
+        let der = match key.kind() {
+            DecodingKeyKind::SecretOrDer(der) => der.clone(),
+            DecodingKeyKind::RsaModulusExponent { n, e } => pkcs1_der(n, e),
+        };
+        RsaKey { kid, alg, der, parsed: Default::default() }
+    }
+
     /// Parses a PEM (`-----BEGIN PUBLIC KEY-----`), or a bare base64 SPKI body.
     pub fn from_pem(pem: &str) -> Result<RsaKey, String> {
         let pem = pem.trim();
@@ -41,7 +89,7 @@ impl RsaKey {
             format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", lines.join("\n"))
         };
         let key = DecodingKey::from_rsa_pem(armoured.as_bytes()).map_err(|e| e.to_string())?;
-        Ok(RsaKey { kid: String::new(), alg: Some(Algorithm::RS256), key })
+        Ok(RsaKey::from_decoding_key(String::new(), Some(Algorithm::RS256), &key))
     }
 
     /// Builds a key from a JWK (`kty` RSA, `n`, `e`).
@@ -54,21 +102,31 @@ impl RsaKey {
         let e = jwk.get("e")?.as_str()?;
         let key = DecodingKey::from_rsa_components(n, e).ok()?;
         let alg = jwk.get("alg").and_then(Value::as_str).and_then(crate::jwt::algorithm);
-        Some(RsaKey { kid, alg, key })
+        Some(RsaKey::from_decoding_key(kid, alg, &key))
+    }
+
+    /// The key parsed for `alg` (RS256/384/512), once; `None` when aws-lc rejects the key.
+    fn parsed(&self, alg: Algorithm) -> Option<&ParsedPublicKey> {
+        let (slot, params): (usize, &'static RsaParameters) = match alg {
+            Algorithm::RS256 => (0, &RSA_PKCS1_2048_8192_SHA256),
+            Algorithm::RS384 => (1, &RSA_PKCS1_2048_8192_SHA384),
+            Algorithm::RS512 => (2, &RSA_PKCS1_2048_8192_SHA512),
+            _ => return None,
+        };
+        self.parsed[slot].get_or_init(|| ParsedPublicKey::new(params, &self.der).ok()).as_ref()
     }
 
     /// Verifies `signature` over `message` with `alg`. A key whose declared algorithm differs
-    /// fails as a crypto error (the reference's WebCrypto import behaviour).
+    /// fails as a crypto error (the reference's WebCrypto import behaviour); a key aws-lc
+    /// rejects (e.g. under 2048 bits) verifies nothing.
     pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<bool, VerifyError> {
-        let crypto_err = |detail: &str| {
-            VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Error verifying JWT signature. {detail}"))
-        };
         if self.alg.is_some_and(|a| a != alg) {
-            return Err(crypto_err("The key's algorithm does not match the token's algorithm."));
+            return Err(VerifyError::new(
+                reason::TOKEN_VERIFICATION_FAILED,
+                "Error verifying JWT signature. The key's algorithm does not match the token's algorithm.",
+            ));
         }
-        let verifier: Box<dyn JwtVerifier> =
-            (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(&alg, &self.key).map_err(|e| crypto_err(&e.to_string()))?;
-        Ok(verifier.verify(message, &signature.to_vec()).is_ok())
+        Ok(self.parsed(alg).is_some_and(|k| k.verify_sig(message, signature).is_ok()))
     }
 }
 

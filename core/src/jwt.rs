@@ -91,11 +91,12 @@ impl From<VerifyError> for TokenError {
     }
 }
 
-/// A decoded (not yet verified) JWT.
+/// A decoded (not yet verified) JWT. Owns its raw text so a decode can be kept and reused
+/// for the rest of a request.
 #[derive(Debug, Clone)]
-pub struct Jwt<'a> {
+pub struct Jwt {
     /// The raw token.
-    pub raw: &'a str,
+    raw: String,
     /// JOSE header.
     pub header: Map<String, Value>,
     /// Claims.
@@ -115,8 +116,13 @@ fn decode_segment(seg: &str) -> Option<Vec<u8>> {
 
 fn decode_json_object(seg: &str) -> Option<Map<String, Value>> {
     let bytes = decode_segment(seg)?;
-    let text = String::from_utf8_lossy(&bytes);
-    match serde_json::from_str::<Value>(&text).ok()? {
+    // Valid UTF-8 (every real token) parses in place; anything else is read the way
+    // JavaScript's decoder would, with replacement characters.
+    let parsed = match std::str::from_utf8(&bytes) {
+        Ok(text) => serde_json::from_str::<Value>(text),
+        Err(_) => serde_json::from_str::<Value>(&String::from_utf8_lossy(&bytes)),
+    };
+    match parsed.ok()? {
         Value::Object(m) => Some(m),
         _ => None,
     }
@@ -127,9 +133,9 @@ pub fn invalid_form() -> VerifyError {
     VerifyError::new(reason::TOKEN_INVALID, "Invalid JWT form. A JWT consists of three parts separated by dots.")
 }
 
-impl<'a> Jwt<'a> {
+impl Jwt {
     /// Decodes a token without verifying it.
-    pub fn decode(raw: &'a str) -> Result<Jwt<'a>, VerifyError> {
+    pub fn decode(raw: &str) -> Result<Jwt, VerifyError> {
         let mut parts = raw.split('.');
         let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(invalid_form());
@@ -138,11 +144,16 @@ impl<'a> Jwt<'a> {
         let header = decode_json_object(h).ok_or_else(undecodable)?;
         let payload = decode_json_object(p).ok_or_else(undecodable)?;
         let signature = decode_segment(s).ok_or_else(undecodable)?;
-        Ok(Jwt { raw, header, payload, signature })
+        Ok(Jwt { raw: raw.to_string(), header, payload, signature })
+    }
+
+    /// The raw token.
+    pub fn raw(&self) -> &str {
+        &self.raw
     }
 
     /// `header.payload`, the signing input.
-    pub fn signing_input(&self) -> &'a str {
+    pub fn signing_input(&self) -> &str {
         let end = self.raw.rfind('.').unwrap_or(self.raw.len());
         &self.raw[..end]
     }
@@ -179,14 +190,32 @@ impl<'a> Jwt<'a> {
 
 /// `[A-Za-z0-9_-]+` three times, separated by dots.
 pub fn is_jwt_format(t: &str) -> bool {
-    let mut n = 0;
-    for part in t.split('.') {
-        n += 1;
-        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    const fn table() -> [bool; 256] {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
+            b += 1;
+        }
+        t
+    }
+    static URL_SAFE: [bool; 256] = table();
+    let (mut dots, mut run) = (0, 0usize);
+    for &b in t.as_bytes() {
+        if b == b'.' {
+            if run == 0 {
+                return false;
+            }
+            dots += 1;
+            run = 0;
+        } else if URL_SAFE[b as usize] {
+            run += 1;
+        } else {
             return false;
         }
     }
-    n == 3
+    dots == 2 && run > 0
 }
 
 /// Supported algorithms.

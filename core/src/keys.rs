@@ -25,6 +25,7 @@ pub struct PublishableKey {
     pub instance_type: InstanceType,
     /// The Frontend API host decoded from the key.
     pub frontend_api: String,
+    suffix: String,
 }
 
 const GUIDANCE: &str = "\n\nTo create a new Clerk app, run: `npx create-clerk-app@latest`\n\nOr visit https://dashboard.clerk.com to get your keys.";
@@ -65,12 +66,12 @@ impl PublishableKey {
         if !valid {
             return Err(err("Publishable key not valid: Decoded key has invalid format."));
         }
-        Ok(PublishableKey { key: key.to_string(), instance_type, frontend_api: decoded[..decoded.len() - 1].to_string() })
+        Ok(PublishableKey { key: key.to_string(), instance_type, frontend_api: decoded[..decoded.len() - 1].to_string(), suffix: cookie_suffix(key) })
     }
 
-    /// The 8-character cookie suffix derived from the key.
-    pub fn cookie_suffix(&self) -> String {
-        cookie_suffix(&self.key)
+    /// The 8-character cookie suffix derived from the key (computed once, at parse).
+    pub fn cookie_suffix(&self) -> &str {
+        &self.suffix
     }
 }
 

@@ -44,9 +44,10 @@ mod trace;
 pub mod transport;
 mod verify;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use auth_object::{AuthObject, HasCheck, MachineAuth, SessionAuth};
@@ -60,6 +61,7 @@ pub use state::{AuthStatus, RequestState, TokenType};
 pub use trace::{Trace, TraceStep};
 
 use jwks::{JwksCache, JwksPolicy, RsaKey};
+use keys::PublishableKey;
 use membership::MembershipCache;
 use org_sync::OrganizationMatcher;
 use transport::{HttpTransport, Transport};
@@ -73,7 +75,12 @@ pub struct Authenticator {
     options: Options,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) jwks: JwksCache,
-    pem_keys: Mutex<HashMap<String, Arc<RsaKey>>>,
+    /// The instance `jwtKey`, parsed at build.
+    instance_pem: Option<Arc<RsaKey>>,
+    /// The instance publishable key, parsed at build.
+    instance_pk: Option<Arc<PublishableKey>>,
+    /// PEM keys given per call, parsed once each.
+    pem_keys: RwLock<HashMap<String, Arc<RsaKey>>>,
     org_matcher: Option<Arc<OrganizationMatcher>>,
     pub(crate) memberships: MembershipCache,
     logger: Option<Logger>,
@@ -117,20 +124,21 @@ impl AuthenticatorBuilder {
         if let Some(ttl) = self.options.jwks_cache_ttl_in_ms {
             jwks.ttl_ms = ttl;
         }
+        // Parse the instance keys once, here; a bad key is reported per request, as before.
+        let instance_pem = self.options.jwt_key.as_deref().filter(|k| !k.is_empty()).and_then(|pem| RsaKey::from_pem(pem).ok()).map(Arc::new);
+        let instance_pk = PublishableKey::parse(self.options.publishable_key.as_deref()).ok().map(Arc::new);
         let auth = Authenticator {
+            instance_pem,
+            instance_pk,
             org_matcher: compile_matcher(&self.options)?,
             memberships: MembershipCache::default(),
             transport: self.transport.unwrap_or_else(|| Arc::new(HttpTransport::default())),
             jwks: JwksCache::new(jwks),
-            pem_keys: Mutex::new(HashMap::new()),
+            pem_keys: RwLock::new(HashMap::new()),
             logger: self.logger,
             azp_warned: AtomicBool::new(false),
             options: self.options,
         };
-        if let Some(pem) = auth.options.jwt_key.as_deref().filter(|k| !k.is_empty()) {
-            // Parse eagerly so a bad key is reported at once and never re-parsed per request.
-            let _ = auth.pem_key(pem);
-        }
         Ok(auth)
     }
 }
@@ -165,14 +173,15 @@ impl Authenticator {
 
     /// Authenticates a request with the instance options at the current time.
     pub fn authenticate(&self, request: &Request) -> Result<RequestState> {
-        self.authenticate_call(request, self.options.clone(), now_ms())
+        self.authenticate_call(request, Cow::Borrowed(&self.options), now_ms())
     }
 
     /// Authenticates with per-call option overrides and an explicit clock (ms since epoch;
     /// `None` = now).
     pub fn authenticate_with(&self, request: &Request, overrides: &Options, now: Option<f64>) -> Result<RequestState> {
         overrides.validate()?;
-        self.authenticate_call(request, self.options.merged(overrides), now.unwrap_or_else(now_ms))
+        let opts = if overrides.is_empty() { Cow::Borrowed(&self.options) } else { Cow::Owned(self.options.merged(overrides)) };
+        self.authenticate_call(request, opts, now.unwrap_or_else(now_ms))
     }
 
     pub(crate) fn org_matcher_for(&self, opts: &Options) -> Result<Option<Arc<OrganizationMatcher>>> {
@@ -182,17 +191,31 @@ impl Authenticator {
         compile_matcher(opts)
     }
 
-    /// The parsed PEM key (parsed once per distinct PEM).
+    /// The parsed PEM key: the instance key without a lookup, a per-call key parsed once
+    /// per distinct PEM (up to 64 kept).
     pub(crate) fn pem_key(&self, pem: &str) -> std::result::Result<Arc<RsaKey>, String> {
-        let mut keys = self.pem_keys.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(k) = keys.get(pem) {
+        if let Some(k) = &self.instance_pem {
+            if self.options.jwt_key.as_deref() == Some(pem) {
+                return Ok(k.clone());
+            }
+        }
+        if let Some(k) = self.pem_keys.read().unwrap_or_else(|p| p.into_inner()).get(pem) {
             return Ok(k.clone());
         }
         let key = Arc::new(RsaKey::from_pem(pem)?);
+        let mut keys = self.pem_keys.write().unwrap_or_else(|p| p.into_inner());
         if keys.len() < 64 {
             keys.insert(pem.to_string(), key.clone());
         }
         Ok(key)
+    }
+
+    /// The parsed publishable key: the instance key without parsing, else parsed now.
+    pub(crate) fn publishable_key(&self, key: Option<&str>) -> Result<Arc<PublishableKey>> {
+        match &self.instance_pk {
+            Some(pk) if key == Some(pk.key.as_str()) => Ok(pk.clone()),
+            _ => PublishableKey::parse(key).map(Arc::new),
+        }
     }
 
     pub(crate) fn log(&self, line: &str) {

@@ -40,7 +40,7 @@ impl MachineError {
     }
 }
 
-fn decoded(t: &str) -> Option<Jwt<'_>> {
+fn decoded(t: &str) -> Option<Jwt> {
     if is_jwt_format(t) {
         Jwt::decode(t).ok()
     } else {
@@ -55,7 +55,7 @@ pub fn is_machine_jwt(t: &str) -> bool {
 
 /// `is_machine_jwt` for a token already decoded into `jwt` (no second decode).
 pub fn is_machine_class(t: &str, jwt: &Jwt) -> bool {
-    is_jwt_format(t) && (jwt.is_oauth() || jwt.is_m2m())
+    (jwt.is_oauth() || jwt.is_m2m()) && is_jwt_format(t)
 }
 
 /// A machine token by prefix or JWT shape.

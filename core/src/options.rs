@@ -160,6 +160,11 @@ impl Options {
         Ok(())
     }
 
+    /// No option set (an overlay that changes nothing).
+    pub fn is_empty(&self) -> bool {
+        *self == Options::default()
+    }
+
     /// This overlaid with every option `over` sets.
     pub fn merged(&self, over: &Options) -> Options {
         let mut m = self.clone();

@@ -40,25 +40,30 @@ impl Call<'_> {
 
     /// Verifies a JWT against the allowed `typ` list and the claim rules (shared by session
     /// and machine JWTs).
-    pub fn verify_jwt(&self, jwt: &Jwt, allowed_typ: Option<&[&str]>, skew_ms: f64) -> Result<Claims, TokenError> {
+    pub fn verify_jwt(&self, jwt: &Jwt, allowed_typ: Option<&[&str]>, skew_ms: f64) -> Result<(), TokenError> {
         let key = self.resolve_key(jwt, "Failed to resolve JWK during verification.")?;
         let alg = assert_header(jwt, allowed_typ)?;
         self.check_signature(jwt, &key, alg, "JWT signature is invalid.")?;
         let audience = self.opts.audience_list();
-        let parties = self.opts.authorized_parties.clone().unwrap_or_default();
-        assert_claims(&jwt.payload, &self.claim_rules(&audience, &parties, skew_ms))?;
-        Ok(jwt.payload.clone())
+        let parties = self.opts.authorized_parties.as_deref().unwrap_or_default();
+        assert_claims(&jwt.payload, &self.claim_rules(&audience, parties, skew_ms))?;
+        Ok(())
     }
 
     /// `verifyToken` for a session token.
     pub fn verify_session_token(&self, token: &str, skew_ms: f64) -> Result<Claims, TokenError> {
-        let jwt = Jwt::decode(token)?;
+        self.verify_session_jwt(Jwt::decode(token)?, skew_ms)
+    }
+
+    /// `verifyToken` for a session token already decoded; the claims are moved out.
+    pub fn verify_session_jwt(&self, jwt: Jwt, skew_ms: f64) -> Result<Claims, TokenError> {
         if jwt.header_str("cat") == Some(category::M2M) {
             return Err(VerifyError::new(reason::TOKEN_INVALID, "Invalid session token category.").with_action(action::ENSURE_CLERK_JWT).into());
         }
         let types = self.opts.header_types();
         let typ_refs: Option<Vec<&str>> = types.as_ref().map(|t| t.iter().map(String::as_str).collect());
-        self.verify_jwt(&jwt, typ_refs.as_deref(), skew_ms)
+        self.verify_jwt(&jwt, typ_refs.as_deref(), skew_ms)?;
+        Ok(jwt.payload)
     }
 
     /// Verifies a handshake JWT: signature and category only, no claim checks.

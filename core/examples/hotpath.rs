@@ -1,0 +1,60 @@
+//! Runs one signed-in request in a loop (for profilers: `valgrind --tool=callgrind`).
+//! Prints the mean time per request beside the bare RS256 verify of the same token, interleaved
+//! so both see the same machine load. Usage: hotpath [bearer|cookie] [iterations]
+
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use clerkauth::devinstance::DevInstance;
+use clerkauth::{Authenticator, Options, Request};
+use serde_json::json;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let kind = args.next().unwrap_or_else(|| "cookie".into());
+    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let dev = DevInstance::generate("hot-1.clerk.accounts.dev");
+    let now_s = 1_767_225_600i64;
+    let token = dev.session_token("user_1", "sess_1", now_s - 5, "https://app.example.com", json!({"o": {"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}}));
+    let opts = Options::from_json(&json!({
+        "secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key,
+        "authorizedParties": ["https://app.example.com"],
+        "organizationSyncOptions": {"organizationPatterns": ["/orgs/:slug", "/orgs/:slug/(.*)"]},
+    }))
+    .expect("options");
+    let auth = Authenticator::new(opts).expect("authenticator");
+    let req = match kind.as_str() {
+        "bearer" => Request::new("GET", "https://app.example.com/api/items").header("authorization", format!("Bearer {token}")).header("accept", "application/json"),
+        _ => Request::new("GET", "https://app.example.com/dashboard")
+            .header("accept", "text/html")
+            .header("sec-fetch-dest", "document")
+            .header("cookie", format!("__client_uat={}; __session={token}; __clerk_db_jwt=dvb_1; theme=dark", now_s - 3600)),
+    };
+    let none = Options::default();
+    // The bare RS256 verify of the same token, key parsed once.
+    let spki = STANDARD.decode(dev.jwt_key.lines().filter(|l| !l.starts_with("-----")).collect::<String>()).expect("pem");
+    let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &spki).expect("key");
+    let (input, sig) = token.rsplit_once('.').expect("jwt");
+    let sig = URL_SAFE_NO_PAD.decode(sig).expect("sig");
+    let mut signed_in = 0;
+    let (mut t_auth, mut t_bare) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..n {
+        let t = Instant::now();
+        key.verify_sig(input.as_bytes(), &sig).expect("bare verify");
+        t_bare += t.elapsed();
+        let t = Instant::now();
+        let st = auth.authenticate_with(&req, &none, Some(now_s as f64 * 1000.0)).expect("authenticate");
+        t_auth += t.elapsed();
+        signed_in += usize::from(st.status == clerkauth::AuthStatus::SignedIn);
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(clerkauth::jwt::Jwt::decode(std::hint::black_box(&token)).expect("decode"));
+    }
+    let t_decode = t.elapsed();
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
+    println!("decode alone {:.2} µs", per(t_decode));
+    println!("{kind}: {signed_in}/{n} signed in; {:.2} µs per request, bare verify {:.2} µs, ratio {:.3}", per(t_auth), per(t_bare), t_auth.as_secs_f64() / t_bare.as_secs_f64());
+}

@@ -1,6 +1,6 @@
 //! Runs one signed-in request in a loop (for profilers: `valgrind --tool=callgrind`).
 //! Prints the mean time per request beside the bare RS256 verify of the same token, interleaved
-//! so both see the same machine load. Usage: hotpath [bearer|cookie] [iterations]
+//! so both see the same machine load. Usage: hotpath [bearer|cookie] [iterations] [cached]
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let kind = args.next().unwrap_or_else(|| "cookie".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let cache_size = if args.next().as_deref() == Some("cached") { 1000 } else { 0 };
     let dev = DevInstance::generate("hot-1.clerk.accounts.dev");
     let now_s = 1_767_225_600i64;
     let token = dev.session_token("user_1", "sess_1", now_s - 5, "https://app.example.com", json!({"o": {"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}}));
@@ -22,6 +23,7 @@ fn main() {
         "secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key,
         "authorizedParties": ["https://app.example.com"],
         "organizationSyncOptions": {"organizationPatterns": ["/orgs/:slug", "/orgs/:slug/(.*)"]},
+        "verifiedTokenCacheSize": cache_size,
     }))
     .expect("options");
     let auth = Authenticator::new(opts).expect("authenticator");

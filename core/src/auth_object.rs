@@ -1,5 +1,6 @@
 //! The auth object (`toAuth()`): session, machine and invalid-token shapes, and `has()`.
 
+use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::state::TokenType;
@@ -8,7 +9,7 @@ use crate::state::TokenType;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionAuth {
     /// All claims.
-    pub session_claims: Map<String, Value>,
+    pub session_claims: Arc<Map<String, Value>>,
     /// `sid` (absent when the token has none).
     pub session_id: Option<String>,
     /// `sub`.
@@ -167,7 +168,8 @@ fn truthy_str(v: Option<&Value>) -> Option<&str> {
 impl SessionAuth {
     /// Derives the auth properties from verified claims. Fails like the reference's claims
     /// parser on a malformed v2 `fea` claim.
-    pub fn from_claims(claims: Map<String, Value>) -> Result<SessionAuth, String> {
+    pub fn from_claims(claims: impl Into<Arc<Map<String, Value>>>) -> Result<SessionAuth, String> {
+        let claims: Arc<Map<String, Value>> = claims.into();
         let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_string);
         let features = s("fea").unwrap_or_default();
         let plans = s("pla").unwrap_or_default();
@@ -344,7 +346,7 @@ impl SessionAuth {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("tokenType".into(), Value::from("session_token"));
-        m.insert("sessionClaims".into(), Value::Object(self.session_claims.clone()));
+        m.insert("sessionClaims".into(), Value::Object(Map::clone(&self.session_claims)));
         if let Some(sid) = &self.session_id {
             m.insert("sessionId".into(), Value::from(sid.as_str()));
         }

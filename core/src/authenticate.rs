@@ -2,6 +2,7 @@
 //! handling and refresh, plus this project's additions (per-tab sessions, org scoping).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 use url::Url;
@@ -229,7 +230,7 @@ impl Call<'_> {
     // ----- header flows (sections 6 and 12) -----
 
     fn session_header_flow(&mut self, token: &str) -> RequestState {
-        let jwt = match Jwt::decode(token) {
+        let jwt = match self.decode_token(token) {
             Ok(j) => j,
             Err(e) => return self.handle_token_error(e.into(), "header"),
         };
@@ -241,7 +242,7 @@ impl Call<'_> {
     }
 
     /// Verifies a decoded session JWT and turns the outcome into a state.
-    fn verify_session_state(&mut self, jwt: Jwt, carrier: &str) -> RequestState {
+    fn verify_session_state(&mut self, jwt: Arc<Jwt>, carrier: &str) -> RequestState {
         let token = jwt.raw().to_string();
         match self.verify_session_jwt(jwt, self.opts.skew_ms()) {
             Ok(claims) => self.signed_in_session(token, claims, Vec::new()),
@@ -277,7 +278,7 @@ impl Call<'_> {
         }
         // Deviation (spec 12.4, recommended): template and unknown-category JWTs are not
         // session tokens on this path either.
-        let jwt = match Jwt::decode(token) {
+        let jwt = match self.decode_token(token) {
             Ok(j) => j,
             Err(e) => return self.handle_token_error(e.into(), "header"),
         };
@@ -372,7 +373,7 @@ impl Call<'_> {
         self.trace.step("token-source", || format!("cookie {} (client_uat {})", if self.suffixed { "__session_<suffix>" } else { "__session" }, self.client_uat));
         let decoded = match self.session_cookie_jwt.take() {
             Some(j) => Ok(j),
-            None => Jwt::decode(&token),
+            None => self.decode_token(&token),
         };
         let jwt = match decoded {
             Ok(j) => j,

@@ -8,7 +8,7 @@ use url::Url;
 
 use crate::bapi::{BackendApi, DEFAULT_API_URL, DEFAULT_API_VERSION};
 use crate::cookies::Cookies;
-use crate::jwt::Jwt;
+use crate::jwt::{Jwt, VerifyError};
 use crate::keys::{InstanceType, PublishableKey};
 use crate::options::Options;
 use crate::request::{parse_authorization, public_url, Request};
@@ -37,7 +37,7 @@ pub(crate) struct Call<'a> {
     pub session_token_in_cookie: Option<String>,
     /// The session cookie's token, decoded while choosing suffixed cookies (taken by the
     /// cookie flow so the token is decoded once per request).
-    pub session_cookie_jwt: Option<Jwt>,
+    pub session_cookie_jwt: Option<Arc<Jwt>>,
     pub refresh_token_in_cookie: Option<String>,
     pub client_uat: f64,
     pub dev_browser_token: Option<String>,
@@ -137,11 +137,11 @@ impl<'a> Call<'a> {
                 .map(|d| format!("clerk.{d}"));
             call.original_frontend_api = satellite_fapi.clone().unwrap_or_else(|| pk.frontend_api.clone());
             call.frontend_api = if call.proxy_url.is_empty() { call.original_frontend_api.clone() } else { call.proxy_url.clone() };
-            call.cookies = Cookies::parse(h("cookie").as_deref());
+            call.cookies = Cookies::parse(request.header_str("cookie").as_deref());
             let suffix = pk.cookie_suffix().to_string();
             call.pk = Some(pk);
-            let plain_session = call.cookies.non_empty("__session").and_then(|t| Jwt::decode(t).ok());
-            call.suffixed = call.uses_suffixed_cookies(&suffix, plain_session.as_ref());
+            let plain_session = call.cookies.non_empty("__session").and_then(|t| call.decode_token(t).ok());
+            call.suffixed = call.uses_suffixed_cookies(&suffix, plain_session.as_deref());
             let pick = |c: &Cookies, base: &str, suffixed: bool| {
                 if suffixed {
                     c.non_empty(&format!("{base}_{suffix}")).map(str::to_string)
@@ -167,6 +167,14 @@ impl<'a> Call<'a> {
         });
         call.trace = trace;
         call
+    }
+
+    /// Decodes a token, or takes its decoded form from the verified-token cache.
+    pub fn decode_token(&self, token: &str) -> Result<Arc<Jwt>, VerifyError> {
+        if let Some(j) = self.auth.token_cache.as_ref().and_then(|c| c.decoded(token)) {
+            return Ok(j);
+        }
+        Jwt::decode(token).map(Arc::new)
     }
 
     /// The Backend API endpoint for this call.

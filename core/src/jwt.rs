@@ -5,6 +5,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 /// Token verification reasons (`TokenVerificationErrorReason`).
@@ -100,7 +101,7 @@ pub struct Jwt {
     /// JOSE header.
     pub header: Map<String, Value>,
     /// Claims.
-    pub payload: Map<String, Value>,
+    pub payload: Arc<Map<String, Value>>,
     /// Signature bytes.
     pub signature: Vec<u8>,
 }
@@ -144,7 +145,7 @@ impl Jwt {
         let header = decode_json_object(h).ok_or_else(undecodable)?;
         let payload = decode_json_object(p).ok_or_else(undecodable)?;
         let signature = decode_segment(s).ok_or_else(undecodable)?;
-        Ok(Jwt { raw: raw.to_string(), header, payload, signature })
+        Ok(Jwt { raw: raw.to_string(), header, payload: Arc::new(payload), signature })
     }
 
     /// The raw token.

@@ -40,6 +40,7 @@ mod options;
 pub mod org_sync;
 mod request;
 mod state;
+mod token_cache;
 mod trace;
 pub mod transport;
 mod verify;
@@ -64,6 +65,7 @@ use jwks::{JwksCache, JwksPolicy, RsaKey};
 use keys::PublishableKey;
 use membership::MembershipCache;
 use org_sync::OrganizationMatcher;
+use token_cache::TokenCache;
 use transport::{HttpTransport, Transport};
 
 /// A log sink for the reference's informational messages.
@@ -83,6 +85,8 @@ pub struct Authenticator {
     pem_keys: RwLock<HashMap<String, Arc<RsaKey>>>,
     org_matcher: Option<Arc<OrganizationMatcher>>,
     pub(crate) memberships: MembershipCache,
+    /// Verified-token cache, when `verifiedTokenCacheSize` > 0.
+    pub(crate) token_cache: Option<TokenCache>,
     logger: Option<Logger>,
     azp_warned: AtomicBool,
 }
@@ -132,6 +136,7 @@ impl AuthenticatorBuilder {
             instance_pk,
             org_matcher: compile_matcher(&self.options)?,
             memberships: MembershipCache::default(),
+            token_cache: self.options.verified_token_cache_size.filter(|n| *n > 0).map(|n| TokenCache::new(usize::try_from(n).unwrap_or(usize::MAX))),
             transport: self.transport.unwrap_or_else(|| Arc::new(HttpTransport::default())),
             jwks: JwksCache::new(jwks),
             pem_keys: RwLock::new(HashMap::new()),
@@ -216,6 +221,11 @@ impl Authenticator {
             Some(pk) if key == Some(pk.key.as_str()) => Ok(pk.clone()),
             _ => PublishableKey::parse(key).map(Arc::new),
         }
+    }
+
+    /// Tokens held by the verified-token cache (0 when it is off).
+    pub fn verified_token_cache_len(&self) -> usize {
+        self.token_cache.as_ref().map_or(0, TokenCache::len)
     }
 
     pub(crate) fn log(&self, line: &str) {

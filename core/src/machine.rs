@@ -159,7 +159,7 @@ impl Call<'_> {
     }
 
     fn verify_machine_jwt(&self, token: &str) -> Result<MachineAuth, MachineError> {
-        let jwt = Jwt::decode(token).map_err(|e| MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, e.message, None))?;
+        let jwt = self.decode_token(token).map_err(|e| MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, e.message, None))?;
         let failed = |tt: TokenType, e: TokenError| {
             let m = match e {
                 TokenError::Verification(v) => v.message,

@@ -120,6 +120,9 @@ pub struct Options {
     pub membership_cache_ttl_in_ms: Option<u64>,
     /// Record a decision trace on the state.
     pub explain: Option<bool>,
+    /// Entries of the opt-in verified-token cache (default 0: off). Read when the
+    /// authenticator is built; per-call values are ignored.
+    pub verified_token_cache_size: Option<u64>,
 }
 
 macro_rules! overlay {

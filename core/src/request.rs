@@ -1,5 +1,6 @@
 //! The request as plain data, header lookup, `Authorization` parsing and the public URL.
 
+use std::borrow::Cow;
 use url::Url;
 
 /// An HTTP request: method, absolute URL and ordered headers. The body is never read.
@@ -68,13 +69,19 @@ impl Request {
     /// (`; ` for `cookie`, `, ` otherwise) and surrounding whitespace trimmed.
     /// Empty values count as absent.
     pub fn header_value(&self, name: &str) -> Option<String> {
-        let mut out: Option<String> = None;
+        self.header_str(name).map(Cow::into_owned)
+    }
+
+    /// [`Request::header_value`] without copying when the header occurs once.
+    pub(crate) fn header_str(&self, name: &str) -> Option<Cow<'_, str>> {
+        let mut out: Option<Cow<'_, str>> = None;
         for (n, v) in &self.headers {
             if n.eq_ignore_ascii_case(name) {
                 let v = v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
                 match &mut out {
-                    None => out = Some(v.to_string()),
+                    None => out = Some(Cow::Borrowed(v)),
                     Some(acc) => {
+                        let acc = acc.to_mut();
                         acc.push_str(if name.eq_ignore_ascii_case("cookie") { "; " } else { ", " });
                         acc.push_str(v);
                     }

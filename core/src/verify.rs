@@ -9,8 +9,8 @@ use crate::context::Call;
 use crate::jwks::RsaKey;
 use crate::jwt::{action, assert_claims, assert_header, category, reason, ClaimRules, Jwt, TokenError, VerifyError};
 
-/// Claims of a verified token.
-pub(crate) type Claims = Map<String, Value>;
+/// Claims of a verified token (shared with the decoded token, never copied).
+pub(crate) type Claims = Arc<Map<String, Value>>;
 
 impl Call<'_> {
     /// The verification key for a token: the PEM `jwtKey` (never the network), else the
@@ -40,10 +40,19 @@ impl Call<'_> {
 
     /// Verifies a JWT against the allowed `typ` list and the claim rules (shared by session
     /// and machine JWTs).
-    pub fn verify_jwt(&self, jwt: &Jwt, allowed_typ: Option<&[&str]>, skew_ms: f64) -> Result<(), TokenError> {
+    /// With the verified-token cache on, a token already verified with the key resolved now
+    /// skips the signature check (and is remembered after a successful one).
+    pub fn verify_jwt(&self, jwt: &Arc<Jwt>, allowed_typ: Option<&[&str]>, skew_ms: f64) -> Result<(), TokenError> {
         let key = self.resolve_key(jwt, "Failed to resolve JWK during verification.")?;
         let alg = assert_header(jwt, allowed_typ)?;
-        self.check_signature(jwt, &key, alg, "JWT signature is invalid.")?;
+        match &self.auth.token_cache {
+            Some(cache) if cache.verified_with(jwt, &key) => {}
+            Some(cache) => {
+                self.check_signature(jwt, &key, alg, "JWT signature is invalid.")?;
+                cache.insert(jwt, &key, self.now_ms);
+            }
+            None => self.check_signature(jwt, &key, alg, "JWT signature is invalid.")?,
+        }
         let audience = self.opts.audience_list();
         let parties = self.opts.authorized_parties.as_deref().unwrap_or_default();
         assert_claims(&jwt.payload, &self.claim_rules(&audience, parties, skew_ms))?;
@@ -52,18 +61,18 @@ impl Call<'_> {
 
     /// `verifyToken` for a session token.
     pub fn verify_session_token(&self, token: &str, skew_ms: f64) -> Result<Claims, TokenError> {
-        self.verify_session_jwt(Jwt::decode(token)?, skew_ms)
+        self.verify_session_jwt(self.decode_token(token)?, skew_ms)
     }
 
-    /// `verifyToken` for a session token already decoded; the claims are moved out.
-    pub fn verify_session_jwt(&self, jwt: Jwt, skew_ms: f64) -> Result<Claims, TokenError> {
+    /// `verifyToken` for a session token already decoded.
+    pub fn verify_session_jwt(&self, jwt: Arc<Jwt>, skew_ms: f64) -> Result<Claims, TokenError> {
         if jwt.header_str("cat") == Some(category::M2M) {
             return Err(VerifyError::new(reason::TOKEN_INVALID, "Invalid session token category.").with_action(action::ENSURE_CLERK_JWT).into());
         }
         let types = self.opts.header_types();
         let typ_refs: Option<Vec<&str>> = types.as_ref().map(|t| t.iter().map(String::as_str).collect());
         self.verify_jwt(&jwt, typ_refs.as_deref(), skew_ms)?;
-        Ok(jwt.payload)
+        Ok(jwt.payload.clone())
     }
 
     /// Verifies a handshake JWT: signature and category only, no claim checks.

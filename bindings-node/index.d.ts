@@ -86,6 +86,12 @@ export interface AuthenticateRequestOptions {
   membershipCacheTtlInMs?: number;
   /** clerkauth addition: record a decision trace on the state (`state.trace`). */
   explain?: boolean;
+  /**
+   * clerkauth addition: entries of the opt-in verified-token cache (default 0: off). A token
+   * whose signature was verified with the key resolved now is not verified again; every other
+   * check (time, azp, aud, typ) still runs per request. Read when the client is created.
+   */
+  verifiedTokenCacheSize?: number;
   /** clerkauth addition: the clock, in ms since the Unix epoch (default: now). */
   nowMs?: number;
   /** clerkauth testing knob: base delay of the JWKS retry backoff in ms (default 125). */

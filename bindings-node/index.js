@@ -39,7 +39,7 @@ const TokenType = Object.freeze({ SessionToken: 'session_token', ApiKey: 'api_ke
 const JS_ONLY = new Set(['nowMs', 'jwksRetryBaseDelayMs', 'clerkClient']);
 
 /** Options that define a long-lived authenticator (keys, Backend API, caches). */
-const INSTANCE_KEYS = ['secretKey', 'publishableKey', 'jwtKey', 'machineSecretKey', 'apiUrl', 'apiVersion', 'jwksCacheTtlInMs', 'membershipCacheTtlInMs'];
+const INSTANCE_KEYS = ['secretKey', 'publishableKey', 'jwtKey', 'machineSecretKey', 'apiUrl', 'apiVersion', 'jwksCacheTtlInMs', 'membershipCacheTtlInMs', 'verifiedTokenCacheSize'];
 
 function nativeFailure(err) {
   if (err instanceof ClerkAuthError) return err;

@@ -181,10 +181,15 @@ struct Scope {
     fetching: Mutex<()>,
 }
 
+/// The first scope used, found without a lock or an allocation (the instance's own keys in
+/// practice): (api_url, api_version, secret_key, scope).
+type PrimaryScope = (String, String, String, Arc<Scope>);
+
 /// Per-authenticator JWKS cache, shared by all threads.
 #[derive(Default)]
 pub struct JwksCache {
     scopes: Mutex<HashMap<String, Arc<Scope>>>,
+    primary: OnceLock<PrimaryScope>,
     policy: JwksPolicy,
 }
 
@@ -206,7 +211,7 @@ fn kid_mismatch(kid: &str) -> VerifyError {
 impl JwksCache {
     /// A cache with the given policy.
     pub fn new(policy: JwksPolicy) -> Self {
-        JwksCache { scopes: Mutex::new(HashMap::new()), policy }
+        JwksCache { scopes: Mutex::new(HashMap::new()), primary: OnceLock::new(), policy }
     }
 
     /// The policy in force.
@@ -216,13 +221,25 @@ impl JwksCache {
 
     /// Number of scopes held.
     pub fn stats(&self) -> JwksStats {
-        JwksStats { scopes: self.scopes.lock().map(|s| s.len()).unwrap_or(0) }
+        JwksStats { scopes: self.scopes.lock().map(|s| s.len()).unwrap_or(0) + usize::from(self.primary.get().is_some()) }
     }
 
-    fn scope(&self, key: &str, now_ms: f64) -> Arc<Scope> {
+    fn scope(&self, api: &BackendApi, secret_key: &str, now_ms: f64) -> Arc<Scope> {
+        if let Some((u, v, k, s)) = self.primary.get() {
+            if u == api.api_url && v == api.api_version && k == secret_key {
+                return s.clone();
+            }
+        }
+        let key = format!("{}|{}|{}", api.api_url, api.api_version, secret_key);
         let mut scopes = self.scopes.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(s) = scopes.get(key) {
+        if let Some(s) = scopes.get(&key) {
             return s.clone();
+        }
+        if self.primary.get().is_none() {
+            let s = Arc::new(Scope::default());
+            if self.primary.set((api.api_url.to_string(), api.api_version.to_string(), secret_key.to_string(), s.clone())).is_ok() {
+                return s;
+            }
         }
         // Evict scopes whose keys are past any use before adding a new one.
         let limit = (self.policy.ttl_ms + self.policy.stale_if_error_ms) as f64;
@@ -231,7 +248,7 @@ impl JwksCache {
             st.updated_ms.is_some_and(|u| now_ms - u < limit)
         });
         let s = Arc::new(Scope::default());
-        scopes.insert(key.to_string(), s.clone());
+        scopes.insert(key, s.clone());
         s
     }
 
@@ -242,7 +259,7 @@ impl JwksCache {
                 .with_action(action::SET_CLERK_JWT_KEY)
                 .into());
         };
-        let scope = self.scope(&format!("{}|{}|{}", api.api_url, api.api_version, secret_key), now_ms);
+        let scope = self.scope(api, secret_key, now_ms);
         let ttl = self.policy.ttl_ms as f64;
         let lookup = |st: &ScopeState, fresh_only: bool| -> Option<Arc<RsaKey>> {
             let fresh = st.updated_ms.is_some_and(|u| now_ms - u < ttl);

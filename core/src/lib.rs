@@ -39,6 +39,7 @@ mod membership;
 mod options;
 pub mod org_sync;
 mod request;
+pub mod session_tokens;
 mod state;
 mod token_cache;
 mod trace;
@@ -198,21 +199,22 @@ impl Authenticator {
 
     /// The parsed PEM key: the instance key without a lookup, a per-call key parsed once
     /// per distinct PEM (up to 64 kept).
-    pub(crate) fn pem_key(&self, pem: &str) -> std::result::Result<Arc<RsaKey>, String> {
+    pub(crate) fn pem_key(&self, pem: &str) -> std::result::Result<Cow<'_, Arc<RsaKey>>, String> {
         if let Some(k) = &self.instance_pem {
             if self.options.jwt_key.as_deref() == Some(pem) {
-                return Ok(k.clone());
+                // Borrowed: no reference-count traffic shared between threads per request.
+                return Ok(Cow::Borrowed(k));
             }
         }
         if let Some(k) = self.pem_keys.read().unwrap_or_else(|p| p.into_inner()).get(pem) {
-            return Ok(k.clone());
+            return Ok(Cow::Owned(k.clone()));
         }
         let key = Arc::new(RsaKey::from_pem(pem)?);
         let mut keys = self.pem_keys.write().unwrap_or_else(|p| p.into_inner());
         if keys.len() < 64 {
             keys.insert(pem.to_string(), key.clone());
         }
-        Ok(key)
+        Ok(Cow::Owned(key))
     }
 
     /// The parsed publishable key: the instance key without parsing, else parsed now.

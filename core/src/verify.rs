@@ -1,6 +1,7 @@
 //! Session and handshake JWT verification for one call: key resolution (PEM or JWKS),
 //! header checks, signature, then claims.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -15,13 +16,17 @@ pub(crate) type Claims = Arc<Map<String, Value>>;
 impl Call<'_> {
     /// The verification key for a token: the PEM `jwtKey` (never the network), else the
     /// JWKS key for the token's `kid`.
-    pub fn resolve_key(&self, jwt: &Jwt, failed_to_resolve: &str) -> Result<Arc<RsaKey>, TokenError> {
+    pub fn resolve_key(&self, jwt: &Jwt, failed_to_resolve: &str) -> Result<Cow<'_, Arc<RsaKey>>, TokenError> {
         if let Some(pem) = self.opts.jwt_key.as_deref().filter(|k| !k.is_empty()) {
             return self.auth.pem_key(pem).map_err(|e| VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Error verifying JWT signature. {e}")).into());
         }
         if self.opts.secret_key.as_deref().is_some_and(|s| !s.is_empty()) {
-            let kid = jwt.header.get("kid").map(|k| k.as_str().map(str::to_string).unwrap_or_else(|| k.to_string())).unwrap_or_else(|| "undefined".into());
-            return self.auth.jwks.get_key(&self.api(), self.opts.secret_key.as_deref(), &kid, self.opts.skip_jwks_cache == Some(true), self.now_ms);
+            let kid: Cow<'_, str> = match jwt.header.get("kid") {
+                Some(Value::String(k)) => Cow::Borrowed(k),
+                Some(k) => Cow::Owned(k.to_string()),
+                None => Cow::Borrowed("undefined"),
+            };
+            return self.auth.jwks.get_key(&self.api(), self.opts.secret_key.as_deref(), &kid, self.opts.skip_jwks_cache == Some(true), self.now_ms).map(Cow::Owned);
         }
         Err(VerifyError::new(reason::JWK_FAILED_TO_RESOLVE, failed_to_resolve).with_action(action::SET_CLERK_JWT_KEY).into())
     }

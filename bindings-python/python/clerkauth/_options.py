@@ -50,6 +50,8 @@ class AuthenticateOptions(TypedDict, total=False):
     missing_azp: str
     membership_cache_ttl_in_ms: int
     explain: bool
+    #: Entries of the opt-in verified-token cache (0 = off); read when the Authenticator is built.
+    verified_token_cache_size: int
 
 
 def _camel(name: str) -> str:

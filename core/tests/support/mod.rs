@@ -22,7 +22,23 @@ impl Reply {
     }
 }
 
-type Handler = dyn Fn(&str, &str) -> Reply + Send + Sync;
+/// One request as the server received it (for handlers that check headers or the body).
+pub struct Received {
+    pub method: String,
+    pub target: String,
+    /// Headers as sent, in order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+type Handler = dyn Fn(&Received) -> Reply + Send + Sync;
 
 /// A loopback server: `url()` is its base URL, `count()` the requests it has received.
 pub struct Server {
@@ -32,6 +48,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(handler: impl Fn(&str, &str) -> Reply + Send + Sync + 'static) -> Server {
+        Server::start_full(move |r: &Received| handler(&r.method, &r.target))
+    }
+
+    /// Like `start`, with the whole request (headers and body) given to the handler.
+    pub fn start_full(handler: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let hits = Arc::new(AtomicUsize::new(0));
@@ -51,6 +72,7 @@ impl Server {
                         let mut p = line.split_whitespace();
                         let (method, target) = (p.next().unwrap_or("").to_string(), p.next().unwrap_or("").to_string());
                         let mut len = 0;
+                        let mut headers = Vec::new();
                         loop {
                             let mut hl = String::new();
                             if reader.read_line(&mut hl).unwrap_or(0) == 0 {
@@ -64,6 +86,7 @@ impl Server {
                                 if k.eq_ignore_ascii_case("content-length") {
                                     len = v.trim().parse().unwrap_or(0);
                                 }
+                                headers.push((k.trim().to_string(), v.trim().to_string()));
                             }
                         }
                         let mut body = vec![0; len];
@@ -71,7 +94,7 @@ impl Server {
                             return;
                         }
                         counter.fetch_add(1, Ordering::SeqCst);
-                        let r = h(&method, &target);
+                        let r = h(&Received { method, target, headers, body });
                         thread::sleep(r.delay);
                         let resp = format!("HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{}", r.status, r.body.len(), r.body);
                         if stream.write_all(resp.as_bytes()).is_err() {

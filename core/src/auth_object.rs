@@ -284,7 +284,7 @@ impl SessionAuth {
             Value::Object(o) => {
                 let level = o.get("level").and_then(Value::as_str).unwrap_or("");
                 let after = o.get("afterMinutes").and_then(Value::as_f64).unwrap_or(f64::NAN);
-                if !matches!(level, "first_factor" | "second_factor" | "multi_factor") || !(after > 0.0) {
+                if !matches!(level, "first_factor" | "second_factor" | "multi_factor") || after.is_nan() || after <= 0.0 {
                     return false;
                 }
                 (level, after)

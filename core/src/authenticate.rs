@@ -221,7 +221,7 @@ impl Call<'_> {
         if cookies.is_empty() {
             return Err("unexpected-sdk-error".into());
         }
-        let token = cookies.iter().filter(|d| directive_name(d).starts_with("__session")).last().map(|d| directive_value(d).to_string()).unwrap_or_default();
+        let token = cookies.iter().rfind(|d| directive_name(d).starts_with("__session")).map(|d| directive_value(d).to_string()).unwrap_or_default();
         let claims = self.verify_session_token(&token, self.opts.skew_ms()).map_err(|_| "invalid-session-token")?;
         let headers = cookies.into_iter().map(|c| ("set-cookie".to_string(), c)).collect();
         Ok(self.signed_in_session(token, claims, headers))

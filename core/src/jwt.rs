@@ -237,10 +237,7 @@ fn js(v: Option<&Value>) -> String {
 pub fn assert_header(jwt: &Jwt, allowed_typ: Option<&[&str]>) -> Result<jsonwebtoken::Algorithm, VerifyError> {
     let typ = jwt.header.get("typ");
     let default = ["JWT"];
-    let check = match (typ, allowed_typ) {
-        (None, None) => false,
-        _ => true,
-    };
+    let check = typ.is_some() || allowed_typ.is_some();
     if check {
         let allowed = allowed_typ.unwrap_or(&default);
         let ok = typ.and_then(Value::as_str).is_some_and(|t| allowed.contains(&t));
@@ -273,7 +270,7 @@ pub struct ClaimRules<'a> {
 
 fn utc(ms: f64) -> String {
     let secs = (ms / 1000.0).trunc();
-    if !secs.is_finite() || secs < 0.0 || secs > 253_402_300_799.0 {
+    if !secs.is_finite() || !(0.0..=253_402_300_799.0).contains(&secs) {
         return "Invalid Date".to_string();
     }
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(secs as u64))
@@ -298,16 +295,14 @@ pub fn assert_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), V
     }
     let want_json = serde_json::to_string(&want).unwrap_or_default();
     match aud {
-        Some(Value::String(s)) => {
-            if !want.contains(&s.as_str()) {
+        Some(Value::String(s))
+            if !want.contains(&s.as_str()) => {
                 return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim (aud) \"{s}\". Is not included in \"{want_json}\".")).with_action(action::ENSURE_CLERK_JWT));
             }
-        }
-        Some(Value::Array(a)) if a.iter().all(Value::is_string) => {
-            if !a.iter().filter_map(Value::as_str).any(|s| want.contains(&s)) {
+        Some(Value::Array(a)) if a.iter().all(Value::is_string)
+            && !a.iter().filter_map(Value::as_str).any(|s| want.contains(&s)) => {
                 return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim array (aud) {}. Is not included in \"{want_json}\".", Value::Array(a.clone()))).with_action(action::ENSURE_CLERK_JWT));
             }
-        }
         _ => {}
     }
     Ok(())

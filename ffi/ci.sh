@@ -70,6 +70,7 @@ build() { # name source [extra flags...]
 build vector_runner tests/c/vector_runner.c
 build test_bad_input tests/c/test_bad_input.c
 build test_threads tests/c/test_threads.c -pthread
+build test_session tests/c/test_session.c -pthread
 # The README's example, extracted verbatim, must build with plain pkg-config and run.
 awk '/^```c$/{on=1; next} /^```$/{on=0} on' ffi/README.md > "$WORK/readme_example.c"
 # shellcheck disable=SC2046
@@ -110,6 +111,9 @@ run "bad input under valgrind" "${VALGRIND[@]}" "$BIN/test_bad_input_shared"
 run "threads 8 x 500, shared lib" "$BIN/test_threads_shared" "$WORK/threads.fixture" 8 500
 run "threads 8 x 500, static lib" "$BIN/test_threads_static" "$WORK/threads.fixture" 8 500
 run "threads 4 x 100 under valgrind" "${VALGRIND[@]}" "$BIN/test_threads_shared" "$WORK/threads.fixture" 4 100
+run "pending toAuth + session tokens (loopback Backend API), shared lib" python3 tests/c/session_bapi.py "$BIN/test_session_shared"
+run "pending toAuth + session tokens (loopback Backend API), static lib" python3 tests/c/session_bapi.py "$BIN/test_session_static"
+run "pending toAuth + session tokens under valgrind" python3 tests/c/session_bapi.py "${VALGRIND[@]}" "$BIN/test_session_shared"
 echo "=== README example and C++ smoke"
 for b in readme_example cxx_smoke; do
   if "$BIN/$b" >/dev/null; then total_p=$((total_p + 1)); echo "ok $b"; else total_f=$((total_f + 1)); suites_failed=$((suites_failed + 1)); echo "FAIL $b"; fi

@@ -451,6 +451,20 @@ clerkauth_auth_kind clerkauth_result_auth_kind(const clerkauth_result *result);
 const char *clerkauth_result_auth_json(const clerkauth_result *result);
 
 /**
+ * `toAuth({ treatPendingAsSignedOut })` as JSON, or NULL when `toAuth()` is null (handshake)
+ * or for NULL. With `true` it is `clerkauth_result_auth_json` (the same string). With
+ * `false`, a pending session (claim `sts: "pending"`: the state is signed-in but `toAuth()`
+ * is the signed-out object with `"sessionStatus": "pending"`) is the signed-in object with
+ * its `userId`, `sessionId`, claims…; every other result gives the same JSON as with `true`.
+ * The string is owned by the result (built once, on first use). Thread-safe.
+ *
+ * The other auth getters (`_user_id`, `_session_id`, `_has`, …) always answer for the
+ * default `toAuth()` (pending sessions treated as signed out).
+ */
+const char *clerkauth_result_auth_json_with(const clerkauth_result *result,
+                                            bool treat_pending_as_signed_out);
+
+/**
  * `auth.userId` (sessions; API keys owned by a user; OAuth tokens), NULL when absent/null.
  */
 const char *clerkauth_result_user_id(const clerkauth_result *result);
@@ -636,13 +650,52 @@ clerkauth_status clerkauth_authenticate_json(const char *options_json,
                                              char **out_json);
 
 /**
- * Frees a string returned by `clerkauth_authenticate_json`. NULL is a no-op. Never pass a
- * string owned by a result or a static string. Thread-safe (each string freed once).
+ * Frees a string returned by `clerkauth_authenticate_json` or `clerkauth_session_token`.
+ * NULL is a no-op. Never pass a string owned by a result or a static string. Thread-safe
+ * (each string freed once).
  *
  * # Safety
- * `s` is NULL or a string from `clerkauth_authenticate_json` not yet freed.
+ * `s` is NULL or a string from `clerkauth_authenticate_json` / `clerkauth_session_token` not
+ * yet freed.
  */
 void clerkauth_string_free(char *s);
+
+/**
+ * A signed-in session's `getToken({ template, expiresInSeconds })`: asks the Backend API
+ * (`POST {apiUrl}/{apiVersion}/sessions/{session_id}/tokens[/{template}]`, authorized with the
+ * secret key) for a new token and writes its `jwt` to `*out_jwt` (owned by the caller: free it
+ * with `clerkauth_string_free`).
+ *
+ * * `session_id`: the session, e.g. `clerkauth_result_session_id(res)`.
+ * * `template_name`: a JWT template name, or NULL / "" for a fresh session token. The session
+ *   id and template name are percent-encoded as single path segments.
+ * * `expires_in_seconds`: sent as `{"expires_in_seconds": n}` when >= 0; negative = not sent.
+ * * `overrides_json`: per-call options as for `clerkauth_authenticate` (NULL for none); pass
+ *   the ones the request was authenticated with (`secretKey`, `apiUrl`, `apiVersion` apply).
+ *
+ * (Without a template or expiry, `getToken()` is simply the verified session token:
+ * `clerkauth_result_token(res)`, no network.)
+ *
+ * Returns OK, or `_NULL_PARAMETER` (auth, session_id, out_jwt), `_INVALID_UTF8`,
+ * `_INVALID_JSON` / `_INVALID_OPTION` (overrides), `_MISSING_SECRET_KEY`, `_INVALID_REQUEST`
+ * (empty session id, or a session id / template name that is `.` or `..`), or
+ * `_UNEXPECTED_ERROR` when the Backend API is unreachable or answers with an error: then
+ * `clerkauth_last_error_message()` carries the HTTP status and the Backend API's error (e.g.
+ * 404 for an unknown template, 401 for a bad secret key), never the secret key.
+ *
+ * Thread-safe. Blocks for one HTTP request (5 s connect timeout, 10 s overall); nothing is
+ * cached.
+ *
+ * # Safety
+ * `auth` is NULL or a live authenticator; strings are NULL or NUL-terminated; `out_jwt` is
+ * NULL or writable.
+ */
+clerkauth_status clerkauth_session_token(const clerkauth_authenticator *auth,
+                                         const char *session_id,
+                                         const char *template_name,
+                                         int64_t expires_in_seconds,
+                                         const char *overrides_json,
+                                         char **out_jwt);
 
 /**
  * Drops every authenticator cached by `clerkauth_authenticate_json` (their keys and JWKS

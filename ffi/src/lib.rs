@@ -467,6 +467,9 @@ pub struct clerkauth_result {
     token: Option<CString>,
     headers: Vec<(CString, CString)>,
     auth: OnceLock<AuthCache>,
+    /// `toAuth({ treatPendingAsSignedOut: false })` as JSON, only when it differs from
+    /// `toAuth()` (a pending session); `None` = the same as `auth.json`.
+    auth_json_keep_pending: OnceLock<Option<CString>>,
     state_json: OnceLock<CString>,
     trace_json: OnceLock<Option<CString>>,
     org_sync_json: OnceLock<Option<CString>>,
@@ -491,6 +494,7 @@ impl clerkauth_result {
             headers: state.headers.iter().map(|(k, v)| (cstring_lossy(k), cstring_lossy(v))).collect(),
             state,
             auth: OnceLock::new(),
+            auth_json_keep_pending: OnceLock::new(),
             state_json: OnceLock::new(),
             trace_json: OnceLock::new(),
             org_sync_json: OnceLock::new(),
@@ -523,6 +527,26 @@ impl clerkauth_result {
             }
             cache
         })
+    }
+
+    /// `toAuth({ treatPendingAsSignedOut })` as JSON, owned by the result.
+    fn auth_json_with(&self, treat_pending_as_signed_out: bool) -> *const c_char {
+        let default = &self.auth().json;
+        if treat_pending_as_signed_out {
+            return opt_ptr(default);
+        }
+        let kept = self.auth_json_keep_pending.get_or_init(|| {
+            let object = self.state.to_auth_with(false);
+            if object == self.auth().object {
+                None
+            } else {
+                object.map(|o| cstring_lossy(&o.to_json().to_string()))
+            }
+        });
+        match kept {
+            Some(c) => c.as_ptr(),
+            None => opt_ptr(default),
+        }
     }
 
     fn string_field(&self, k: &str) -> *const c_char {
@@ -728,6 +752,20 @@ pub extern "C" fn clerkauth_result_auth_kind(result: Option<&clerkauth_result>) 
 #[no_mangle]
 pub extern "C" fn clerkauth_result_auth_json(result: Option<&clerkauth_result>) -> *const c_char {
     getter(std::ptr::null(), || result.map_or(std::ptr::null(), |r| opt_ptr(&r.auth().json)))
+}
+
+/// `toAuth({ treatPendingAsSignedOut })` as JSON, or NULL when `toAuth()` is null (handshake)
+/// or for NULL. With `true` it is `clerkauth_result_auth_json` (the same string). With
+/// `false`, a pending session (claim `sts: "pending"`: the state is signed-in but `toAuth()`
+/// is the signed-out object with `"sessionStatus": "pending"`) is the signed-in object with
+/// its `userId`, `sessionId`, claims…; every other result gives the same JSON as with `true`.
+/// The string is owned by the result (built once, on first use). Thread-safe.
+///
+/// The other auth getters (`_user_id`, `_session_id`, `_has`, …) always answer for the
+/// default `toAuth()` (pending sessions treated as signed out).
+#[no_mangle]
+pub extern "C" fn clerkauth_result_auth_json_with(result: Option<&clerkauth_result>, treat_pending_as_signed_out: bool) -> *const c_char {
+    getter(std::ptr::null(), || result.map_or(std::ptr::null(), |r| r.auth_json_with(treat_pending_as_signed_out)))
 }
 
 /// `auth.userId` (sessions; API keys owned by a user; OAuth tokens), NULL when absent/null.
@@ -1050,11 +1088,13 @@ pub unsafe extern "C" fn clerkauth_authenticate_json(options_json: *const c_char
     })
 }
 
-/// Frees a string returned by `clerkauth_authenticate_json`. NULL is a no-op. Never pass a
-/// string owned by a result or a static string. Thread-safe (each string freed once).
+/// Frees a string returned by `clerkauth_authenticate_json` or `clerkauth_session_token`.
+/// NULL is a no-op. Never pass a string owned by a result or a static string. Thread-safe
+/// (each string freed once).
 ///
 /// # Safety
-/// `s` is NULL or a string from `clerkauth_authenticate_json` not yet freed.
+/// `s` is NULL or a string from `clerkauth_authenticate_json` / `clerkauth_session_token` not
+/// yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn clerkauth_string_free(s: *mut c_char) {
     getter((), || {
@@ -1062,6 +1102,74 @@ pub unsafe extern "C" fn clerkauth_string_free(s: *mut c_char) {
             // SAFETY: allocated by CString::into_raw in this library.
             drop(unsafe { CString::from_raw(s) });
         }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session tokens from the Backend API (getToken)
+// ---------------------------------------------------------------------------------------------
+
+/// A signed-in session's `getToken({ template, expiresInSeconds })`: asks the Backend API
+/// (`POST {apiUrl}/{apiVersion}/sessions/{session_id}/tokens[/{template}]`, authorized with the
+/// secret key) for a new token and writes its `jwt` to `*out_jwt` (owned by the caller: free it
+/// with `clerkauth_string_free`).
+///
+/// * `session_id`: the session, e.g. `clerkauth_result_session_id(res)`.
+/// * `template_name`: a JWT template name, or NULL / "" for a fresh session token. The session
+///   id and template name are percent-encoded as single path segments.
+/// * `expires_in_seconds`: sent as `{"expires_in_seconds": n}` when >= 0; negative = not sent.
+/// * `overrides_json`: per-call options as for `clerkauth_authenticate` (NULL for none); pass
+///   the ones the request was authenticated with (`secretKey`, `apiUrl`, `apiVersion` apply).
+///
+/// (Without a template or expiry, `getToken()` is simply the verified session token:
+/// `clerkauth_result_token(res)`, no network.)
+///
+/// Returns OK, or `_NULL_PARAMETER` (auth, session_id, out_jwt), `_INVALID_UTF8`,
+/// `_INVALID_JSON` / `_INVALID_OPTION` (overrides), `_MISSING_SECRET_KEY`, `_INVALID_REQUEST`
+/// (empty session id, or a session id / template name that is `.` or `..`), or
+/// `_UNEXPECTED_ERROR` when the Backend API is unreachable or answers with an error: then
+/// `clerkauth_last_error_message()` carries the HTTP status and the Backend API's error (e.g.
+/// 404 for an unknown template, 401 for a bad secret key), never the secret key.
+///
+/// Thread-safe. Blocks for one HTTP request (5 s connect timeout, 10 s overall); nothing is
+/// cached.
+///
+/// # Safety
+/// `auth` is NULL or a live authenticator; strings are NULL or NUL-terminated; `out_jwt` is
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn clerkauth_session_token(
+    auth: *const clerkauth_authenticator,
+    session_id: *const c_char,
+    template_name: *const c_char,
+    expires_in_seconds: i64,
+    overrides_json: *const c_char,
+    out_jwt: *mut *mut c_char,
+) -> clerkauth_status {
+    guarded(|| {
+        check_out(out_jwt, "out_jwt")?;
+        // SAFETY: caller contract.
+        let Some(auth) = (unsafe { auth.as_ref() }) else { return fail(clerkauth_status::NullParameter, "auth is NULL") };
+        // SAFETY: caller contract.
+        let sid = unsafe { arg_str(session_id, "session_id") }?;
+        let template = if template_name.is_null() {
+            None
+        } else {
+            // SAFETY: caller contract.
+            Some(unsafe { arg_str(template_name, "template_name") }?)
+        };
+        let overrides = if overrides_json.is_null() {
+            Options::default()
+        } else {
+            // SAFETY: caller contract.
+            options_from_text(unsafe { arg_str(overrides_json, "overrides_json") }?, "overrides_json")?
+        };
+        let expires = u64::try_from(expires_in_seconds).ok();
+        let jwt = auth.inner.session_token(sid, template, expires, &overrides)?;
+        let text = cstring_lossy(&jwt).into_raw();
+        // SAFETY: checked non-NULL.
+        unsafe { *out_jwt = text };
+        Ok(())
     })
 }
 

@@ -120,6 +120,17 @@ export interface CheckAuthorizationParams {
 
 interface AuthObjectBase {
   has(params: CheckAuthorizationParams): boolean;
+  /**
+   * Signed-in sessions: without options, the session token that authenticated the request (no
+   * network). With `template` (a JWT template name) and/or `expiresInSeconds` (a non-negative
+   * integer), a new token from the Backend API (`POST {apiUrl}/{apiVersion}/sessions/{sessionId}/tokens[/{template}]`
+   * with the secret key and the other options the request was authenticated with), requested
+   * off the event loop. Rejects with a `ClerkAuthError`: `unexpected-error` when the Backend
+   * API is unreachable or answers with an error (the message carries the HTTP status and the
+   * Backend API's error, e.g. 404 for an unknown template, 401 for a bad secret key),
+   * `missing-secret-key`, `invalid-option` for a bad `template` / `expiresInSeconds`.
+   * Machine tokens: the raw token. Signed-out and invalid-token objects: `null`.
+   */
   getToken(options?: { template?: string; expiresInSeconds?: number }): Promise<string | null>;
   debug(): Record<string, unknown>;
 }

@@ -93,15 +93,18 @@ pub struct AuthenticateTask {
 }
 
 impl AuthenticateTask {
-    fn run(&self) -> Result<RequestState, NativeError> {
+    fn run(&self) -> Result<NativeState, NativeError> {
         let request = parse_request(&self.request_json)?;
         let overrides = parse_options(self.overrides_json.as_deref())?;
-        self.auth.authenticate_with(&request, &overrides, self.now_ms).map_err(NativeError::from)
+        let state = self.auth.authenticate_with(&request, &overrides, self.now_ms).map_err(NativeError::from)?;
+        // Kept for getToken({ template }): the Backend API call uses the same options.
+        let overrides = if overrides.is_empty() { None } else { Some(Arc::new(overrides)) };
+        Ok(NativeState { state: AssertUnwindSafe(state), auth: AssertUnwindSafe(Arc::clone(&self.auth)), overrides: AssertUnwindSafe(overrides) })
     }
 }
 
 impl Task for AuthenticateTask {
-    type Output = Result<RequestState, NativeError>;
+    type Output = Result<NativeState, NativeError>;
     type JsValue = Either<NativeState, NativeError>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
@@ -112,7 +115,47 @@ impl Task for AuthenticateTask {
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         Ok(match output {
-            Ok(state) => Either::A(NativeState { state: AssertUnwindSafe(state) }),
+            Ok(state) => Either::A(state),
+            Err(e) => Either::B(e),
+        })
+    }
+}
+
+/// `getToken({ template, expiresInSeconds })`: one Backend API request on a libuv worker.
+pub struct SessionTokenTask {
+    auth: Arc<Authenticator>,
+    overrides: Option<Arc<Options>>,
+    session_id: String,
+    template: Option<String>,
+    expires_in_seconds: Option<f64>,
+}
+
+impl SessionTokenTask {
+    fn run(&self) -> Result<String, NativeError> {
+        let expires_in_seconds = match self.expires_in_seconds {
+            None => None,
+            Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Some(n as u64),
+            Some(n) => return Err(invalid(ErrorCode::InvalidOption, format!("clerkauth: getToken expiresInSeconds must be a non-negative integer, not {n}"))),
+        };
+        let none = Options::default();
+        let overrides = self.overrides.as_deref().unwrap_or(&none);
+        self.auth.session_token(&self.session_id, self.template.as_deref(), expires_in_seconds, overrides).map_err(NativeError::from)
+    }
+}
+
+impl Task for SessionTokenTask {
+    type Output = Result<String, NativeError>;
+    type JsValue = Either<String, NativeError>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        // Runs on a libuv worker thread: catch panics here too.
+        catch_unwind(AssertUnwindSafe(|| self.run()))
+            .map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(match output {
+            Ok(jwt) => Either::A(jwt),
             Err(e) => Either::B(e),
         })
     }
@@ -132,16 +175,19 @@ impl NativeAuthenticator {
     pub fn authenticate_sync(&self, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> Either<NativeState, NativeError> {
         let task = AuthenticateTask { auth: Arc::clone(&self.inner), request_json, overrides_json, now_ms };
         match task.run() {
-            Ok(state) => Either::A(NativeState { state: AssertUnwindSafe(state) }),
+            Ok(state) => Either::A(state),
             Err(e) => Either::B(e),
         }
     }
 }
 
-/// A request state held natively (so `has()` is evaluated by the core).
+/// A request state held natively (so `has()` is evaluated by the core), with the
+/// authenticator and per-call options it came from (for `getToken({ template })`).
 #[napi]
 pub struct NativeState {
     state: AssertUnwindSafe<RequestState>,
+    auth: AssertUnwindSafe<Arc<Authenticator>>,
+    overrides: AssertUnwindSafe<Option<Arc<Options>>>,
 }
 
 #[napi]
@@ -168,6 +214,15 @@ impl NativeState {
         }
         let check = HasCheck::from_json(&v);
         self.state.to_auth_with(treat_pending_as_signed_out).is_some_and(|a| a.has(&check))
+    }
+
+    /// `getToken({ template, expiresInSeconds })` for `sessionId`: a new token from the Backend
+    /// API (with this state's instance and per-call options), off the event loop. Resolves to
+    /// the jwt or a `{ code, message }` error (never rejects, except on a panic).
+    /// `expiresInSeconds` must be a non-negative integer (checked here too).
+    #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
+    pub fn session_token(&self, session_id: String, template: Option<String>, expires_in_seconds: Option<f64>) -> AsyncTask<SessionTokenTask> {
+        AsyncTask::new(SessionTokenTask { auth: Arc::clone(&self.auth), overrides: self.overrides.as_ref().map(Arc::clone), session_id, template, expires_in_seconds })
     }
 }
 

@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     const userId: string = auth.userId;
     const ok: boolean = auth.has({ role: 'org:admin' }) || auth.has({ reverification: { level: 'second_factor', afterMinutes: 10 } });
     const token: string | null = await auth.getToken();
-    void userId, ok, token;
+    const templated: string | null = await auth.getToken({ template: 'supabase', expiresInSeconds: 60 });
+    void userId, ok, token, templated;
   }
   const sync = state.organizationSync;
   if (sync && sync.target.type === 'organization') void sync.target.organizationSlug;

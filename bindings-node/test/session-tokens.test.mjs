@@ -1,0 +1,172 @@
+// getToken({ template, expiresInSeconds }): a new token from the Backend API
+// (POST /v1/sessions/{sid}/tokens[/{template}] with the secret key), against a real loopback
+// Node http server on the same event loop (so a blocking call could never be answered).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { createRequire } from 'node:module';
+import { makeKeys, signJwt, INSTANCES } from './gen.mjs';
+
+const require = createRequire(import.meta.url);
+const { createClerkClient, authenticateRequest, clerkMiddleware, getAuth, ClerkAuthError } = require('../index.js');
+
+const keys = makeKeys();
+const inst = INSTANCES.prod;
+const GOOD_KEY = 'sk_live_' + 'g'.repeat(40);
+const NOW = 1767225600000;
+
+function token(extra = {}) {
+  const nowS = NOW / 1000;
+  return signJwt(keys.privateKey, { exp: nowS + 60, iat: nowS - 1, nbf: nowS - 5, sid: 'sess_tok', sub: 'user_tok', iss: `https://${inst.fapi}`, ...extra });
+}
+
+// The Backend API: 401 unless the good key, 404 for the template `missing`, a delayed answer
+// for `slow`, else {"object":"token","jwt":"jwt:<target>[|<body>]"}.
+let server;
+let apiUrl;
+let seen = [];
+before(async () => {
+  server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString();
+      seen.push({ method: req.method, target: req.url, headers: req.headers, body });
+      const reply = (status, obj) => {
+        const payload = JSON.stringify(obj);
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+        res.end(payload);
+      };
+      if (req.headers.authorization !== `Bearer ${GOOD_KEY}`) return reply(401, { errors: [{ code: 'authentication_invalid', message: 'Invalid secret key' }] });
+      if (req.method !== 'POST' || !req.url.startsWith('/v1/sessions/')) return reply(405, { errors: [{ code: 'unexpected', message: 'unexpected route' }] });
+      if (req.url.endsWith('/tokens/missing')) return reply(404, { errors: [{ code: 'resource_not_found', message: 'JWT template not found' }] });
+      const answer = () => reply(200, { object: 'token', jwt: `jwt:${req.url}${body ? '|' + body : ''}` });
+      if (req.url.endsWith('/tokens/slow')) setTimeout(answer, 300);
+      else answer();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  apiUrl = `http://127.0.0.1:${server.address().port}`;
+});
+after(() => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }));
+
+const options = () => ({ secretKey: GOOD_KEY, publishableKey: inst.publishableKey, jwtKey: keys.publicPem, apiUrl });
+const request = (t) => new Request('https://app.example.com/api', { headers: { authorization: `Bearer ${t}` } });
+
+async function signedIn(t = token(), runtime = {}) {
+  const s = await createClerkClient(options()).authenticateRequest(request(t), { nowMs: NOW, ...runtime });
+  assert.equal(s.status, 'signed-in', s.reason);
+  seen = [];
+  return s;
+}
+
+async function rejectsWithCode(promise, code, pattern) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof ClerkAuthError, `not a ClerkAuthError: ${e && e.stack}`);
+    assert.equal(e.code, code, e.message);
+    if (pattern) assert.match(e.message, pattern);
+    assert.doesNotMatch(e.message, /sk_live_/, 'the secret key never appears in errors');
+    return true;
+  });
+}
+
+test('getToken({ template }) resolves to the jwt of the Backend API answer', async () => {
+  const auth = (await signedIn()).toAuth();
+  assert.equal(await auth.getToken({ template: 'supabase' }), 'jwt:/v1/sessions/sess_tok/tokens/supabase');
+  assert.equal(seen.length, 1);
+  const [r] = seen;
+  assert.equal(r.method, 'POST');
+  assert.equal(r.target, '/v1/sessions/sess_tok/tokens/supabase');
+  assert.equal(r.headers.authorization, `Bearer ${GOOD_KEY}`);
+  assert.ok(r.headers['clerk-api-version'], 'Clerk-API-Version sent');
+  assert.equal(r.body, '', 'no body without expiresInSeconds');
+});
+
+test('getToken() without a template is the session token, with no request', async () => {
+  const t = token();
+  const auth = (await signedIn(t)).toAuth();
+  assert.equal(await auth.getToken(), t);
+  assert.equal(await auth.getToken({}), t);
+  assert.equal(await auth.getToken({ template: '' }), t, 'an empty template is none (as @clerk/backend)');
+  assert.equal(await auth.getToken(null), t);
+  assert.equal(seen.length, 0);
+});
+
+test('expiresInSeconds is sent as the body, with or without a template', async () => {
+  const auth = (await signedIn()).toAuth();
+  assert.equal(await auth.getToken({ template: 'tpl', expiresInSeconds: 3600 }), 'jwt:/v1/sessions/sess_tok/tokens/tpl|{"expires_in_seconds":3600}');
+  assert.equal(await auth.getToken({ expiresInSeconds: 0 }), 'jwt:/v1/sessions/sess_tok/tokens|{"expires_in_seconds":0}');
+  assert.deepEqual(seen.map((r) => JSON.parse(r.body)), [{ expires_in_seconds: 3600 }, { expires_in_seconds: 0 }]);
+});
+
+test('hostile template names stay one escaped path segment', async () => {
+  const auth = (await signedIn()).toAuth();
+  assert.equal(await auth.getToken({ template: '../x' }), 'jwt:/v1/sessions/sess_tok/tokens/..%2Fx');
+  assert.equal(await auth.getToken({ template: 'my template' }), 'jwt:/v1/sessions/sess_tok/tokens/my%20template');
+  assert.equal(await auth.getToken({ template: '../../users?limit=1#x' }), 'jwt:/v1/sessions/sess_tok/tokens/..%2F..%2Fusers%3Flimit%3D1%23x');
+  const hostileSid = (await signedIn(token({ sid: '../users/user_1' }))).toAuth();
+  assert.equal(await hostileSid.getToken({ template: 't' }), 'jwt:/v1/sessions/..%2Fusers%2Fuser_1/tokens/t');
+  seen = [];
+  await rejectsWithCode(auth.getToken({ template: '..' }), 'invalid-request');
+  assert.equal(seen.length, 0, 'a dot-segment template is refused without a request');
+});
+
+test('an unknown template rejects with the status and the Backend API error', async () => {
+  const auth = (await signedIn()).toAuth();
+  await rejectsWithCode(auth.getToken({ template: 'missing' }), 'unexpected-error', /404.*JWT template not found/);
+});
+
+test('a bad secret key (per-call override, as authenticated) rejects with 401', async () => {
+  const auth = (await signedIn(token(), { secretKey: 'sk_live_wrong' })).toAuth();
+  await rejectsWithCode(auth.getToken({ template: 'supabase' }), 'unexpected-error', /401.*authentication_invalid/);
+  assert.equal(seen[0].headers.authorization, 'Bearer sk_live_wrong', 'the per-call secret key is the one used');
+});
+
+test('an unreachable Backend API rejects with unexpected-error', async () => {
+  const closed = net.createServer();
+  await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const { port } = closed.address();
+  await new Promise((resolve) => closed.close(resolve));
+  const auth = (await signedIn(token(), { apiUrl: `http://127.0.0.1:${port}` })).toAuth();
+  await rejectsWithCode(auth.getToken({ template: 'supabase' }), 'unexpected-error', /unreachable/);
+});
+
+test('bad options reject with invalid-option before any request', async () => {
+  const auth = (await signedIn()).toAuth();
+  await rejectsWithCode(auth.getToken({ template: 5 }), 'invalid-option');
+  for (const expiresInSeconds of [-1, 1.5, Number.NaN, Infinity, '60', null]) {
+    await rejectsWithCode(auth.getToken({ template: 't', expiresInSeconds }), 'invalid-option');
+  }
+  assert.equal(seen.length, 0);
+});
+
+test('the request runs off the event loop', async () => {
+  const auth = (await signedIn()).toAuth();
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  try {
+    assert.equal(await auth.getToken({ template: 'slow' }), 'jwt:/v1/sessions/sess_tok/tokens/slow');
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(ticks >= 10, `the event loop ran only ${ticks} timer ticks during a 300 ms request`);
+});
+
+test('pending sessions: null by default, a token with treatPendingAsSignedOut: false', async () => {
+  const s = await signedIn(token({ sts: 'pending' }));
+  assert.equal(await s.toAuth().getToken({ template: 'supabase' }), null);
+  assert.equal(seen.length, 0);
+  assert.equal(await s.toAuth({ treatPendingAsSignedOut: false }).getToken({ template: 'supabase' }), 'jwt:/v1/sessions/sess_tok/tokens/supabase');
+});
+
+test('standalone authenticateRequest and the middleware auth object get template tokens too', async () => {
+  const s = await authenticateRequest(request(token()), { ...options(), nowMs: NOW });
+  assert.equal(await s.toAuth().getToken({ template: 'a' }), 'jwt:/v1/sessions/sess_tok/tokens/a');
+  const mw = clerkMiddleware({ ...options(), nowMs: NOW });
+  const req = { method: 'GET', url: '/api', headers: { host: 'app.example.com', authorization: `Bearer ${token()}` }, rawHeaders: ['Host', 'app.example.com', 'Authorization', `Bearer ${token()}`], socket: {} };
+  const res = { setHeader() {}, getHeader() {}, appendHeader() {}, end() {} };
+  await new Promise((resolve, reject) => mw(req, res, (err) => (err ? reject(err) : resolve())));
+  assert.equal(await getAuth(req).getToken({ template: 'b' }), 'jwt:/v1/sessions/sess_tok/tokens/b');
+  assert.equal(await req.auth.getToken({ template: 'c' }), 'jwt:/v1/sessions/sess_tok/tokens/c');
+});

@@ -171,7 +171,7 @@ fn extract_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>
 /// Per-call option overrides, parsed once (the Python façade caches these).
 #[pyclass(module = "clerkauth._native", frozen)]
 struct Overrides {
-    opts: Options,
+    opts: Arc<Options>,
 }
 
 #[pymethods]
@@ -180,7 +180,7 @@ impl Overrides {
     fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
         let s = options_json.to_string();
         let opts = py.detach(move || guard(|| Options::from_json_str(&s))).map_err(|e| core_error(py, &e))?;
-        Ok(Overrides { opts })
+        Ok(Overrides { opts: Arc::new(opts) })
     }
 }
 
@@ -219,15 +219,13 @@ impl NativeAuthenticator {
     ) -> PyResult<RequestState> {
         let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
         let inner = self.inner.clone();
-        let state = match overrides {
-            Some(o) => {
-                let o = o.get();
-                py.detach(|| guard(|| inner.authenticate_with(&request, &o.opts, now_ms)))
-            }
+        let overrides = overrides.map(|o| o.get().opts.clone());
+        let state = match &overrides {
+            Some(o) => py.detach(|| guard(|| inner.authenticate_with(&request, o, now_ms))),
             None => py.detach(|| guard(|| inner.authenticate_with(&request, &Options::default(), now_ms))),
         }
         .map_err(|e| core_error(py, &e))?;
-        Ok(RequestState { inner: state })
+        Ok(RequestState { inner: state, ctx: TokenContext { auth: inner, overrides } })
     }
 }
 
@@ -254,10 +252,19 @@ fn has_check(
     Ok(HasCheck { role: conv(role)?, permission: conv(permission)?, feature: conv(feature)?, plan: conv(plan)?, reverification: rev })
 }
 
+/// What `Auth.get_token(template)` needs: the authenticator and the per-call options the
+/// request was authenticated with.
+#[derive(Clone)]
+struct TokenContext {
+    auth: Arc<CoreAuthenticator>,
+    overrides: Option<Arc<Options>>,
+}
+
 /// The outcome of authenticating a request.
 #[pyclass(module = "clerkauth", frozen)]
 struct RequestState {
     inner: clerkauth::RequestState,
+    ctx: TokenContext,
 }
 
 #[pymethods]
@@ -351,7 +358,7 @@ impl RequestState {
     /// `toAuth()`; None for a handshake.
     #[pyo3(signature = (treat_pending_as_signed_out=true))]
     fn to_auth(&self, treat_pending_as_signed_out: bool) -> Option<Auth> {
-        self.inner.to_auth_with(treat_pending_as_signed_out).map(Auth::new)
+        self.inner.to_auth_with(treat_pending_as_signed_out).map(|a| Auth::new(a, self.inner.token.clone(), self.ctx.clone()))
     }
     /// `toAuth().has(...)`; False when there is no auth object.
     #[pyo3(signature = (*, role=None, permission=None, feature=None, plan=None, reverification=None))]
@@ -436,15 +443,18 @@ impl OrganizationSync {
 struct Auth {
     obj: AuthObject,
     json: Map<String, Value>,
+    /// The verified token (signed-in states).
+    token: Option<String>,
+    ctx: TokenContext,
 }
 
 impl Auth {
-    fn new(obj: AuthObject) -> Auth {
+    fn new(obj: AuthObject, token: Option<String>, ctx: TokenContext) -> Auth {
         let json = match obj.to_json() {
             Value::Object(m) => m,
             _ => Map::new(),
         };
-        Auth { obj, json }
+        Auth { obj, json, token, ctx }
     }
     fn field<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         match self.json.get(key) {
@@ -509,6 +519,38 @@ auth_fields! {
     ) -> PyResult<bool> {
         let check = has_check(role, permission, feature, plan, reverification)?;
         Ok(guard(|| Ok(self.obj.has(&check))).unwrap_or(false))
+    }
+    /// `getToken({ template, expiresInSeconds })`. Signed-in sessions: without arguments, the
+    /// session token that authenticated the request; with a JWT `template` name and/or
+    /// `expires_in_seconds`, a new token from the Backend API (the GIL is released during the
+    /// request). Machine tokens: the token. Signed-out and invalid-token objects: None.
+    #[pyo3(signature = (template=None, *, expires_in_seconds=None))]
+    fn get_token(&self, py: Python<'_>, template: Option<String>, expires_in_seconds: Option<i64>) -> PyResult<Option<String>> {
+        match &self.obj {
+            AuthObject::SignedIn(s) => {
+                let Some(sid) = s.session_id.clone() else { return Ok(None) };
+                let template = template.filter(|t| !t.is_empty());
+                if template.is_none() && expires_in_seconds.is_none() {
+                    return Ok(self.token.clone());
+                }
+                let expires = match expires_in_seconds.map(u64::try_from) {
+                    None => None,
+                    Some(Ok(n)) => Some(n),
+                    Some(Err(_)) => return Err(py_error(py, "invalid-option", "expires_in_seconds must be a non-negative integer")),
+                };
+                let ctx = self.ctx.clone();
+                py.detach(move || {
+                    guard(|| {
+                        let none = Options::default();
+                        ctx.auth.session_token(&sid, template.as_deref(), expires, ctx.overrides.as_deref().unwrap_or(&none))
+                    })
+                })
+                .map(Some)
+                .map_err(|e| core_error(py, &e))
+            }
+            AuthObject::Machine(m) if m.is_authenticated => Ok(self.token.clone()),
+            _ => Ok(None),
+        }
     }
     /// The reference's `toAuth()` JSON shape (camelCase keys, functions left out).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {

@@ -294,9 +294,10 @@ impl JwksCache {
         st.attempted_ms = Some(now_ms);
         match fetched {
             Ok(keys) => {
-                if st.updated_ms.is_none_or(|u| now_ms - u >= ttl) {
-                    st.keys.clear();
-                }
+                // The latest answer is the whole truth: a key the Backend API no longer lists
+                // is dropped at once (the reference merges, so a made-up kid every few seconds
+                // would keep a removed key trusted forever).
+                st.keys.clear();
                 for k in keys {
                     st.keys.insert(k.kid.clone(), Arc::new(k));
                 }

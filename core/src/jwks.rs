@@ -242,7 +242,7 @@ impl JwksCache {
             }
         }
         // Evict scopes whose keys are past any use before adding a new one.
-        let limit = (self.policy.ttl_ms + self.policy.stale_if_error_ms) as f64;
+        let limit = self.policy.ttl_ms as f64 + self.policy.stale_if_error_ms as f64;
         scopes.retain(|_, s| {
             let st = s.state.read().unwrap_or_else(|p| p.into_inner());
             st.updated_ms.is_some_and(|u| now_ms - u < limit)

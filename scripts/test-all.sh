@@ -20,6 +20,7 @@ suite "clerkauth vectors run" cargo run --release -q -p clerkauth-cli -- vectors
 for s in ffi/ci.sh bindings-python/ci.sh bindings-node/ci.sh; do
   [ -f "$s" ] && suite "$s" bash "$s"
 done
+[ -f fuzz/ci.sh ] && suite "fuzz (bounded)" bash fuzz/ci.sh
 echo "=== summary"
 printf '%s\n' "${summary[@]}"
 echo "suites: $passed passed, $failed failed"

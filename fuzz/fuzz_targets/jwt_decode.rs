@@ -1,0 +1,88 @@
+//! JWT decoding, the claim accessors and checks, and verification through an authenticator
+//! holding a PEM key (`jwtKey`). The fuzzer cannot forge an RS256 signature for a key
+//! generated at start-up, so no input may come out signed in.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use clerkauth::devinstance::DevInstance;
+use clerkauth::jwt::{assert_audience, assert_authorized_parties, assert_claims, assert_header, is_jwt_format, ClaimRules, Jwt};
+use clerkauth::{is_machine_token, machine_token_type, AuthStatus, Authenticator, Options, Request};
+use clerkauth_fuzz::{offline_authenticator, walk_state, OfflineTransport, NOW_MS};
+use libfuzzer_sys::fuzz_target;
+use serde_json::json;
+
+struct Fixture {
+    /// Header and cookie flows, PEM key, authorized parties.
+    pem: Authenticator,
+    /// Any token type, no PEM key: JWKS through the offline transport.
+    jwks: Authenticator,
+}
+
+fn fixture() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dev = DevInstance::generate("fuzz-1.clerk.accounts.dev");
+        let base = Options::default().with_publishable_key(&dev.publishable_key).with_secret_key(&dev.secret_key);
+        Fixture {
+            pem: offline_authenticator(base.clone().with_jwt_key(&dev.jwt_key).with_authorized_parties(["https://app.example.com"]), OfflineTransport::default()).expect("authenticator"),
+            jwks: offline_authenticator(base.with_accepts_token(json!("any")), OfflineTransport::default()).expect("authenticator"),
+        }
+    })
+}
+
+fn claims(jwt: &Jwt) {
+    for h in ["alg", "kid", "typ", "cat"] {
+        let _ = jwt.header_str(h);
+    }
+    for c in ["sub", "sid", "azp", "iss", "sts", "org_id", "jti"] {
+        let _ = jwt.claim_str(c);
+    }
+    let _ = (jwt.has_non_session_category(), jwt.is_oauth(), jwt.is_m2m(), jwt.signature.len());
+    let _ = assert_header(jwt, None);
+    let _ = assert_header(jwt, Some(&["JWT", "at+jwt"]));
+    let audience = ["aud-a".to_string(), String::new()];
+    let parties = ["https://app.example.com".to_string()];
+    let _ = assert_audience(jwt.payload.get("aud"), &audience);
+    for accept_missing in [false, true] {
+        let _ = assert_authorized_parties(jwt.payload.get("azp"), &parties, accept_missing);
+    }
+    for now_ms in [NOW_MS, 0.0, -1.0, f64::MAX, f64::NAN] {
+        let rules = ClaimRules { audience: &audience, authorized_parties: &parties, skew_ms: 5000.0, now_ms, accept_missing_azp: false };
+        if let Err(e) = assert_claims(&jwt.payload, &rules) {
+            let _ = e.full_message(Some("cookie"));
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let token = String::from_utf8_lossy(data);
+    let _ = (is_jwt_format(&token), is_machine_token(&token), machine_token_type(&token));
+    match Jwt::decode(&token) {
+        Ok(jwt) => {
+            assert_eq!(jwt.raw(), token);
+            assert!(token.starts_with(jwt.signing_input()));
+            assert_eq!(jwt.signing_input().matches('.').count(), 1);
+            claims(&jwt);
+        }
+        Err(e) => {
+            let _ = e.full_message(None);
+        }
+    }
+
+    let f = fixture();
+    let requests = [
+        Request::new("GET", "https://app.example.com/api").header("authorization", format!("Bearer {token}")),
+        Request::new("GET", "https://app.example.com/dashboard")
+            .header("cookie", format!("__client_uat=1767222000; __session={token}"))
+            .header("sec-fetch-dest", "document"),
+    ];
+    for req in &requests {
+        for auth in [&f.pem, &f.jwks] {
+            if let Ok(state) = auth.authenticate_with(req, &Options::default(), Some(NOW_MS)) {
+                assert_ne!(state.status, AuthStatus::SignedIn, "signed in with a forged token: {token:?}");
+                walk_state(&state);
+            }
+        }
+    }
+});

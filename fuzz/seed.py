@@ -160,7 +160,9 @@ def main():
         out = {k: v[k] for k in ("request", "options", "backend_api", "has_checks") if k in v}
         return json.dumps(out, separators=(",", ":"))
 
-    write("json_entry", [trimmed(v) for v in vecs[:34]] + [
+    # Regression seeds: every reproducer in artifacts-found/json_entry/ (fixed in core since).
+    found = [p.read_text() for p in sorted((HERE / "artifacts-found" / "json_entry").glob("*.json"))]
+    write("json_entry", found + [trimmed(v) for v in vecs[:34]] + [
         '{"request":{"url":"https://app.example.com/"},"options":{}}',
         '{"request":{"method":"POST","url":"https://a.test/x","headers":{"cookie":["a=1","b=2"],"host":"b.test"}},"options":{"publishableKey":"pk_test_ZnV6ei0xLmNsZXJrLmFjY291bnRzLmRldiQ","verifiedTokenCacheSize":4}}',
         '{"request":{"url":"https://app.example.com/","headers":[["authorization","Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1In0.AA"]]},"options":{"publishableKey":"pk_test_ZnV6ei0xLmNsZXJrLmFjY291bnRzLmRldiQ","secretKey":"sk_test_a","jwksCacheTtlInMs":300000},"overrides":{"secretKey":"sk_test_b","skipJwksCache":true},"backend_api":[{"method":"GET","path":"/v1/jwks","status":200,"body":{"keys":[]}}]}',

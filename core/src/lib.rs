@@ -85,6 +85,9 @@ pub struct Authenticator {
     /// PEM keys given per call, parsed once each.
     pem_keys: RwLock<HashMap<String, Arc<RsaKey>>>,
     org_matcher: Option<Arc<OrganizationMatcher>>,
+    /// Matchers compiled for per-call `organizationSyncOptions` (a few kept: hosts like the
+    /// Node drop-in pass them on every call).
+    call_matchers: RwLock<Vec<(OrganizationSyncOptions, Arc<OrganizationMatcher>)>>,
     pub(crate) memberships: MembershipCache,
     /// Verified-token cache, when `verifiedTokenCacheSize` > 0.
     pub(crate) token_cache: Option<TokenCache>,
@@ -136,6 +139,7 @@ impl AuthenticatorBuilder {
             instance_pem,
             instance_pk,
             org_matcher: compile_matcher(&self.options)?,
+            call_matchers: RwLock::new(Vec::new()),
             memberships: MembershipCache::default(),
             token_cache: self.options.verified_token_cache_size.filter(|n| *n > 0).map(|n| TokenCache::new(usize::try_from(n).unwrap_or(usize::MAX))),
             transport: self.transport.unwrap_or_else(|| Arc::new(HttpTransport::default())),
@@ -190,11 +194,27 @@ impl Authenticator {
         self.authenticate_call(request, opts, now.unwrap_or_else(now_ms))
     }
 
+    /// The organization matcher for a call: the instance's, or one compiled for these
+    /// per-call patterns once (up to 16 distinct pattern sets kept).
     pub(crate) fn org_matcher_for(&self, opts: &Options) -> Result<Option<Arc<OrganizationMatcher>>> {
-        if opts.organization_sync_options == self.options.organization_sync_options {
+        let same_patterns = |a: &OrganizationSyncOptions, b: &OrganizationSyncOptions| {
+            a.organization_patterns == b.organization_patterns && a.personal_account_patterns == b.personal_account_patterns
+        };
+        let Some(sync) = &opts.organization_sync_options else { return Ok(None) };
+        if self.options.organization_sync_options.as_ref().is_some_and(|own| same_patterns(own, sync)) {
             return Ok(self.org_matcher.clone());
         }
-        compile_matcher(opts)
+        if let Some((_, m)) = self.call_matchers.read().unwrap_or_else(|p| p.into_inner()).iter().find(|(k, _)| same_patterns(k, sync)) {
+            return Ok(Some(m.clone()));
+        }
+        let compiled = compile_matcher(opts)?;
+        if let Some(m) = &compiled {
+            let mut kept = self.call_matchers.write().unwrap_or_else(|p| p.into_inner());
+            if kept.len() < 16 && !kept.iter().any(|(k, _)| same_patterns(k, sync)) {
+                kept.push((sync.clone(), m.clone()));
+            }
+        }
+        Ok(compiled)
     }
 
     /// The parsed PEM key: the instance key without a lookup, a per-call key parsed once

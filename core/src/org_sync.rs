@@ -1,7 +1,7 @@
 //! Organization sync: path patterns (path-to-regexp v6 semantics) → the organization or
 //! personal account a URL names, and the outcome reported on the state.
 
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 use serde_json::{json, Value};
 
 use crate::error::{Error, ErrorCode};
@@ -226,7 +226,9 @@ impl PathMatcher {
         let mut alternatives = Vec::with_capacity(patterns.len());
         for p in patterns {
             let (src, keys) = compile(p).map_err(fail)?;
-            let re = Regex::new(&format!("(?i){src}")).map_err(|e| fail(e.to_string()))?;
+            // A 1 MiB compiled-size cap: `\\w{999}`-style patterns fail fast instead of
+            // taking 100+ ms and tens of MB to build.
+            let re = RegexBuilder::new(&format!("(?i){src}")).size_limit(1 << 20).build().map_err(|e| fail(e.to_string()))?;
             alternatives.push((re, keys));
         }
         Ok(PathMatcher { alternatives })

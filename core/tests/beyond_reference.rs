@@ -193,3 +193,36 @@ fn trace_is_absent_unless_asked() {
     assert!(st.trace.is_none());
     assert!(st.to_json().get("trace").is_none());
 }
+
+#[test]
+fn per_call_pattern_sets_are_kept_apart() {
+    // Hosts such as the Node drop-in pass organizationSyncOptions on every call; each distinct
+    // pattern set is compiled once and must never be confused with another.
+    let dev = instance();
+    let auth = authenticator(&dev, json!({}));
+    let ws = |on: &str| Options::from_json(&json!({"organizationSyncOptions": {"organizationPatterns": [on], "onMismatch": "signed-out"}})).unwrap();
+    let (by_ws, by_team) = (ws("/api/websocket/:id"), ws("/teams/:id"));
+    let token = acme_token(&dev);
+    for round in 0..3 {
+        let st = auth.authenticate_with(&websocket("/api/websocket/org_globex", &token), &by_ws, Some(NOW_MS)).unwrap();
+        assert_eq!(st.reason.as_deref(), Some("organization-mismatch"), "round {round}");
+        let st = auth.authenticate_with(&websocket("/api/websocket/org_globex", &token), &by_team, Some(NOW_MS)).unwrap();
+        assert_eq!(st.status, AuthStatus::SignedIn, "round {round}: /teams/:id does not name this path");
+        assert!(st.organization_sync.is_none());
+        let st = auth.authenticate_with(&websocket("/teams/org_globex", &token), &by_team, Some(NOW_MS)).unwrap();
+        assert_eq!(st.reason.as_deref(), Some("organization-mismatch"), "round {round}");
+        let st = auth.authenticate_with(&websocket("/teams/org_globex", &token), &Options::default(), Some(NOW_MS)).unwrap();
+        assert_eq!(st.status, AuthStatus::SignedIn, "round {round}: no patterns, no org sync");
+    }
+}
+
+#[test]
+fn oversized_pattern_regex_is_a_configuration_error() {
+    let dev = instance();
+    let huge = Options::from_json(&json!({"organizationSyncOptions": {"organizationPatterns": ["/:a(\\w{999})"]}})).unwrap();
+    let err = Authenticator::new(huge.clone().with_secret_key(dev.secret_key.clone())).unwrap_err();
+    assert_eq!(err.code(), clerkauth::ErrorCode::InvalidOrganizationPattern);
+    let auth = authenticator(&dev, json!({}));
+    let err = auth.authenticate_with(&websocket("/x", &acme_token(&dev)), &huge, Some(NOW_MS)).unwrap_err();
+    assert_eq!(err.code(), clerkauth::ErrorCode::InvalidOrganizationPattern);
+}

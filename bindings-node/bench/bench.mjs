@@ -1,6 +1,7 @@
 // clerkauth vs @clerk/backend on the same requests, in one run.
 // Scenarios: Bearer (jwtKey), cookie signed-in (jwtKey), JWKS warm (loopback JWKS server).
-// Usage: node bench/bench.mjs [seconds-per-measurement, default 2]
+// Usage: node bench/bench.mjs [seconds-per-measurement, default 2] [--json]
+// --json prints one JSON object (the same measurements, machine-readable) instead of the table.
 import http from 'node:http';
 import os from 'node:os';
 import { createRequire } from 'node:module';
@@ -11,7 +12,12 @@ const clerkauth = require('../index.js');
 const reference = require('@clerk/backend');
 const refVersion = require('@clerk/backend/package.json').version;
 
-const SECONDS = Number(process.argv[2] || 2);
+const JSON_OUT = process.argv.includes('--json');
+const SECONDS = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) || 2);
+const results = [];
+const log = (line) => {
+  if (!JSON_OUT) console.log(line);
+};
 const keys = makeKeys();
 const inst = INSTANCES.prod;
 const HOST = 'https://app.example.com';
@@ -99,16 +105,38 @@ async function scenario(name, reqs, options) {
   const conOps = await measureConcurrent((r) => ours.authenticateRequest(r, { authorizedParties: [HOST] }), reqs);
   const refConOps = await measureConcurrent((r) => ref.authenticateRequest(r, { authorizedParties: [HOST] }), reqs);
   const syncOps = measureSync((r) => ours.authenticateRequestSync(r, { authorizedParties: [HOST] }), reqs);
-  console.log(`| ${name} | ${fmt(refOps)} | ${fmt(refConOps)} | ${fmt(seqOps)} (${(seqOps / refOps).toFixed(1)}x) | ${fmt(conOps)} (${(conOps / refConOps).toFixed(1)}x) | ${fmt(syncOps)} (${(syncOps / refOps).toFixed(1)}x) |`);
+  results.push(
+    { scenario: name, mode: 'await each', impl: 'reference', variant: 'await authenticateRequest(req)', ops_per_s: refOps },
+    { scenario: name, mode: 'await each', impl: 'clerkauth', variant: 'await authenticateRequest(req)', ops_per_s: seqOps },
+    { scenario: name, mode: '64 in flight', impl: 'reference', variant: 'Promise.all of 64', ops_per_s: refConOps },
+    { scenario: name, mode: '64 in flight', impl: 'clerkauth', variant: 'Promise.all of 64', ops_per_s: conOps },
+    { scenario: name, mode: 'sync', impl: 'clerkauth', variant: 'authenticateRequestSync(req)', ops_per_s: syncOps, baseline_mode: 'await each' },
+  );
+  log(`| ${name} | ${fmt(refOps)} | ${fmt(refConOps)} | ${fmt(seqOps)} (${(seqOps / refOps).toFixed(1)}x) | ${fmt(conOps)} (${(conOps / refConOps).toFixed(1)}x) | ${fmt(syncOps)} (${(syncOps / refOps).toFixed(1)}x) |`);
 }
 
-console.log(`clerkauth ${clerkauth.version} vs @clerk/backend ${refVersion} — Node ${process.version}, ${os.cpus().length} cpus, ${SECONDS}s per measurement, ops/s (ratio vs reference)`);
-console.log('| scenario | @clerk/backend await-each | @clerk/backend 64 in flight | clerkauth await-each | clerkauth 64 in flight | clerkauth sync |');
-console.log('|---|---|---|---|---|---|');
+log(`clerkauth ${clerkauth.version} vs @clerk/backend ${refVersion} — Node ${process.version}, ${os.cpus().length} cpus, ${SECONDS}s per measurement, ops/s (ratio vs reference)`);
+log('| scenario | @clerk/backend await-each | @clerk/backend 64 in flight | clerkauth await-each | clerkauth 64 in flight | clerkauth sync |');
+log('|---|---|---|---|---|---|');
 const base = { secretKey: inst.secretKey, publishableKey: inst.publishableKey };
 await scenario('Bearer (jwtKey)', bearerRequests(), { ...base, jwtKey: keys.publicPem });
 await scenario('cookie signed-in (jwtKey)', cookieRequests(), { ...base, jwtKey: keys.publicPem });
 const jwks = await startJwks();
 await scenario('Bearer, JWKS warm (loopback)', bearerRequests(), { ...base, apiUrl: jwks.url });
-console.log(`(JWKS server hits during the JWKS scenario, both libraries together: ${jwks.hits()})`);
+const jwksHits = jwks.hits();
+log(`(JWKS server hits during the JWKS scenario, both libraries together: ${jwks.hits()})`);
 jwks.close();
+if (JSON_OUT) {
+  console.log(
+    JSON.stringify({
+      language: 'node',
+      runtime: `Node ${process.version}`,
+      clerkauth: clerkauth.version,
+      reference: `@clerk/backend ${refVersion}`,
+      cpus: os.cpus().length,
+      seconds: SECONDS,
+      jwks_hits: jwksHits,
+      results,
+    }),
+  );
+}

@@ -5,12 +5,15 @@ instance; valid 60 s, the run takes ~15 s) networklessly with the same RSA publi
 ``jwt_key`` and the same authorized party, from the same ``httpx.Request`` objects.
 
     pip install clerk-backend-api httpx   # plus the clerkauth wheel
-    python bench/bench.py [--seconds 2]
+    python bench/bench.py [--seconds 2] [--json]
+
+--json prints one JSON object (the same measurements, machine-readable) instead of the text.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import threading
@@ -66,6 +69,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json", action="store_true", help="print the results as one JSON object")
     args = ap.parse_args()
 
     from clerk_backend_api import Clerk
@@ -115,6 +119,28 @@ def main() -> None:
     rows.append((f"clerk-backend-api 7  {args.threads} threads", rate_threads(theirs, args.seconds, n, args.threads)))
 
     import clerk_backend_api
+
+    if args.json:
+        ref_version = getattr(clerk_backend_api, "__version__", "?")
+        scenario = "Bearer signed-in (jwtKey)"
+        t = f"{args.threads} threads"
+        out = {
+            "language": "python",
+            "runtime": f"Python {platform.python_version()}",
+            "clerkauth": clerkauth.__version__,
+            "reference": f"clerk-backend-api {ref_version}",
+            "cpus": os.cpu_count(),
+            "seconds": args.seconds,
+            "results": [
+                {"scenario": scenario, "mode": "1 thread", "impl": "clerkauth", "variant": "authenticate_request(httpx.Request) + to_auth()", "ops_per_s": rows[0][1]},
+                {"scenario": scenario, "mode": "1 thread", "impl": "clerkauth", "variant": "authenticate_request(method=, url=, headers=)", "ops_per_s": rows[1][1]},
+                {"scenario": scenario, "mode": "1 thread", "impl": "reference", "variant": "sdk.authenticate_request(httpx.Request)", "ops_per_s": rows[2][1]},
+                {"scenario": scenario, "mode": t, "impl": "clerkauth", "variant": "one Authenticator, httpx.Request + to_auth()", "ops_per_s": rows[3][1]},
+                {"scenario": scenario, "mode": t, "impl": "reference", "variant": "sdk.authenticate_request(httpx.Request)", "ops_per_s": rows[4][1]},
+            ],
+        }
+        print(json.dumps(out))
+        return
 
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; clerkauth {clerkauth.__version__}, "
           f"clerk-backend-api {getattr(clerk_backend_api, '__version__', '?')}; RS256 (RSA-2048) session tokens, jwt_key, networkless")

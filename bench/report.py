@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Merges the benchmark results into one markdown report (used by bench/run.sh).
+
+    python3 bench/report.py [--rust] [--target-dir DIR] [--python py.json] [--node node.json]
+                            [--note TEXT ...]
+
+--python / --node: the JSON printed by `bindings-python/bench/bench.py --json` and
+`bindings-node/bench/bench.mjs --json` (the last line of the file starting with "{" is read,
+so a log with other lines before it is fine).
+--rust: include the criterion results (see bench/criterion-table.py for where they are read).
+
+The first table has one row per scenario and language: clerkauth's ops/s, the reference's
+ops/s in the same run, and their ratio (>1: clerkauth is faster). For Rust there is no
+reference SDK; the baseline is a bare `jsonwebtoken::decode` of the same token (signature
+and JSON only: no request parsing, no claims policy), so a ratio < 1 is expected there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def criterion_rows(target: str | None) -> list[dict]:
+    spec = importlib.util.spec_from_file_location("criterion_table", HERE / "criterion-table.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.load(mod.target_dir(target), 30.0), mod
+
+
+def read_json(path: str) -> dict:
+    lines = [l for l in Path(path).read_text().splitlines() if l.startswith("{")]
+    if not lines:
+        raise SystemExit(f"{path}: no JSON object found")
+    return json.loads(lines[-1])
+
+
+def fmt_ops(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def binding_rows(doc: dict) -> list[list[str]]:
+    lang = f"{doc['language']} ({doc['runtime']})"
+    res = doc["results"]
+    refs = {(r["scenario"], r["mode"]): r for r in res if r["impl"] == "reference"}
+    out = []
+    for r in res:
+        if r["impl"] != "clerkauth":
+            continue
+        base_mode = r.get("baseline_mode", r["mode"])
+        ref = refs.get((r["scenario"], base_mode))
+        mode = r["mode"] if base_mode == r["mode"] else f"{r['mode']} (vs reference {base_mode})"
+        out.append([
+            lang,
+            r["scenario"],
+            mode,
+            f"clerkauth: {r['variant']}",
+            fmt_ops(r["ops_per_s"]),
+            f"{doc['reference']}" + (f": {ref['variant']}" if ref else ""),
+            fmt_ops(ref["ops_per_s"]) if ref else "–",
+            f"**{r['ops_per_s'] / ref['ops_per_s']:.2f}×**" if ref else "–",
+        ])
+    return out
+
+
+RUST_SCENARIOS = [
+    ("authenticate/bearer signed-in (jwtKey)", "Bearer signed-in (jwtKey)", "1 thread"),
+    ("authenticate/cookie signed-in (jwtKey)", "cookie signed-in (jwtKey)", "1 thread"),
+    ("authenticate/bearer signed-in (JWKS warm)", "Bearer signed-in, JWKS warm (loopback)", "1 thread"),
+    ("authenticate/cookie signed-in (JWKS warm)", "cookie signed-in, JWKS warm (loopback)", "1 thread"),
+    ("authenticate/bearer signed-in (token cache warm)", "Bearer signed-in (token cache warm)", "1 thread"),
+    ("authenticate/cookie signed-in (token cache warm)", "cookie signed-in (token cache warm)", "1 thread"),
+    ("authenticate/m2m JWT (acceptsToken m2m_token, jwtKey)", "M2M JWT (jwtKey)", "1 thread"),
+    ("authenticate/oauth JWT (acceptsToken oauth_token, jwtKey)", "OAuth JWT (jwtKey)", "1 thread"),
+    ("scaling/cookie signed-in (jwtKey), 2 threads", "cookie signed-in (jwtKey)", "2 threads, one Arc<Authenticator>"),
+    ("scaling/bearer signed-in (JWKS warm), 2 threads", "Bearer signed-in, JWKS warm (loopback)", "2 threads, one Arc<Authenticator>"),
+]
+
+
+def rust_rows(rows: list[dict]) -> list[list[str]]:
+    by = {r["id"]: r["median_ns"] for r in rows}
+    jwt = by.get("rs256/bare verify (jsonwebtoken::decode)")
+    out = []
+    for bench_id, scenario, mode in RUST_SCENARIOS:
+        if bench_id not in by:
+            continue
+        ops = 1e9 / by[bench_id]
+        out.append([
+            "rust (criterion median)",
+            scenario,
+            mode,
+            f"clerkauth: `Authenticator::authenticate_with`",
+            fmt_ops(ops),
+            "bare `jsonwebtoken::decode` (1 thread)",
+            fmt_ops(1e9 / jwt) if jwt else "–",
+            f"{ops / (1e9 / jwt):.2f}×" if jwt else "–",
+        ])
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rust", action="store_true")
+    ap.add_argument("--target-dir")
+    ap.add_argument("--python")
+    ap.add_argument("--node")
+    ap.add_argument("--note", action="append", default=[])
+    args = ap.parse_args()
+
+    table = []
+    crit, mod = (criterion_rows(args.target_dir) if args.rust else ([], None))
+    table += rust_rows(crit)
+    docs = [read_json(p) for p in (args.python, args.node) if p]
+    for d in docs:
+        table += binding_rows(d)
+
+    print("| language | scenario | mode | clerkauth | clerkauth ops/s | reference | reference ops/s | clerkauth / reference |")
+    print("|---|---|---|---|---:|---|---:|---:|")
+    for r in table:
+        print("| " + " | ".join(r) + " |")
+    print()
+    for d in docs:
+        extra = f", JWKS server hits in the JWKS scenario: {d['jwks_hits']}" if "jwks_hits" in d else ""
+        print(f"- {d['language']}: clerkauth {d['clerkauth']} vs {d['reference']}, {d['runtime']}, {d['cpus']} CPUs, {d['seconds']} s per measurement{extra}")
+    for n in args.note:
+        print(f"- {n}")
+    if crit and mod:
+        print()
+        print("Rust, every criterion benchmark of the run (median; ratios of the medians):")
+        print()
+        print(mod.table(crit))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

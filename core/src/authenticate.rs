@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorCode};
 use crate::handshake::{set_pairs, HandshakeFailure};
 use crate::jwt::{reason, Jwt, TokenError};
 use crate::keys::is_development_secret_key;
-use crate::machine::{is_machine_class, is_machine_token, machine_token_type, MachineError};
+use crate::machine::{is_machine_class, MachineError};
 use crate::options::{AcceptsToken, Options};
 use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 use crate::request::Request;
@@ -252,10 +252,10 @@ impl Call<'_> {
 
     fn machine_header_flow(&mut self, token: &str, accepts: &AcceptsToken) -> RequestState {
         let single = token_type_of(accepts);
-        if !is_machine_token(token) {
+        if !self.is_machine(token) {
             return self.signed_out_typed("token-type-mismatch", "", Vec::new(), single);
         }
-        let parsed = machine_token_type(token);
+        let parsed = self.machine_type(token);
         match parsed {
             Some(t) if accepts.accepts(t) => {}
             other => {
@@ -273,7 +273,7 @@ impl Call<'_> {
     }
 
     fn any_header_flow(&mut self, token: &str, accepts: &AcceptsToken) -> RequestState {
-        if is_machine_token(token) {
+        if self.is_machine(token) {
             return self.machine_header_flow(token, accepts);
         }
         // Deviation (spec 12.4, recommended): template and unknown-category JWTs are not
@@ -371,11 +371,7 @@ impl Call<'_> {
             return Ok(self.maybe_handshake("client-uat-but-no-session-token", "", None));
         };
         self.trace.step("token-source", || format!("cookie {} (client_uat {})", if self.suffixed { "__session_<suffix>" } else { "__session" }, self.client_uat));
-        let decoded = match self.session_cookie_jwt.take() {
-            Some(j) => Ok(j),
-            None => self.decode_token(&token),
-        };
-        let jwt = match decoded {
+        let jwt = match self.decode_token(&token) {
             Ok(j) => j,
             Err(e) => return Ok(self.handle_token_error(e.into(), "cookie")),
         };
@@ -515,7 +511,7 @@ impl Call<'_> {
     fn run(&mut self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
         if let AcceptsToken::List(list) = accepts {
             let parsed = match &self.token_in_header {
-                Some(t) if is_machine_token(t) => machine_token_type(t),
+                Some(t) if self.is_machine(t) => self.machine_type(t),
                 _ => Some(TokenType::SessionToken),
             };
             if !parsed.is_some_and(|p| list.contains(&p)) {

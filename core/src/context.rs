@@ -1,6 +1,7 @@
 //! The per-request authenticate context: everything derived from the request and options.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -35,9 +36,9 @@ pub(crate) struct Call<'a> {
     pub proxy_url: String,
     pub suffixed: bool,
     pub session_token_in_cookie: Option<String>,
-    /// The session cookie's token, decoded while choosing suffixed cookies (taken by the
-    /// cookie flow so the token is decoded once per request).
-    pub session_cookie_jwt: Option<Arc<Jwt>>,
+    /// The last token decoded in this call: every step that looks at the same token shares
+    /// one decode.
+    decoded: RefCell<Option<Arc<Jwt>>>,
     pub refresh_token_in_cookie: Option<String>,
     pub client_uat: f64,
     pub dev_browser_token: Option<String>,
@@ -113,7 +114,7 @@ impl<'a> Call<'a> {
             proxy_url: String::new(),
             suffixed: false,
             session_token_in_cookie: None,
-            session_cookie_jwt: None,
+            decoded: RefCell::new(None),
             refresh_token_in_cookie: None,
             client_uat: 0.0,
             dev_browser_token: None,
@@ -150,9 +151,7 @@ impl<'a> Call<'a> {
                 }
             };
             call.session_token_in_cookie = pick(&call.cookies, "__session", call.suffixed);
-            if !call.suffixed {
-                call.session_cookie_jwt = plain_session;
-            }
+
             call.refresh_token_in_cookie = pick(&call.cookies, "__refresh", true);
             call.client_uat = pick(&call.cookies, "__client_uat", call.suffixed).map(|v| js_parse_int(&v)).unwrap_or(0.0);
             call.dev_browser_token = query_param(&call.clerk_url, "__clerk_db_jwt").filter(|v| !v.is_empty()).or_else(|| pick(&call.cookies, "__clerk_db_jwt", call.suffixed));
@@ -171,10 +170,15 @@ impl<'a> Call<'a> {
 
     /// Decodes a token, or takes its decoded form from the verified-token cache.
     pub fn decode_token(&self, token: &str) -> Result<Arc<Jwt>, VerifyError> {
-        if let Some(j) = self.auth.token_cache.as_ref().and_then(|c| c.decoded(token)) {
-            return Ok(j);
+        if let Some(j) = self.decoded.borrow().as_ref().filter(|j| j.raw() == token) {
+            return Ok(j.clone());
         }
-        Jwt::decode(token).map(Arc::new)
+        let jwt = match self.auth.token_cache.as_ref().and_then(|c| c.decoded(token)) {
+            Some(j) => j,
+            None => Arc::new(Jwt::decode(token)?),
+        };
+        *self.decoded.borrow_mut() = Some(jwt.clone());
+        Ok(jwt)
     }
 
     /// The Backend API endpoint for this call.

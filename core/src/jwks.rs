@@ -225,13 +225,16 @@ impl JwksCache {
     }
 
     fn scope(&self, api: &BackendApi, secret_key: &str, now_ms: f64) -> Arc<Scope> {
-        if let Some((u, v, k, s)) = self.primary.get() {
-            if u == api.api_url && v == api.api_version && k == secret_key {
-                return s.clone();
-            }
+        let primary = || self.primary.get().filter(|(u, v, k, _)| u == api.api_url && v == api.api_version && k == secret_key).map(|p| p.3.clone());
+        if let Some(s) = primary() {
+            return s;
         }
         let key = format!("{}|{}|{}", api.api_url, api.api_version, secret_key);
         let mut scopes = self.scopes.lock().unwrap_or_else(|p| p.into_inner());
+        // Set by another thread while this one waited for the lock.
+        if let Some(s) = primary() {
+            return s;
+        }
         if let Some(s) = scopes.get(&key) {
             return s.clone();
         }

@@ -1,6 +1,8 @@
 //! Machine tokens: type detection and verification (API keys, M2M tokens, OAuth tokens, in
 //! opaque and JWT forms).
 
+use std::sync::Arc;
+
 use serde_json::{json, Map, Value};
 
 use crate::auth_object::MachineAuth;
@@ -60,15 +62,23 @@ pub fn is_machine_class(t: &str, jwt: &Jwt) -> bool {
 
 /// A machine token by prefix or JWT shape.
 pub fn is_machine_token(t: &str) -> bool {
-    t.starts_with("mt_") || t.starts_with("oat_") || t.starts_with("ak_") || is_machine_jwt(t)
+    has_machine_prefix(t) || is_machine_jwt(t)
+}
+
+fn has_machine_prefix(t: &str) -> bool {
+    t.starts_with("mt_") || t.starts_with("oat_") || t.starts_with("ak_")
 }
 
 /// The machine token type (`None` for a non-machine token).
 pub fn machine_token_type(t: &str) -> Option<TokenType> {
-    let jwt = decoded(t);
-    if t.starts_with("mt_") || jwt.as_ref().is_some_and(|j| j.is_m2m()) {
+    classify(t, decoded(t).as_ref())
+}
+
+/// The machine token type of `t`, decoded into `jwt` when it has the JWT form.
+fn classify(t: &str, jwt: Option<&Jwt>) -> Option<TokenType> {
+    if t.starts_with("mt_") || jwt.is_some_and(|j| j.is_m2m()) {
         Some(TokenType::M2mToken)
-    } else if t.starts_with("oat_") || jwt.as_ref().is_some_and(|j| j.is_oauth()) {
+    } else if t.starts_with("oat_") || jwt.is_some_and(|j| j.is_oauth()) {
         Some(TokenType::OAuthToken)
     } else if t.starts_with("ak_") {
         Some(TokenType::ApiKey)
@@ -98,6 +108,25 @@ fn split_spaces(v: Option<&Value>) -> Option<Value> {
 }
 
 impl Call<'_> {
+    /// The token decoded when it has the JWT form (shared with the rest of the call).
+    fn decoded_jwt(&self, t: &str) -> Option<Arc<Jwt>> {
+        if is_jwt_format(t) {
+            self.decode_token(t).ok()
+        } else {
+            None
+        }
+    }
+
+    /// [`is_machine_token`] with this call's single decode.
+    pub fn is_machine(&self, t: &str) -> bool {
+        has_machine_prefix(t) || self.decoded_jwt(t).is_some_and(|j| j.is_oauth() || j.is_m2m())
+    }
+
+    /// [`machine_token_type`] with this call's single decode.
+    pub fn machine_type(&self, t: &str) -> Option<TokenType> {
+        classify(t, self.decoded_jwt(t).as_deref())
+    }
+
     /// Verifies a machine token (12.1).
     pub fn verify_machine_token(&self, token: &str) -> Result<MachineAuth, MachineError> {
         if is_jwt_format(token) {

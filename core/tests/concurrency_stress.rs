@@ -15,8 +15,6 @@
 //! Set `CLERKAUTH_STRESS_REPORT=1` (with `--nocapture`) to print the counts.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
@@ -32,6 +30,9 @@ use clerkauth::jwks::{JwksPolicy, RetryPolicy};
 use clerkauth::transport::HttpTransport;
 use clerkauth::{AuthObject, AuthStatus, Authenticator, Options, Request, RequestState};
 use serde_json::{json, Value};
+
+mod support;
+use support::{Reply, Server};
 
 const FAPI: &str = "stress-rotation-3.clerk.accounts.dev";
 const APP: &str = "https://app.example.com";
@@ -89,6 +90,7 @@ struct RotatingJwks {
     url: String,
     started: Instant,
     stats: Arc<ServerStats>,
+    _server: Server,
 }
 
 fn generation_at(started: Instant) -> usize {
@@ -102,76 +104,36 @@ fn served(g: usize) -> [usize; 2] {
 
 impl RotatingJwks {
     fn start(keys: Arc<Vec<SigningKey>>) -> RotatingJwks {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let started = Instant::now();
         let stats = Arc::new(ServerStats::default());
         let st = stats.clone();
-        thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (keys, st) = (keys.clone(), st.clone());
-                thread::spawn(move || {
-                    let mut reader = BufReader::new(stream.try_clone().unwrap());
-                    let mut stream = stream;
-                    loop {
-                        // Request line and headers (a GET: no body to read).
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
-                        let mut len = 0usize;
-                        loop {
-                            let mut hl = String::new();
-                            if reader.read_line(&mut hl).unwrap_or(0) == 0 {
-                                return;
-                            }
-                            let hl = hl.trim_end();
-                            if hl.is_empty() {
-                                break;
-                            }
-                            if let Some((k, v)) = hl.split_once(':') {
-                                if k.eq_ignore_ascii_case("content-length") {
-                                    len = v.trim().parse().unwrap_or(0);
-                                }
-                            }
-                        }
-                        let mut body = vec![0; len];
-                        if reader.read_exact(&mut body).is_err() {
-                            return;
-                        }
-                        st.hits.fetch_add(1, Ordering::SeqCst);
-                        if rand::random::<f64>() < 0.2 {
-                            st.slow.fetch_add(1, Ordering::SeqCst);
-                            thread::sleep(Duration::from_millis(rand::random_range(10..=200)));
-                        }
-                        let roll = rand::random::<f64>();
-                        let (status, body) = if target != "/v1/jwks" {
-                            (404, "{}".to_string())
-                        } else if roll < 0.10 {
-                            st.http_500.fetch_add(1, Ordering::SeqCst);
-                            (500, r#"{"errors":[{"code":"internal_error","message":"boom"}]}"#.to_string())
-                        } else if roll < 0.20 {
-                            st.http_503.fetch_add(1, Ordering::SeqCst);
-                            (503, "{}".to_string())
-                        } else if roll < 0.25 {
-                            st.dropped.fetch_add(1, Ordering::SeqCst);
-                            return; // drop the connection without answering
-                        } else {
-                            st.ok.fetch_add(1, Ordering::SeqCst);
-                            let g = generation_at(started);
-                            let ks: Vec<&Value> = served(g).iter().map(|&i| &keys[i].jwk).collect();
-                            (200, json!({"keys": ks}).to_string())
-                        };
-                        let resp = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len());
-                        if stream.write_all(resp.as_bytes()).is_err() {
-                            return;
-                        }
-                    }
-                });
+        let server = Server::start(move |_, target| {
+            st.hits.fetch_add(1, Ordering::SeqCst);
+            let mut delay = Duration::ZERO;
+            if rand::random::<f64>() < 0.2 {
+                st.slow.fetch_add(1, Ordering::SeqCst);
+                delay = Duration::from_millis(rand::random_range(10..=200));
             }
+            let roll = rand::random::<f64>();
+            let (status, body) = if target != "/v1/jwks" {
+                (404, json!({}))
+            } else if roll < 0.10 {
+                st.http_500.fetch_add(1, Ordering::SeqCst);
+                (500, json!({"errors": [{"code": "internal_error", "message": "boom"}]}))
+            } else if roll < 0.20 {
+                st.http_503.fetch_add(1, Ordering::SeqCst);
+                (503, json!({}))
+            } else if roll < 0.25 {
+                st.dropped.fetch_add(1, Ordering::SeqCst);
+                return Reply { delay, hang_up: true, ..Reply::default() };
+            } else {
+                st.ok.fetch_add(1, Ordering::SeqCst);
+                let ks: Vec<&Value> = served(generation_at(started)).iter().map(|&i| &keys[i].jwk).collect();
+                (200, json!({"keys": ks}))
+            };
+            Reply { delay, ..Reply::json(status, body) }
         });
-        RotatingJwks { url, started, stats }
+        RotatingJwks { url: server.url().to_string(), started, stats, _server: server }
     }
 
     fn generation(&self) -> usize {

@@ -51,7 +51,7 @@ fn warm_cache_makes_no_requests() {
 fn concurrent_misses_share_one_fetch() {
     let dev = DevInstance::generate("jwks-b-2.clerk.accounts.dev");
     let jwks = dev.jwks();
-    let server = Server::start(move |_, _| Reply { status: 200, body: jwks.to_string(), delay: Duration::from_millis(150) });
+    let server = Server::start(move |_, _| Reply { status: 200, body: jwks.to_string(), delay: Duration::from_millis(150), ..Reply::default() });
     let auth = Arc::new(jwks_auth(&dev, &server, fast_policy()));
     let token = dev.session_token("user_1", "sess_1", NOW_S - 5, "https://app.example.com", json!({}));
     let handles: Vec<_> = (0..16)
@@ -124,7 +124,7 @@ fn unreachable_backend_api_has_its_own_reason() {
 #[test]
 fn a_stalled_backend_api_is_bounded_by_the_timeout() {
     let dev = DevInstance::generate("jwks-f-6.clerk.accounts.dev");
-    let server = Server::start(|_, _| Reply { status: 200, body: "{}".into(), delay: Duration::from_secs(3) });
+    let server = Server::start(|_, _| Reply { status: 200, body: "{}".into(), delay: Duration::from_secs(3), ..Reply::default() });
     let auth = jwks_auth(&dev, &server, JwksPolicy { retry: RetryPolicy { attempts: 1, base_delay: Duration::ZERO }, ..JwksPolicy::default() });
     let token = dev.session_token("user_1", "sess_1", NOW_S - 5, "https://app.example.com", json!({}));
     let started = Instant::now();

@@ -10,15 +10,18 @@ use std::thread;
 use std::time::Duration;
 
 /// What the handler answers: status, body, and a delay before answering.
+#[derive(Default)]
 pub struct Reply {
     pub status: u16,
     pub body: String,
     pub delay: Duration,
+    /// Close the connection without answering (after the delay).
+    pub hang_up: bool,
 }
 
 impl Reply {
     pub fn json(status: u16, body: serde_json::Value) -> Reply {
-        Reply { status, body: body.to_string(), delay: Duration::ZERO }
+        Reply { status, body: body.to_string(), ..Reply::default() }
     }
 }
 
@@ -96,6 +99,9 @@ impl Server {
                         counter.fetch_add(1, Ordering::SeqCst);
                         let r = h(&Received { method, target, headers, body });
                         thread::sleep(r.delay);
+                        if r.hang_up {
+                            return;
+                        }
                         let resp = format!("HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{}", r.status, r.body.len(), r.body);
                         if stream.write_all(resp.as_bytes()).is_err() {
                             return;

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sysconfig
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 
 import clerkauth
 from clerkauth import _native
-from helpers import ORG, token
+from helpers import ORG, run_while_spinning, token
 
 
 @pytest.fixture(scope="module")
@@ -176,15 +175,8 @@ def test_jwks_over_loopback_backend_api(dev: Any, bapi: Any) -> None:
 def test_gil_released_during_network_call(dev: Any, bapi: Any) -> None:
     bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks(), "delay_s": 0.5}])
     a = jwks_authenticator(dev, bapi)
-    result = {}
-    t = threading.Thread(target=lambda: result.update(s=a.authenticate_request(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"})))
-    t.start()
-    time.sleep(0.05)
-    spins = 0
-    while t.is_alive():
-        spins += 1
-    t.join()
-    assert result["s"].is_authenticated
+    state, spins = run_while_spinning(lambda: a.authenticate_request(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"}))
+    assert state.is_authenticated
     assert spins > 10_000, f"main thread barely ran ({spins} spins): GIL held during the network call?"
 
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from typing import Any, Dict, List
 
 import pytest
 
 import clerkauth
-from helpers import token
+from helpers import run_while_spinning, token
 
 APP = "https://app.example.com/api"
 TOKENS = "/v1/sessions/sess_1/tokens"
@@ -128,15 +127,8 @@ def test_hostile_template_names_stay_one_path_segment(dev: Any, bapi: Any) -> No
 def test_gil_released_during_the_request(dev: Any, bapi: Any) -> None:
     auth = signed_in(dev, bapi)
     bapi.reset([route(f"{TOKENS}/slow", "jwt-slow", delay_s=0.5)])
-    result: Dict[str, Any] = {}
-    t = threading.Thread(target=lambda: result.update(jwt=auth.get_token("slow")))
-    t.start()
-    time.sleep(0.05)
-    spins = 0
-    while t.is_alive():
-        spins += 1
-    t.join()
-    assert result["jwt"] == "jwt-slow"
+    jwt, spins = run_while_spinning(lambda: auth.get_token("slow"))
+    assert jwt == "jwt-slow"
     assert spins > 10_000, f"main thread barely ran ({spins} spins): GIL held during the request?"
 
 

@@ -145,7 +145,7 @@ impl<'a> Call<'a> {
             call.suffixed = call.uses_suffixed_cookies(&suffix, plain_session.as_deref());
             let pick = |c: &Cookies, base: &str, suffixed: bool| {
                 if suffixed {
-                    c.non_empty(&format!("{base}_{suffix}")).map(str::to_string)
+                    c.get_suffixed(base, &suffix).filter(|v| !v.is_empty()).map(str::to_string)
                 } else {
                     c.non_empty(base).map(str::to_string)
                 }
@@ -211,9 +211,9 @@ impl<'a> Call<'a> {
     /// `plain_session` is the unsuffixed `__session` cookie, decoded (if it decodes).
     fn uses_suffixed_cookies(&self, suffix: &str, plain_session: Option<&Jwt>) -> bool {
         let c = &self.cookies;
-        let sc = c.get(&format!("__client_uat_{suffix}"));
+        let sc = c.get_suffixed("__client_uat", suffix);
         let uc = c.get("__client_uat");
-        let ss = c.non_empty(&format!("__session_{suffix}"));
+        let ss = c.get_suffixed("__session", suffix).filter(|v| !v.is_empty());
         let us = c.non_empty("__session");
         if us.is_some() {
             let iss = plain_session.and_then(|j| j.payload.get("iss"));
@@ -221,7 +221,7 @@ impl<'a> Call<'a> {
             if !truthy {
                 return false;
             }
-            let belongs = iss.and_then(Value::as_str).is_some_and(|s| strip_scheme(s) == self.original_frontend_api);
+            let belongs = iss.and_then(Value::as_str).is_some_and(|s| is_scheme_and(s, &self.original_frontend_api) || strip_scheme(s) == self.original_frontend_api);
             if !belongs {
                 return true;
             }
@@ -287,6 +287,15 @@ impl<'a> Call<'a> {
     }
 }
 
+/// `s` is exactly `http(s)://` (any case) followed by `host`, a host without a scheme in it:
+/// the common case of `strip_scheme(s) == host`, decided without allocating.
+fn is_scheme_and(s: &str, host: &str) -> bool {
+    s.len() > host.len() && s.ends_with(host) && !host.contains("://") && {
+        let prefix = &s[..s.len() - host.len()];
+        prefix.eq_ignore_ascii_case("https://") || prefix.eq_ignore_ascii_case("http://")
+    }
+}
+
 fn strip_scheme(s: &str) -> String {
     let mut out = s.to_string();
     for pat in ["https://", "http://"] {
@@ -314,5 +323,17 @@ mod tests {
         assert_eq!(js_parse_int(""), 0.0);
         assert_eq!(js_number(" 2 "), 2.0);
         assert_eq!(js_number("garbage"), 0.0);
+    }
+
+    #[test]
+    fn scheme_fast_path_agrees_with_strip_scheme() {
+        let host = "clerk.example.com";
+        for s in ["https://clerk.example.com", "HTTP://clerk.example.com", "http://clerk.example.com", "clerk.example.com", "https://https://clerk.example.com", "xhttps://clerk.example.com", "https:/clerk.example.com", "https://clerk.example.comx", ""] {
+            if is_scheme_and(s, host) {
+                assert_eq!(strip_scheme(s), host, "{s}");
+            }
+        }
+        assert!(is_scheme_and("HtTpS://clerk.example.com", host));
+        assert!(!is_scheme_and("https://evil.com/clerk.example.com", host));
     }
 }

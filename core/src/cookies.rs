@@ -37,6 +37,14 @@ impl Cookies {
         self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
+    /// The value of the cookie named `{base}_{suffix}`, if present (no name is built).
+    pub fn get_suffixed(&self, base: &str, suffix: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k.len() == base.len() + 1 + suffix.len() && k.starts_with(base) && k.ends_with(suffix) && k.as_bytes()[base.len()] == b'_')
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The value of a cookie when present and non-empty.
     pub fn non_empty(&self, name: &str) -> Option<&str> {
         self.get(name).filter(|v| !v.is_empty())
@@ -83,6 +91,15 @@ pub fn directive_value(directive: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suffixed_lookup_matches_the_built_name() {
+        let c = Cookies::parse(Some("__session=a; __session_abc=b; __session_abcd=c; __sessionXabc=d; __client_uat_abc=0"));
+        assert_eq!(c.get_suffixed("__session", "abc"), Some("b"));
+        assert_eq!(c.get_suffixed("__session", "abcd"), Some("c"));
+        assert_eq!(c.get_suffixed("__client_uat", "abc"), Some("0"));
+        assert_eq!(c.get_suffixed("__client_uat", "xyz"), None);
+    }
 
     #[test]
     fn parses_like_the_cookie_package() {

@@ -151,7 +151,6 @@ impl<'a> Call<'a> {
                 }
             };
             call.session_token_in_cookie = pick(&call.cookies, "__session", call.suffixed);
-
             call.refresh_token_in_cookie = pick(&call.cookies, "__refresh", true);
             call.client_uat = pick(&call.cookies, "__client_uat", call.suffixed).map(|v| js_parse_int(&v)).unwrap_or(0.0);
             call.dev_browser_token = query_param(&call.clerk_url, "__clerk_db_jwt").filter(|v| !v.is_empty()).or_else(|| pick(&call.cookies, "__clerk_db_jwt", call.suffixed));

@@ -119,7 +119,7 @@ impl Call<'_> {
 
     /// [`is_machine_token`] with this call's single decode.
     pub fn is_machine(&self, t: &str) -> bool {
-        has_machine_prefix(t) || self.decoded_jwt(t).is_some_and(|j| j.is_oauth() || j.is_m2m())
+        has_machine_prefix(t) || self.decoded_jwt(t).is_some_and(|j| is_machine_class(t, &j))
     }
 
     /// [`machine_token_type`] with this call's single decode.

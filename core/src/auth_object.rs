@@ -3,13 +3,14 @@
 use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
+use crate::claims::{claim, Claims, Field};
 use crate::state::TokenType;
 
 /// A signed-in session's auth properties, derived from verified claims.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionAuth {
-    /// All claims.
-    pub session_claims: Arc<Map<String, Value>>,
+    /// All claims (`session_claims.map()` is the whole object).
+    pub session_claims: Arc<Claims>,
     /// `sid` (absent when the token has none).
     pub session_id: Option<String>,
     /// `sub`.
@@ -140,10 +141,10 @@ fn decimal_bits(s: &str) -> Option<Vec<bool>> {
     Some(bits)
 }
 
-fn v2_permissions(o: &Map<String, Value>, fea: &str) -> Result<Vec<String>, ()> {
+fn v2_permissions(claims: &Claims, fea: &str) -> Result<Vec<String>, ()> {
     let (org_features, _) = split_by_scope(fea)?;
-    let per = o.get("per").and_then(Value::as_str).unwrap_or("");
-    let fpm = o.get("fpm").and_then(Value::as_str).unwrap_or("");
+    let per = claims.str(claim::O_PER).unwrap_or("");
+    let fpm = claims.str(claim::O_FPM).unwrap_or("");
     if per.is_empty() || fpm.is_empty() {
         return Ok(Vec::new());
     }
@@ -161,39 +162,35 @@ fn v2_permissions(o: &Map<String, Value>, fea: &str) -> Result<Vec<String>, ()> 
     Ok(out)
 }
 
-fn truthy_str(v: Option<&Value>) -> Option<&str> {
-    v.and_then(Value::as_str).filter(|s| !s.is_empty())
-}
-
 impl SessionAuth {
     /// Derives the auth properties from verified claims. Fails like the reference's claims
     /// parser on a malformed v2 `fea` claim.
-    pub fn from_claims(claims: impl Into<Arc<Map<String, Value>>>) -> Result<SessionAuth, String> {
-        let claims: Arc<Map<String, Value>> = claims.into();
-        let s = |k: &str| claims.get(k).and_then(Value::as_str).map(str::to_string);
-        let features = s("fea").unwrap_or_default();
-        let plans = s("pla").unwrap_or_default();
+    pub fn from_claims(claims: impl Into<Arc<Claims>>) -> Result<SessionAuth, String> {
+        let claims: Arc<Claims> = claims.into();
+        let s = |k| claims.str(k).map(str::to_string);
+        let features = s(claim::FEA).unwrap_or_default();
+        let plans = s(claim::PLA).unwrap_or_default();
         let (mut org_id, mut org_role, mut org_slug, mut org_permissions) = (None, None, None, None);
-        if claims.get("v").and_then(Value::as_f64) == Some(2.0) {
-            if let Some(Value::Object(o)) = claims.get("o") {
-                org_id = o.get("id").cloned();
-                org_slug = o.get("slg").cloned();
-                org_role = truthy_str(o.get("rol")).map(|r| Value::from(format!("org:{r}")));
-                let perms = v2_permissions(o, &features).map_err(|_| "Invalid claim format: fea elements must contain a scope".to_string())?;
+        if claims.num(claim::V) == Some(2.0) {
+            if let Some(Field::Object) = claims.field(claim::O) {
+                org_id = claims.value(claim::O_ID);
+                org_slug = claims.value(claim::O_SLG);
+                org_role = claims.str(claim::O_ROL).filter(|r| !r.is_empty()).map(|r| Value::from(format!("org:{r}")));
+                let perms = v2_permissions(&claims, &features).map_err(|_| "Invalid claim format: fea elements must contain a scope".to_string())?;
                 org_permissions = Some(Value::from(perms));
             }
         } else {
-            org_id = claims.get("org_id").cloned();
-            org_role = claims.get("org_role").cloned();
-            org_slug = claims.get("org_slug").cloned();
-            org_permissions = claims.get("org_permissions").cloned();
+            org_id = claims.value(claim::ORG_ID);
+            org_role = claims.value(claim::ORG_ROLE);
+            org_slug = claims.value(claim::ORG_SLUG);
+            org_permissions = claims.value(claim::ORG_PERMISSIONS);
         }
         Ok(SessionAuth {
-            session_id: s("sid"),
-            user_id: s("sub").unwrap_or_default(),
-            actor: claims.get("act").cloned(),
-            session_status: s("sts"),
-            factor_verification_age: claims.get("fva").cloned().filter(|v| !v.is_null()),
+            session_id: s(claim::SID),
+            user_id: s(claim::SUB).unwrap_or_default(),
+            actor: claims.value(claim::ACT),
+            session_status: s(claim::STS),
+            factor_verification_age: claims.value(claim::FVA).filter(|v| !v.is_null()),
             org_id,
             org_role,
             org_slug,
@@ -346,7 +343,7 @@ impl SessionAuth {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("tokenType".into(), Value::from("session_token"));
-        m.insert("sessionClaims".into(), Value::Object(Map::clone(&self.session_claims)));
+        m.insert("sessionClaims".into(), Value::Object(self.session_claims.map().clone()));
         if let Some(sid) = &self.session_id {
             m.insert("sessionId".into(), Value::from(sid.as_str()));
         }
@@ -445,7 +442,7 @@ mod tests {
     use super::*;
 
     fn auth(claims: Value) -> SessionAuth {
-        SessionAuth::from_claims(claims.as_object().unwrap().clone()).unwrap()
+        SessionAuth::from_claims(Claims::from_map(claims.as_object().unwrap().clone())).unwrap()
     }
 
     #[test]
@@ -457,7 +454,7 @@ mod tests {
         assert_eq!(a.org_permissions, Some(json!(["org:f:permission_0","org:f:permission_53"])));
         let a = auth(json!({"sub":"u","v":2,"fea":"o:f","o":{"id":"org_1","per":per.join(","),"fpm":"18014398509481984"}}));
         assert_eq!(a.org_permissions, Some(json!([])));
-        assert!(SessionAuth::from_claims(json!({"sub":"u","v":2,"fea":"nocolon","o":{"id":"x"}}).as_object().unwrap().clone()).is_err());
+        assert!(SessionAuth::from_claims(Claims::from_map(json!({"sub":"u","v":2,"fea":"nocolon","o":{"id":"x"}}).as_object().unwrap().clone())).is_err());
     }
 
     #[test]

@@ -19,7 +19,8 @@ use crate::options::{AcceptsToken, Options};
 use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 use crate::request::Request;
 use crate::state::{AuthData, AuthStatus, RequestState, TokenType};
-use crate::verify::Claims;
+use crate::claims::{claim, Field};
+use crate::verify::Verified;
 use crate::Authenticator;
 
 /// Reasons added by this project.
@@ -107,7 +108,7 @@ impl Call<'_> {
 
     /// A signed-in session state (fails closed when the claims cannot be turned into an
     /// auth object, as the reference's `toAuth()` would throw).
-    pub fn signed_in_session(&mut self, token: String, claims: Claims, headers: Vec<(String, String)>) -> RequestState {
+    pub fn signed_in_session(&mut self, token: String, claims: Verified, headers: Vec<(String, String)>) -> RequestState {
         match SessionAuth::from_claims(claims) {
             Ok(a) => {
                 self.trace.step("decision", || format!("signed-in: user {} session {}", a.user_id, a.session_id.as_deref().unwrap_or("-")));
@@ -184,7 +185,7 @@ impl Call<'_> {
         let expired = self.session_token().map(str::to_string).ok_or("missing-session-token")?;
         let refresh = self.refresh_token_in_cookie.clone().ok_or("missing-refresh-token")?;
         let jwt = Jwt::decode(&expired).map_err(|_| "expired-session-token-decode-failed")?;
-        let sid = jwt.claim_str("sid").map(str::to_string).ok_or("expired-session-token-missing-sid-claim")?;
+        let sid = jwt.payload.str(claim::SID).map(str::to_string).ok_or("expired-session-token-missing-sid-claim")?;
         let mut request_headers = Map::new();
         for (name, _) in &self.request.headers {
             let lname = name.to_ascii_lowercase();
@@ -378,14 +379,14 @@ impl Call<'_> {
         if is_machine_class(&token, &jwt) || jwt.has_non_session_category() {
             return Ok(self.signed_out("token-type-mismatch", "", Vec::new()));
         }
-        if jwt.payload.get("iat").and_then(Value::as_f64).is_some_and(|iat| iat < self.client_uat) {
+        if jwt.payload.num(claim::IAT).is_some_and(|iat| iat < self.client_uat) {
             return Ok(self.maybe_handshake("session-token-iat-before-client-uat", "", None));
         }
         let claims = match self.verify_session_jwt(jwt, self.opts.skew_ms()) {
             Ok(c) => c,
             Err(e) => return Ok(self.handle_token_error(e, "cookie")),
         };
-        if claims.get("azp").is_none_or(|a| matches!(a, Value::Null | Value::Bool(false)) || a.as_str() == Some("")) {
+        if matches!(claims.field(claim::AZP), None | Some(Field::Null) | Some(Field::Bool(false))) || claims.str(claim::AZP) == Some("") {
             self.auth.warn_missing_azp_once();
         }
         let state = self.signed_in_session(token, claims, Vec::new());

@@ -4,10 +4,10 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use serde_json::Value;
 use url::Url;
 
 use crate::bapi::{BackendApi, DEFAULT_API_URL, DEFAULT_API_VERSION};
+use crate::claims::claim;
 use crate::cookies::Cookies;
 use crate::jwt::{Jwt, VerifyError};
 use crate::keys::{InstanceType, PublishableKey};
@@ -88,7 +88,7 @@ pub(crate) fn query_param(url: &Url, name: &str) -> Option<String> {
 }
 
 fn iat_of(jwt: Option<&Jwt>) -> f64 {
-    jwt.and_then(|j| j.payload.get("iat").and_then(Value::as_f64)).unwrap_or(0.0)
+    jwt.and_then(|j| j.payload.num(claim::IAT)).unwrap_or(0.0)
 }
 
 impl<'a> Call<'a> {
@@ -215,12 +215,10 @@ impl<'a> Call<'a> {
         let ss = c.get_suffixed("__session", suffix).filter(|v| !v.is_empty());
         let us = c.non_empty("__session");
         if us.is_some() {
-            let iss = plain_session.and_then(|j| j.payload.get("iss"));
-            let truthy = iss.is_some_and(|v| !matches!(v, Value::Null | Value::Bool(false)) && v.as_str() != Some("") && v.as_f64() != Some(0.0));
-            if !truthy {
+            if !plain_session.is_some_and(|j| j.payload.truthy(claim::ISS)) {
                 return false;
             }
-            let belongs = iss.and_then(Value::as_str).is_some_and(|s| is_scheme_and(s, &self.original_frontend_api) || strip_scheme(s) == self.original_frontend_api);
+            let belongs = plain_session.and_then(|j| j.payload.str(claim::ISS)).is_some_and(|s| is_scheme_and(s, &self.original_frontend_api) || strip_scheme(s) == self.original_frontend_api);
             if !belongs {
                 return true;
             }
@@ -235,7 +233,7 @@ impl<'a> Call<'a> {
             return false;
         }
         if !self.is_prod() && sc != Some("0") && uc == Some("0") {
-            let exp = ss.and_then(|t| Jwt::decode(t).ok()).and_then(|j| j.payload.get("exp").and_then(Value::as_f64));
+            let exp = ss.and_then(|t| Jwt::decode(t).ok()).and_then(|j| j.payload.num(claim::EXP));
             if exp.is_some_and(|e| e <= (self.now_ms / 1000.0).floor()) {
                 return false;
             }

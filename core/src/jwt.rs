@@ -4,8 +4,10 @@
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::sync::Arc;
+
+use crate::claims::{claim, header, Claims, Field, Key, Layout};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// Token verification reasons (`TokenVerificationErrorReason`).
@@ -99,9 +101,9 @@ pub struct Jwt {
     /// The raw token.
     raw: String,
     /// JOSE header.
-    pub header: Map<String, Value>,
+    pub header: Claims,
     /// Claims.
-    pub payload: Arc<Map<String, Value>>,
+    pub payload: Arc<Claims>,
     /// Signature bytes.
     pub signature: Vec<u8>,
 }
@@ -115,18 +117,11 @@ fn decode_segment(seg: &str) -> Option<Vec<u8>> {
     B64URL.decode(seg).ok()
 }
 
-fn decode_json_object(seg: &str) -> Option<Map<String, Value>> {
-    let bytes = decode_segment(seg)?;
-    // Valid UTF-8 (every real token) parses in place; anything else is read the way
+fn decode_json_object(seg: &str, layout: &'static Layout) -> Option<Claims> {
+    // Valid UTF-8 (every real token) is used as is; anything else is read the way
     // JavaScript's decoder would, with replacement characters.
-    let parsed = match std::str::from_utf8(&bytes) {
-        Ok(text) => serde_json::from_str::<Value>(text),
-        Err(_) => serde_json::from_str::<Value>(&String::from_utf8_lossy(&bytes)),
-    };
-    match parsed.ok()? {
-        Value::Object(m) => Some(m),
-        _ => None,
-    }
+    let text = String::from_utf8(decode_segment(seg)?).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    Claims::decode(text, layout)
 }
 
 /// Invalid-form error for tokens not made of three dot-separated parts.
@@ -142,8 +137,8 @@ impl Jwt {
             return Err(invalid_form());
         };
         let undecodable = || VerifyError::new(reason::TOKEN_INVALID, "Invalid JWT form. The header, payload, or signature could not be decoded.");
-        let header = decode_json_object(h).ok_or_else(undecodable)?;
-        let payload = decode_json_object(p).ok_or_else(undecodable)?;
+        let header = decode_json_object(h, &header::LAYOUT).ok_or_else(undecodable)?;
+        let payload = decode_json_object(p, &claim::LAYOUT).ok_or_else(undecodable)?;
         let signature = decode_segment(s).ok_or_else(undecodable)?;
         Ok(Jwt { raw: raw.to_string(), header, payload: Arc::new(payload), signature })
     }
@@ -159,33 +154,23 @@ impl Jwt {
         &self.raw[..end]
     }
 
-    /// A string header field.
-    pub fn header_str(&self, name: &str) -> Option<&str> {
-        self.header.get(name).and_then(Value::as_str)
-    }
-
-    /// A string claim.
-    pub fn claim_str(&self, name: &str) -> Option<&str> {
-        self.payload.get(name).and_then(Value::as_str)
-    }
-
     /// `cat` present and not session/ignore.
     pub fn has_non_session_category(&self) -> bool {
-        match self.header.get("cat") {
+        match self.header.field(header::CAT) {
             None => false,
-            Some(Value::String(c)) => c != category::SESSION && c != category::IGNORE,
+            Some(Field::Str(_)) => self.header.str(header::CAT).is_some_and(|c| c != category::SESSION && c != category::IGNORE),
             Some(_) => true,
         }
     }
 
     /// OAuth access-token JWT (`typ` `at+jwt` / `application/at+jwt`).
     pub fn is_oauth(&self) -> bool {
-        matches!(self.header_str("typ"), Some("at+jwt") | Some("application/at+jwt"))
+        matches!(self.header.str(header::TYP), Some("at+jwt") | Some("application/at+jwt"))
     }
 
     /// M2M JWT (`sub` starting with `mch_`).
     pub fn is_m2m(&self) -> bool {
-        self.claim_str("sub").is_some_and(|s| s.starts_with("mch_"))
+        self.payload.str(claim::SUB).is_some_and(|s| s.starts_with("mch_"))
     }
 }
 
@@ -229,26 +214,18 @@ pub fn algorithm(alg: &str) -> Option<jsonwebtoken::Algorithm> {
     }
 }
 
-fn js(v: Option<&Value>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_else(|| "undefined".to_string())
-}
-
 /// Checks `typ` (allowed list; absent is fine without an explicit list) and `alg`.
 pub fn assert_header(jwt: &Jwt, allowed_typ: Option<&[&str]>) -> Result<jsonwebtoken::Algorithm, VerifyError> {
-    let typ = jwt.header.get("typ");
+    let h = &jwt.header;
     let default = ["JWT"];
-    let check = typ.is_some() || allowed_typ.is_some();
-    if check {
+    if h.field(header::TYP).is_some() || allowed_typ.is_some() {
         let allowed = allowed_typ.unwrap_or(&default);
-        let ok = typ.and_then(Value::as_str).is_some_and(|t| allowed.contains(&t));
-        if !ok {
-            return Err(VerifyError::new(reason::TOKEN_INVALID, format!("Invalid JWT type {}. Expected \"{}\".", js(typ), allowed.join(", "))));
+        if !h.str(header::TYP).is_some_and(|t| allowed.contains(&t)) {
+            return Err(VerifyError::new(reason::TOKEN_INVALID, format!("Invalid JWT type {}. Expected \"{}\".", h.js(header::TYP), allowed.join(", "))));
         }
     }
-    let alg = jwt.header_str("alg").unwrap_or("");
-    algorithm(alg).ok_or_else(|| {
-        VerifyError::new(reason::TOKEN_INVALID_ALGORITHM, format!("Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.", js(jwt.header.get("alg"))))
-            .with_action(action::ENSURE_CLERK_JWT)
+    algorithm(h.str(header::ALG).unwrap_or("")).ok_or_else(|| {
+        VerifyError::new(reason::TOKEN_INVALID_ALGORITHM, format!("Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.", h.js(header::ALG))).with_action(action::ENSURE_CLERK_JWT)
     })
 }
 
@@ -277,8 +254,13 @@ fn utc(ms: f64) -> String {
 }
 
 /// `aud` against the `audience` option.
-pub fn assert_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), VerifyError> {
+pub fn assert_audience(claims: &Claims, audience: &[String]) -> Result<(), VerifyError> {
     let want: Vec<&str> = audience.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
+    if want.is_empty() {
+        return Ok(());
+    }
+    let aud = claims.value(claim::AUD);
+    let aud = aud.as_ref();
     let truthy = |v: &Value| match v {
         Value::Null | Value::Bool(false) => false,
         Value::String(s) => !s.is_empty(),
@@ -290,7 +272,7 @@ pub fn assert_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), V
         Some(Value::Array(a)) => a.iter().any(truthy),
         Some(v) => truthy(v),
     };
-    if want.is_empty() || !have_nonempty {
+    if !have_nonempty {
         return Ok(());
     }
     let want_json = serde_json::to_string(&want).unwrap_or_default();
@@ -309,46 +291,42 @@ pub fn assert_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), V
 }
 
 /// `azp` against `authorizedParties`.
-pub fn assert_authorized_parties(azp: Option<&Value>, parties: &[String], accept_missing: bool) -> Result<(), VerifyError> {
+pub fn assert_authorized_parties(claims: &Claims, parties: &[String], accept_missing: bool) -> Result<(), VerifyError> {
     if parties.is_empty() {
         return Ok(());
     }
-    let azp_str = azp.and_then(Value::as_str).filter(|s| !s.is_empty());
-    match azp_str {
-        None if accept_missing && azp.is_none_or(|v| v.is_null() || v.as_str() == Some("")) => Ok(()),
+    match claims.str(claim::AZP).filter(|s| !s.is_empty()) {
+        None if accept_missing && matches!(claims.field(claim::AZP), None | Some(Field::Null) | Some(Field::Str(_))) => Ok(()),
         Some(a) if parties.iter().any(|p| p == a) => Ok(()),
-        _ => Err(VerifyError::new(reason::TOKEN_INVALID_AUTHORIZED_PARTIES, format!("Invalid JWT Authorized party claim (azp) {}. Expected \"{}\".", js(azp), parties.join(",")))),
+        _ => Err(VerifyError::new(reason::TOKEN_INVALID_AUTHORIZED_PARTIES, format!("Invalid JWT Authorized party claim (azp) {}. Expected \"{}\".", claims.js(claim::AZP), parties.join(",")))),
     }
 }
 
-fn number_claim(payload: &Map<String, Value>, name: &str, label: &str, required: bool) -> Result<Option<f64>, VerifyError> {
-    match payload.get(name) {
+fn number_claim(claims: &Claims, k: Key, name: &str, label: &str, required: bool) -> Result<Option<f64>, VerifyError> {
+    match claims.field(k) {
         None if !required => Ok(None),
-        Some(Value::Number(n)) => Ok(n.as_f64()),
-        v => Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT {label} claim ({name}) {}. Expected number.", js(v))).with_action(action::ENSURE_CLERK_JWT)),
+        Some(Field::Num(n)) => Ok(n.as_f64()),
+        _ => Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT {label} claim ({name}) {}. Expected number.", claims.js(k))).with_action(action::ENSURE_CLERK_JWT)),
     }
 }
 
 /// Claim checks in the reference's order: sub, aud, azp, exp, nbf, iat.
-pub fn assert_claims(payload: &Map<String, Value>, rules: &ClaimRules) -> Result<(), VerifyError> {
-    match payload.get("sub") {
-        Some(Value::String(_)) => {}
-        v => {
-            return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Subject claim (sub) is required and must be a string. Received {}.", js(v))).with_action(action::ENSURE_CLERK_JWT))
-        }
+pub fn assert_claims(payload: &Claims, rules: &ClaimRules) -> Result<(), VerifyError> {
+    if payload.str(claim::SUB).is_none() {
+        return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Subject claim (sub) is required and must be a string. Received {}.", payload.js(claim::SUB))).with_action(action::ENSURE_CLERK_JWT));
     }
-    assert_audience(payload.get("aud"), rules.audience)?;
-    assert_authorized_parties(payload.get("azp"), rules.authorized_parties, rules.accept_missing_azp)?;
-    let exp = number_claim(payload, "exp", "expiry date", true)?.unwrap_or(f64::NAN);
+    assert_audience(payload, rules.audience)?;
+    assert_authorized_parties(payload, rules.authorized_parties, rules.accept_missing_azp)?;
+    let exp = number_claim(payload, claim::EXP, "exp", "expiry date", true)?.unwrap_or(f64::NAN);
     if exp * 1000.0 <= rules.now_ms - rules.skew_ms || exp.is_nan() {
         return Err(VerifyError::new(reason::TOKEN_EXPIRED, format!("JWT is expired. Expiry date: {}, Current date: {}.", utc(exp * 1000.0), utc(rules.now_ms))));
     }
-    if let Some(nbf) = number_claim(payload, "nbf", "not before date", false)? {
+    if let Some(nbf) = number_claim(payload, claim::NBF, "nbf", "not before date", false)? {
         if nbf * 1000.0 > rules.now_ms + rules.skew_ms {
             return Err(VerifyError::new(reason::TOKEN_NOT_ACTIVE_YET, format!("JWT cannot be used prior to not before date claim (nbf). Not before date: {}; Current date: {};", utc(nbf * 1000.0), utc(rules.now_ms))));
         }
     }
-    if let Some(iat) = number_claim(payload, "iat", "issued at date", false)? {
+    if let Some(iat) = number_claim(payload, claim::IAT, "iat", "issued at date", false)? {
         if iat * 1000.0 > rules.now_ms + rules.skew_ms {
             return Err(VerifyError::new(reason::TOKEN_IAT_IN_THE_FUTURE, format!("JWT issued at date claim (iat) is in the future. Issued at date: {}; Current date: {};", utc(iat * 1000.0), utc(rules.now_ms))));
         }
@@ -366,7 +344,7 @@ mod tests {
             assert_eq!(Jwt::decode(t).unwrap_err().reason, reason::TOKEN_INVALID, "{t}");
         }
         let j = Jwt::decode("e30.eyJzdWIiOiJ1In0.AAAA").unwrap();
-        assert_eq!(j.claim_str("sub"), Some("u"));
+        assert_eq!(j.payload.str(claim::SUB), Some("u"));
         assert_eq!(j.signing_input(), "e30.eyJzdWIiOiJ1In0");
     }
 
@@ -380,7 +358,7 @@ mod tests {
 
     #[test]
     fn audience_rules() {
-        let aud = |v: Value, want: &[&str]| assert_audience(Some(&v), &want.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let aud = |v: Value, want: &[&str]| assert_audience(&claims(serde_json::json!({ "aud": v })), &want.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert!(aud(Value::from("a"), &["a"]).is_ok());
         assert!(aud(Value::from("ab"), &["a"]).is_err());
         assert!(aud(serde_json::json!(["x", "a"]), &["a"]).is_ok());
@@ -389,15 +367,23 @@ mod tests {
         assert!(aud(Value::from("x"), &["", ""]).is_ok());
     }
 
+    fn claims(v: Value) -> Claims {
+        Claims::from_map(v.as_object().unwrap().clone())
+    }
+
     #[test]
     fn azp_rules() {
         let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(assert_authorized_parties(Some(&Value::from("")), &p(&["azp-1"]), false).is_err());
-        assert!(assert_authorized_parties(Some(&Value::from("azp")), &p(&[""]), false).is_err());
-        assert!(assert_authorized_parties(Some(&Value::from("azp")), &p(&[]), false).is_ok());
-        assert!(assert_authorized_parties(None, &p(&[]), false).is_ok());
-        assert!(assert_authorized_parties(None, &p(&["x"]), false).is_err());
-        assert!(assert_authorized_parties(None, &p(&["x"]), true).is_ok());
-        assert!(assert_authorized_parties(Some(&Value::from("y")), &p(&["x"]), true).is_err());
+        let azp = |v: Value| claims(serde_json::json!({ "azp": v }));
+        let none = claims(serde_json::json!({}));
+        assert!(assert_authorized_parties(&azp("".into()), &p(&["azp-1"]), false).is_err());
+        assert!(assert_authorized_parties(&azp("azp".into()), &p(&[""]), false).is_err());
+        assert!(assert_authorized_parties(&azp("azp".into()), &p(&[]), false).is_ok());
+        assert!(assert_authorized_parties(&none, &p(&[]), false).is_ok());
+        assert!(assert_authorized_parties(&none, &p(&["x"]), false).is_err());
+        assert!(assert_authorized_parties(&none, &p(&["x"]), true).is_ok());
+        assert!(assert_authorized_parties(&azp(Value::Null), &p(&["x"]), true).is_ok());
+        assert!(assert_authorized_parties(&azp(Value::from(0)), &p(&["x"]), true).is_err());
+        assert!(assert_authorized_parties(&azp("y".into()), &p(&["x"]), true).is_err());
     }
 }

@@ -27,6 +27,7 @@ mod authenticate;
 pub mod auth_object;
 pub mod bapi;
 mod context;
+pub mod claims;
 pub mod cookies;
 pub mod devinstance;
 mod error;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::auth_object::MachineAuth;
+use crate::claims::header;
 use crate::context::Call;
 use crate::jwt::{category, is_jwt_format, Jwt, TokenError};
 use crate::state::TokenType;
@@ -197,7 +198,7 @@ impl Call<'_> {
             MachineError::new(tt, code::TOKEN_VERIFICATION_FAILED, m, None)
         };
         let skew = self.opts.skew_ms();
-        let p = &jwt.payload;
+        let p = jwt.payload.map();
         let num = |k: &str| p.get(k).and_then(Value::as_f64);
         let times = |data: &mut Map<String, Value>| {
             let exp = num("exp").unwrap_or(0.0);
@@ -208,7 +209,7 @@ impl Call<'_> {
         };
         let id = p.get("jti").cloned().unwrap_or_else(|| Value::from(""));
         if jwt.is_m2m() {
-            if jwt.header.get("cat").is_some_and(|c| c.as_str() != Some(category::M2M)) {
+            if jwt.header.field(header::CAT).is_some() && jwt.header.str(header::CAT) != Some(category::M2M) {
                 return Err(MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, "Invalid M2M JWT category.", None));
             }
             self.verify_jwt(&jwt, None, skew).map_err(|e| failed(TokenType::M2mToken, e))?;
@@ -237,7 +238,7 @@ impl Call<'_> {
             times(&mut data);
             return Ok(MachineAuth { token_type: TokenType::OAuthToken, is_authenticated: true, data });
         }
-        let typ = jwt.header_str("typ").unwrap_or("missing");
+        let typ = jwt.header.str(header::TYP).unwrap_or("missing");
         Err(MachineError::new(
             TokenType::OAuthToken,
             code::TOKEN_VERIFICATION_FAILED,

@@ -87,7 +87,7 @@ impl TokenCache {
     /// Remembers that `jwt`'s signature verified with `key`. Tokens already past `exp` at
     /// `now_ms` are not kept.
     pub fn insert(&self, jwt: &Arc<Jwt>, key: &Arc<RsaKey>, now_ms: f64) {
-        let Some(exp_ms) = jwt.payload.get("exp").and_then(serde_json::Value::as_f64).map(|e| e * 1000.0).filter(|e| *e > now_ms) else {
+        let Some(exp_ms) = jwt.payload.num(crate::claims::claim::EXP).map(|e| e * 1000.0).filter(|e| *e > now_ms) else {
             return;
         };
         let (hash, mut shard) = self.locate(jwt.raw());

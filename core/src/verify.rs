@@ -4,14 +4,13 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
+use crate::claims::{header, Claims};
 use crate::context::Call;
 use crate::jwks::RsaKey;
 use crate::jwt::{action, assert_claims, assert_header, category, reason, ClaimRules, Jwt, TokenError, VerifyError};
 
 /// Claims of a verified token (shared with the decoded token, never copied).
-pub(crate) type Claims = Arc<Map<String, Value>>;
+pub(crate) type Verified = Arc<Claims>;
 
 impl Call<'_> {
     /// The verification key for a token: the PEM `jwtKey` (never the network), else the
@@ -21,11 +20,7 @@ impl Call<'_> {
             return self.auth.pem_key(pem).map_err(|e| VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Error verifying JWT signature. {e}")).into());
         }
         if self.opts.secret_key.as_deref().is_some_and(|s| !s.is_empty()) {
-            let kid: Cow<'_, str> = match jwt.header.get("kid") {
-                Some(Value::String(k)) => Cow::Borrowed(k),
-                Some(k) => Cow::Owned(k.to_string()),
-                None => Cow::Borrowed("undefined"),
-            };
+            let kid = jwt.header.str(header::KID).map_or_else(|| Cow::Owned(jwt.header.js(header::KID)), Cow::Borrowed);
             return self.auth.jwks.get_key(&self.api(), self.opts.secret_key.as_deref(), &kid, self.opts.skip_jwks_cache == Some(true), self.now_ms).map(Cow::Owned);
         }
         Err(VerifyError::new(reason::JWK_FAILED_TO_RESOLVE, failed_to_resolve).with_action(action::SET_CLERK_JWT_KEY).into())
@@ -65,13 +60,13 @@ impl Call<'_> {
     }
 
     /// `verifyToken` for a session token.
-    pub fn verify_session_token(&self, token: &str, skew_ms: f64) -> Result<Claims, TokenError> {
+    pub fn verify_session_token(&self, token: &str, skew_ms: f64) -> Result<Verified, TokenError> {
         self.verify_session_jwt(self.decode_token(token)?, skew_ms)
     }
 
     /// `verifyToken` for a session token already decoded.
-    pub fn verify_session_jwt(&self, jwt: Arc<Jwt>, skew_ms: f64) -> Result<Claims, TokenError> {
-        if jwt.header_str("cat") == Some(category::M2M) {
+    pub fn verify_session_jwt(&self, jwt: Arc<Jwt>, skew_ms: f64) -> Result<Verified, TokenError> {
+        if jwt.header.str(header::CAT) == Some(category::M2M) {
             return Err(VerifyError::new(reason::TOKEN_INVALID, "Invalid session token category.").with_action(action::ENSURE_CLERK_JWT).into());
         }
         let types = self.opts.header_types();
@@ -81,7 +76,7 @@ impl Call<'_> {
     }
 
     /// Verifies a handshake JWT: signature and category only, no claim checks.
-    pub fn verify_handshake_token(&self, token: &str) -> Result<Claims, TokenError> {
+    pub fn verify_handshake_token(&self, token: &str) -> Result<Verified, TokenError> {
         let jwt = Jwt::decode(token)?;
         let key = self.resolve_key(&jwt, "Failed to resolve JWK during handshake verification.")?;
         let alg = assert_header(&jwt, None)?;

@@ -14,6 +14,9 @@ use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
+/// Position of a member name in a layout, `None` when the member is not kept.
+type NameIndex = fn(&str) -> Option<usize>;
+
 /// A field position in a [`Layout`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key(usize);
@@ -24,7 +27,7 @@ pub struct Layout {
     /// Field count (nested fields included).
     len: usize,
     /// Position of a top-level name.
-    index: fn(&str) -> Option<usize>,
+    index: NameIndex,
     /// The field whose object value is read one level deeper.
     nested: Option<Nested>,
 }
@@ -36,7 +39,7 @@ struct Nested {
     at: usize,
     name: &'static str,
     /// Position of a nested name, relative to `first`.
-    index: fn(&str) -> Option<usize>,
+    index: NameIndex,
     /// The nested fields' first position and count.
     first: usize,
     count: usize,
@@ -296,7 +299,7 @@ impl<'de> Visitor<'de> for ObjectVisitor<'_, '_> {
 }
 
 /// A member name: its layout position, `None` when not kept.
-struct KeySeed(fn(&str) -> Option<usize>);
+struct KeySeed(NameIndex);
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
     type Value = Option<usize>;
@@ -318,7 +321,7 @@ impl Visitor<'_> for KeySeed {
 /// A kept value; an object is read into `nested` fields when given.
 struct FieldSeed<'j, 'f> {
     base: &'j str,
-    nested: Option<(fn(&str) -> Option<usize>, &'f mut [Option<Field>])>,
+    nested: Option<(NameIndex, &'f mut [Option<Field>])>,
 }
 
 impl<'de> DeserializeSeed<'de> for FieldSeed<'_, '_> {

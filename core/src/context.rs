@@ -23,12 +23,12 @@ pub(crate) struct Call<'a> {
     pub opts: Cow<'a, Options>,
     pub now_ms: f64,
     pub request: &'a Request,
-    pub method: String,
+    pub method: &'a str,
     pub clerk_url: Url,
-    pub token_in_header: Option<String>,
-    pub referrer: Option<String>,
-    pub sec_fetch_dest: Option<String>,
-    pub accept: Option<String>,
+    pub token_in_header: Option<Cow<'a, str>>,
+    pub referrer: Option<Cow<'a, str>>,
+    pub sec_fetch_dest: Option<Cow<'a, str>>,
+    pub accept: Option<Cow<'a, str>>,
     pub cookies: Cookies,
     pub pk: Option<Arc<PublishableKey>>,
     pub frontend_api: String,
@@ -95,10 +95,14 @@ impl<'a> Call<'a> {
     /// Builds the context. `with_keys` is false for `acceptsToken` `m2m_token`/`api_key`,
     /// where only header values are derived.
     pub fn new(auth: &'a Authenticator, opts: Cow<'a, Options>, request: &'a Request, initial: Url, now_ms: f64, pk: Option<Arc<PublishableKey>>) -> Call<'a> {
-        let clerk_url = public_url(request, &initial);
-        let h = |n: &str| request.header_value(n);
+        let clerk_url = public_url(request, initial);
+        let h = |n: &str| request.header_str(n);
         let mut trace = Recorder::new(opts.explain == Some(true));
-        let token_in_header = parse_authorization(h("authorization").as_deref());
+        let token_in_header = match h("authorization") {
+            Some(Cow::Borrowed(v)) => parse_authorization(Some(v)).map(Cow::Borrowed),
+            Some(Cow::Owned(v)) => parse_authorization(Some(&v)).map(|t| Cow::Owned(t.to_string())),
+            None => None,
+        };
         let mut call = Call {
             auth,
             now_ms,

@@ -97,20 +97,15 @@ impl Request {
     }
 
     /// The method in fetch-normalised form (standard verbs upper-cased).
-    pub fn normalized_method(&self) -> String {
+    pub fn normalized_method(&self) -> &str {
         const STANDARD: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
-        let upper = self.method.to_ascii_uppercase();
-        if STANDARD.contains(&upper.as_str()) {
-            upper
-        } else {
-            self.method.clone()
-        }
+        STANDARD.iter().find(|m| m.eq_ignore_ascii_case(&self.method)).copied().unwrap_or(&self.method)
     }
 }
 
 /// Parses an `Authorization` value exactly as the reference does: a bare token is accepted,
 /// `Bearer <token>` (case-sensitive scheme) gives the token, any other scheme gives none.
-pub fn parse_authorization(value: Option<&str>) -> Option<String> {
+pub fn parse_authorization(value: Option<&str>) -> Option<&str> {
     let v = value?;
     if v.is_empty() {
         return None;
@@ -118,15 +113,15 @@ pub fn parse_authorization(value: Option<&str>) -> Option<String> {
     let mut parts = v.split(' ');
     let first = parts.next().unwrap_or("");
     match parts.next() {
-        None | Some("") => Some(first.to_string()).filter(|t| !t.is_empty()),
-        Some(second) if first == "Bearer" => Some(second.to_string()),
+        None | Some("") => Some(first).filter(|t| !t.is_empty()),
+        Some(second) if first == "Bearer" => Some(second),
         Some(_) => None,
     }
 }
 
 /// The public URL of the request, taking `x-forwarded-host` / `x-forwarded-proto` / `host`
 /// into account. Built from components (never by relative resolution of the path).
-pub fn public_url(request: &Request, initial: &Url) -> Url {
+pub fn public_url(request: &Request, initial: Url) -> Url {
     let first = |name: &str| -> Option<String> {
         request
             .headers
@@ -144,16 +139,16 @@ pub fn public_url(request: &Request, initial: &Url) -> Url {
         None => initial.scheme().to_string(),
     };
     if host.is_empty() || proto.is_empty() {
-        return initial.clone();
+        return initial;
     }
     let origin = format!("{proto}://{host}");
     if origin == initial.origin().ascii_serialization() {
-        return initial.clone();
+        return initial;
     }
-    let Ok(mut url) = Url::parse(&origin) else { return initial.clone() };
+    let Ok(mut url) = Url::parse(&origin) else { return initial };
     // A host that carries a path, credentials or a query is not a host.
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.cannot_be_a_base() {
-        return initial.clone();
+        return initial;
     }
     url.set_path(initial.path());
     url.set_query(initial.query());

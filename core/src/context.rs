@@ -29,7 +29,7 @@ pub(crate) struct Call<'a> {
     pub referrer: Option<Cow<'a, str>>,
     pub sec_fetch_dest: Option<Cow<'a, str>>,
     pub accept: Option<Cow<'a, str>>,
-    pub cookies: Cookies,
+    pub cookies: Cookies<'a>,
     pub pk: Option<Arc<PublishableKey>>,
     pub frontend_api: String,
     pub original_frontend_api: String,
@@ -142,24 +142,22 @@ impl<'a> Call<'a> {
                 .map(|d| format!("clerk.{d}"));
             call.original_frontend_api = satellite_fapi.clone().unwrap_or_else(|| pk.frontend_api.clone());
             call.frontend_api = if call.proxy_url.is_empty() { call.original_frontend_api.clone() } else { call.proxy_url.clone() };
-            call.cookies = Cookies::parse(request.header_str("cookie").as_deref());
+            call.cookies = Cookies::parse_all(request.header_values("cookie"));
             let suffix = pk.cookie_suffix().to_string();
             call.pk = Some(pk);
             let plain_session = call.cookies.non_empty("__session").and_then(|t| call.decode_token(t).ok());
             call.suffixed = call.uses_suffixed_cookies(&suffix, plain_session.as_deref());
-            let pick = |c: &Cookies, base: &str, suffixed: bool| {
-                if suffixed {
-                    c.get_suffixed(base, &suffix).filter(|v| !v.is_empty()).map(str::to_string)
-                } else {
-                    c.non_empty(base).map(str::to_string)
-                }
-            };
-            call.session_token_in_cookie = pick(&call.cookies, "__session", call.suffixed);
-            call.refresh_token_in_cookie = pick(&call.cookies, "__refresh", true);
-            call.client_uat = pick(&call.cookies, "__client_uat", call.suffixed).map(|v| js_parse_int(&v)).unwrap_or(0.0);
-            call.dev_browser_token = query_param(&call.clerk_url, "__clerk_db_jwt").filter(|v| !v.is_empty()).or_else(|| pick(&call.cookies, "__clerk_db_jwt", call.suffixed));
-            call.handshake_token = query_param(&call.clerk_url, "__clerk_handshake").filter(|v| !v.is_empty()).or_else(|| call.cookies.non_empty("__clerk_handshake").map(str::to_string));
-            call.handshake_nonce = query_param(&call.clerk_url, "__clerk_handshake_nonce").filter(|v| !v.is_empty()).or_else(|| call.cookies.non_empty("__clerk_handshake_nonce").map(str::to_string));
+            let suffixed = call.suffixed;
+            let c = &call.cookies;
+            let pick = |base: &str, suffixed: bool| if suffixed { c.get_suffixed(base, &suffix).filter(|v| !v.is_empty()) } else { c.non_empty(base) };
+            let session = pick("__session", suffixed).map(str::to_string);
+            let refresh = pick("__refresh", true).map(str::to_string);
+            let client_uat = pick("__client_uat", suffixed).map_or(0.0, js_parse_int);
+            let dev_browser = query_param(&call.clerk_url, "__clerk_db_jwt").filter(|v| !v.is_empty()).or_else(|| pick("__clerk_db_jwt", suffixed).map(str::to_string));
+            let handshake = query_param(&call.clerk_url, "__clerk_handshake").filter(|v| !v.is_empty()).or_else(|| c.non_empty("__clerk_handshake").map(str::to_string));
+            let nonce = query_param(&call.clerk_url, "__clerk_handshake_nonce").filter(|v| !v.is_empty()).or_else(|| c.non_empty("__clerk_handshake_nonce").map(str::to_string));
+            (call.session_token_in_cookie, call.refresh_token_in_cookie, call.client_uat) = (session, refresh, client_uat);
+            (call.dev_browser_token, call.handshake_token, call.handshake_nonce) = (dev_browser, handshake, nonce);
             call.redirect_loop_counter = call.cookies.get("__clerk_redirect_count").map(js_number).unwrap_or(0.0);
         }
         trace.step("request", || format!("{} {} (public URL {})", call.method, request.url, call.clerk_url));

@@ -1,40 +1,47 @@
 //! Cookie header parsing (the npm `cookie@1` rules) and `Set-Cookie` value extraction.
 
-/// Parsed request cookies: first occurrence of a name wins.
+use std::borrow::Cow;
+
+/// Parsed request cookies, borrowed from the header (values are copied only when
+/// percent-decoded): first occurrence of a name wins.
 #[derive(Debug, Default, Clone)]
-pub struct Cookies {
-    pairs: Vec<(String, String)>,
+pub struct Cookies<'a> {
+    pairs: Vec<(&'a str, Cow<'a, str>)>,
 }
 
 fn is_ws(c: char) -> bool {
     c == ' ' || c == '\t'
 }
 
-impl Cookies {
+impl<'a> Cookies<'a> {
     /// Parses a `cookie` header value. The header is split on `;` before any decoding, so an
     /// encoded `%3B` can never forge another cookie.
-    pub fn parse(header: Option<&str>) -> Self {
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        let Some(header) = header else { return Cookies { pairs } };
-        for part in header.split(';') {
+    pub fn parse(header: Option<&'a str>) -> Self {
+        Cookies::parse_all(header)
+    }
+
+    /// Parses repeated `cookie` headers as one (fetch joins them with `; `).
+    pub fn parse_all(headers: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut pairs: Vec<(&'a str, Cow<'a, str>)> = Vec::new();
+        for part in headers.into_iter().flat_map(|h| h.split(';')) {
             let Some(eq) = part.find('=') else { continue };
             let key = part[..eq].trim_matches(is_ws);
             let mut value = part[eq + 1..].trim_matches(is_ws);
             if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
                 value = &value[1..value.len() - 1];
             }
-            if pairs.iter().any(|(k, _)| k == key) {
+            if pairs.iter().any(|(k, _)| *k == key) {
                 continue;
             }
-            let value = if value.contains('%') { decode_uri_component(value).unwrap_or_else(|| value.to_string()) } else { value.to_string() };
-            pairs.push((key.to_string(), value));
+            let value = if value.contains('%') { decode_uri_component(value).map_or(Cow::Borrowed(value), Cow::Owned) } else { Cow::Borrowed(value) };
+            pairs.push((key, value));
         }
         Cookies { pairs }
     }
 
     /// The value of a cookie, if present (possibly empty).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| &**v)
     }
 
     /// The value of the cookie named `{base}_{suffix}`, if present (no name is built).
@@ -42,7 +49,7 @@ impl Cookies {
         self.pairs
             .iter()
             .find(|(k, _)| k.len() == base.len() + 1 + suffix.len() && k.starts_with(base) && k.ends_with(suffix) && k.as_bytes()[base.len()] == b'_')
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
     }
 
     /// The value of a cookie when present and non-empty.
@@ -52,7 +59,7 @@ impl Cookies {
 
     /// All (name, value) pairs.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.pairs.iter().map(|(k, v)| (*k, &**v))
     }
 }
 
@@ -91,6 +98,16 @@ pub fn directive_value(directive: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_headers_parse_as_their_fetch_join() {
+        let sets: [&[&str]; 5] = [&["a=1", "b=2"], &["a=1; b", "=x; a=2"], &["", "c=%41", "c=3"], &["d=\"q\"; e", "e=1;"], &["s=%3B; t=%ZZ", ";;u=1"]];
+        for headers in sets {
+            let joined = headers.join("; ");
+            let (want, got) = (Cookies::parse(Some(&joined)), Cookies::parse_all(headers.iter().copied()));
+            assert_eq!(got.iter().collect::<Vec<_>>(), want.iter().collect::<Vec<_>>(), "{headers:?}");
+        }
+    }
 
     #[test]
     fn suffixed_lookup_matches_the_built_name() {

@@ -75,20 +75,22 @@ impl Request {
     /// [`Request::header_value`] without copying when the header occurs once.
     pub(crate) fn header_str(&self, name: &str) -> Option<Cow<'_, str>> {
         let mut out: Option<Cow<'_, str>> = None;
-        for (n, v) in &self.headers {
-            if n.eq_ignore_ascii_case(name) {
-                let v = v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
-                match &mut out {
-                    None => out = Some(Cow::Borrowed(v)),
-                    Some(acc) => {
-                        let acc = acc.to_mut();
-                        acc.push_str(if name.eq_ignore_ascii_case("cookie") { "; " } else { ", " });
-                        acc.push_str(v);
-                    }
+        for v in self.header_values(name) {
+            match &mut out {
+                None => out = Some(Cow::Borrowed(v)),
+                Some(acc) => {
+                    let acc = acc.to_mut();
+                    acc.push_str(if name.eq_ignore_ascii_case("cookie") { "; " } else { ", " });
+                    acc.push_str(v);
                 }
             }
         }
         out.filter(|v| !v.is_empty())
+    }
+
+    /// Each value of a header, trimmed, in order.
+    pub(crate) fn header_values<'r, 'n>(&'r self, name: &'n str) -> impl Iterator<Item = &'r str> + use<'r, 'n> {
+        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')))
     }
 
     /// True when the header is present at all (even with an empty value).

@@ -9,6 +9,7 @@
 use std::sync::OnceLock;
 
 use clerkauth::auth_object::SessionAuth;
+use clerkauth::claims::Claims;
 use clerkauth::devinstance::DevInstance;
 use clerkauth::{Authenticator, HasCheck, Options, OrganizationSyncOptions, Request};
 use clerkauth_fuzz::{offline_authenticator, walk_state, OfflineTransport, NOW_MS};
@@ -52,7 +53,7 @@ fuzz_target!(|data: &[u8]| {
     let path = input.get("path").and_then(Value::as_str).unwrap_or("/orgs/acme/settings");
 
     // The auth object straight from the claims, without a token.
-    if let Ok(session) = SessionAuth::from_claims(claims.clone()) {
+    if let Ok(session) = SessionAuth::from_claims(Claims::from_map(claims.clone())) {
         let _ = session.to_json();
         for check in [HasCheck::role("org:admin"), HasCheck::permission("org:posts:edit"), HasCheck::feature("org:premium"), HasCheck::plan("u:pro")] {
             let _ = session.has(&check);

@@ -512,6 +512,10 @@ function rejectUpgrade(socket, state, statusCode = 401) {
   }
 }
 
+const version = native.version();
+
+// The one list of the public names: index.mjs re-exports them (`export * from './index.js'`),
+// and Node finds them by reading this object literal, so keep every entry a plain identifier.
 module.exports = {
   createClerkClient,
   authenticateRequest,
@@ -525,5 +529,5 @@ module.exports = {
   ErrorCode,
   AuthStatus,
   TokenType,
-  version: native.version(),
+  version,
 };

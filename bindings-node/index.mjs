@@ -1,19 +1,3 @@
-// ESM entry: the same API as the CommonJS entry (index.js).
-import cjs from './index.js';
-
-export const {
-  createClerkClient,
-  authenticateRequest,
-  clerkMiddleware,
-  getAuth,
-  createUpgradeAuthenticator,
-  authenticateUpgrade,
-  rejectUpgrade,
-  toPlainRequest,
-  ClerkAuthError,
-  ErrorCode,
-  AuthStatus,
-  TokenType,
-  version,
-} = cjs;
-export default cjs;
+// ESM entry: the same API as the CommonJS entry (index.js), whose `module.exports` lists the names.
+export * from './index.js';
+export { default } from './index.js';

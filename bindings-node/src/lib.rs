@@ -46,6 +46,35 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
+/// A result as the JS side receives it: the value, or the `{ code, message }` error object.
+fn either<T>(r: Result<T, NativeError>) -> Either<T, NativeError> {
+    match r {
+        Ok(v) => Either::A(v),
+        Err(e) => Either::B(e),
+    }
+}
+
+/// `impl Task` for an async task whose `run(&self) -> Result<$output, NativeError>` does the
+/// work: it runs on a libuv worker thread, so panics are caught here too (a panic rejects the
+/// Promise); the result resolves as the value or the `{ code, message }` error object.
+macro_rules! impl_task {
+    ($task:ty => $output:ty) => {
+        impl Task for $task {
+            type Output = Result<$output, NativeError>;
+            type JsValue = Either<$output, NativeError>;
+
+            fn compute(&mut self) -> napi::Result<Self::Output> {
+                catch_unwind(AssertUnwindSafe(|| self.run()))
+                    .map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))
+            }
+
+            fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+                Ok(either(output))
+            }
+        }
+    };
+}
+
 fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {
     match json {
         None | Some("") => Ok(Options::default()),
@@ -79,10 +108,7 @@ pub fn create_authenticator(options_json: String, jwks_retry_base_delay_ms: Opti
         let auth = builder.build().map_err(NativeError::from)?;
         Ok(NativeAuthenticator { inner: AssertUnwindSafe(Arc::new(auth)) })
     };
-    match build() {
-        Ok(a) => Either::A(a),
-        Err(e) => Either::B(e),
-    }
+    either(build())
 }
 
 pub struct AuthenticateTask {
@@ -103,23 +129,7 @@ impl AuthenticateTask {
     }
 }
 
-impl Task for AuthenticateTask {
-    type Output = Result<NativeState, NativeError>;
-    type JsValue = Either<NativeState, NativeError>;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        // Runs on a libuv worker thread: catch panics here too.
-        catch_unwind(AssertUnwindSafe(|| self.run()))
-            .map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(match output {
-            Ok(state) => Either::A(state),
-            Err(e) => Either::B(e),
-        })
-    }
-}
+impl_task!(AuthenticateTask => NativeState);
 
 /// `getToken({ template, expiresInSeconds })`: one Backend API request on a libuv worker.
 pub struct SessionTokenTask {
@@ -143,23 +153,7 @@ impl SessionTokenTask {
     }
 }
 
-impl Task for SessionTokenTask {
-    type Output = Result<String, NativeError>;
-    type JsValue = Either<String, NativeError>;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        // Runs on a libuv worker thread: catch panics here too.
-        catch_unwind(AssertUnwindSafe(|| self.run()))
-            .map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(match output {
-            Ok(jwt) => Either::A(jwt),
-            Err(e) => Either::B(e),
-        })
-    }
-}
+impl_task!(SessionTokenTask => String);
 
 #[napi]
 impl NativeAuthenticator {
@@ -174,10 +168,7 @@ impl NativeAuthenticator {
     #[napi(catch_unwind)]
     pub fn authenticate_sync(&self, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> Either<NativeState, NativeError> {
         let task = AuthenticateTask { auth: Arc::clone(&self.inner), request_json, overrides_json, now_ms };
-        match task.run() {
-            Ok(state) => Either::A(state),
-            Err(e) => Either::B(e),
-        }
+        either(task.run())
     }
 }
 

@@ -165,6 +165,50 @@ fn extract_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>
 }
 
 // ---------------------------------------------------------------------------------------------
+// Getters declared once
+// ---------------------------------------------------------------------------------------------
+
+/// The `#[pymethods] impl` block of a class: one `#[getter]` for each field named in the
+/// `Class { ... }` list, then the methods written out after it. (`#[pymethods]` sees its body
+/// before macros expand, so the macro has to write the whole block.) Field lists, each optional:
+/// - `inner_str: a, b;` returns `&self.inner.a` (a `String`) as `str`;
+/// - `inner_opt_str: a, b;` returns `self.inner.a.as_deref()` (an `Option<String>`) as `str | None`;
+/// - `json: a => "key";` returns `self.field(py, "key")` (the auth object's JSON value, or None).
+macro_rules! pymethods_with_getters {
+    (
+        $ty:ident {
+            $(inner_str: $($s:ident),+ $(,)? ;)?
+            $(inner_opt_str: $($o:ident),+ $(,)? ;)?
+            $(json: $($j:ident => $key:literal),+ $(,)? ;)?
+        }
+        $($rest:tt)*
+    ) => {
+        #[pymethods]
+        impl $ty {
+            $($(
+                #[getter]
+                fn $s(&self) -> &str {
+                    &self.inner.$s
+                }
+            )+)?
+            $($(
+                #[getter]
+                fn $o(&self) -> Option<&str> {
+                    self.inner.$o.as_deref()
+                }
+            )+)?
+            $($(
+                #[getter]
+                fn $j<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    self.field(py, $key)
+                }
+            )+)?
+            $($rest)*
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Options
 // ---------------------------------------------------------------------------------------------
 
@@ -267,23 +311,14 @@ struct RequestState {
     ctx: TokenContext,
 }
 
-#[pymethods]
-impl RequestState {
+pymethods_with_getters! {
+    RequestState {
+        inner_str: publishable_key, proxy_url, domain, sign_in_url, sign_up_url, after_sign_in_url, after_sign_up_url;
+        inner_opt_str: reason, message, token;
+    }
     #[getter]
     fn status(&self) -> &'static str {
         self.inner.status.as_str()
-    }
-    #[getter]
-    fn reason(&self) -> Option<&str> {
-        self.inner.reason.as_deref()
-    }
-    #[getter]
-    fn message(&self) -> Option<&str> {
-        self.inner.message.as_deref()
-    }
-    #[getter]
-    fn token(&self) -> Option<&str> {
-        self.inner.token.as_deref()
     }
     #[getter]
     fn token_type(&self) -> Option<&'static str> {
@@ -306,36 +341,8 @@ impl RequestState {
         self.inner.is_authenticated()
     }
     #[getter]
-    fn publishable_key(&self) -> &str {
-        &self.inner.publishable_key
-    }
-    #[getter]
-    fn proxy_url(&self) -> &str {
-        &self.inner.proxy_url
-    }
-    #[getter]
     fn is_satellite(&self) -> bool {
         self.inner.is_satellite
-    }
-    #[getter]
-    fn domain(&self) -> &str {
-        &self.inner.domain
-    }
-    #[getter]
-    fn sign_in_url(&self) -> &str {
-        &self.inner.sign_in_url
-    }
-    #[getter]
-    fn sign_up_url(&self) -> &str {
-        &self.inner.sign_up_url
-    }
-    #[getter]
-    fn after_sign_in_url(&self) -> &str {
-        &self.inner.after_sign_in_url
-    }
-    #[getter]
-    fn after_sign_up_url(&self) -> &str {
-        &self.inner.after_sign_up_url
     }
     #[getter]
     fn organization_sync(&self) -> Option<OrganizationSync> {
@@ -396,8 +403,10 @@ struct OrganizationSync {
     inner: clerkauth::OrganizationSync,
 }
 
-#[pymethods]
-impl OrganizationSync {
+pymethods_with_getters! {
+    OrganizationSync {
+        inner_opt_str: active_org_id;
+    }
     /// `organization` or `personal_account`.
     #[getter]
     fn target_type(&self) -> &'static str {
@@ -424,10 +433,6 @@ impl OrganizationSync {
     #[getter]
     fn outcome(&self) -> &'static str {
         self.inner.outcome.as_str()
-    }
-    #[getter]
-    fn active_org_id(&self) -> Option<&str> {
-        self.inner.active_org_id.as_deref()
     }
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.to_json())
@@ -464,40 +469,28 @@ impl Auth {
     }
 }
 
-macro_rules! auth_fields {
-    ($($name:ident => $key:literal),* $(,)?; $($rest:tt)*) => {
-        #[pymethods]
-        impl Auth {
-            $(
-                #[getter]
-                fn $name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                    self.field(py, $key)
-                }
-            )*
-            $($rest)*
-        }
-    };
-}
-
-auth_fields! {
-    token_type => "tokenType",
-    user_id => "userId",
-    session_id => "sessionId",
-    session_status => "sessionStatus",
-    session_claims => "sessionClaims",
-    actor => "actor",
-    org_id => "orgId",
-    org_role => "orgRole",
-    org_slug => "orgSlug",
-    org_permissions => "orgPermissions",
-    factor_verification_age => "factorVerificationAge",
-    id => "id",
-    subject => "subject",
-    scopes => "scopes",
-    name => "name",
-    claims => "claims",
-    machine_id => "machineId",
-    client_id => "clientId";
+pymethods_with_getters! {
+    Auth {
+        json:
+            token_type => "tokenType",
+            user_id => "userId",
+            session_id => "sessionId",
+            session_status => "sessionStatus",
+            session_claims => "sessionClaims",
+            actor => "actor",
+            org_id => "orgId",
+            org_role => "orgRole",
+            org_slug => "orgSlug",
+            org_permissions => "orgPermissions",
+            factor_verification_age => "factorVerificationAge",
+            id => "id",
+            subject => "subject",
+            scopes => "scopes",
+            name => "name",
+            claims => "claims",
+            machine_id => "machineId",
+            client_id => "clientId";
+    }
     #[getter]
     fn is_authenticated(&self) -> bool {
         self.obj.is_authenticated()
@@ -576,34 +569,16 @@ struct DevInstance {
     inner: CoreDevInstance,
 }
 
-#[pymethods]
-impl DevInstance {
+pymethods_with_getters! {
+    DevInstance {
+        inner_str: kid, publishable_key, secret_key, frontend_api, jwt_key;
+    }
     #[new]
     #[pyo3(signature = (frontend_api="demo-app.clerk.accounts.dev"))]
     fn new(py: Python<'_>, frontend_api: &str) -> PyResult<Self> {
         let host = frontend_api.to_string();
         let inner = py.detach(move || guard(|| Ok(CoreDevInstance::generate(&host)))).map_err(|e| core_error(py, &e))?;
         Ok(DevInstance { inner })
-    }
-    #[getter]
-    fn kid(&self) -> &str {
-        &self.inner.kid
-    }
-    #[getter]
-    fn publishable_key(&self) -> &str {
-        &self.inner.publishable_key
-    }
-    #[getter]
-    fn secret_key(&self) -> &str {
-        &self.inner.secret_key
-    }
-    #[getter]
-    fn frontend_api(&self) -> &str {
-        &self.inner.frontend_api
-    }
-    #[getter]
-    fn jwt_key(&self) -> &str {
-        &self.inner.jwt_key
     }
     /// The JWKS document the Backend API would serve.
     fn jwks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {

@@ -29,8 +29,6 @@ pub struct SessionAuth {
     pub org_permissions: Option<Value>,
     /// `fva` or null.
     pub factor_verification_age: Option<Value>,
-    features: String,
-    plans: String,
 }
 
 /// A machine token's auth properties (authenticated or not).
@@ -100,7 +98,7 @@ impl HasCheck {
 }
 
 /// Splits `fea`/`pla` by scope into (org, user) lists; `Err` when an element has no `:`.
-fn split_by_scope(claim: &str) -> Result<(Vec<String>, Vec<String>), ()> {
+fn split_by_scope(claim: &str) -> Result<(Vec<&str>, Vec<&str>), ()> {
     let mut org = Vec::new();
     let mut user = Vec::new();
     if claim.is_empty() {
@@ -110,11 +108,11 @@ fn split_by_scope(claim: &str) -> Result<(Vec<String>, Vec<String>), ()> {
         let el = el.trim();
         let Some((scope, value)) = el.split_once(':') else { return Err(()) };
         match scope {
-            "o" => org.push(value.to_string()),
-            "u" => user.push(value.to_string()),
+            "o" => org.push(value),
+            "u" => user.push(value),
             "ou" | "uo" => {
-                org.push(value.to_string());
-                user.push(value.to_string());
+                org.push(value);
+                user.push(value);
             }
             _ => {}
         }
@@ -127,6 +125,14 @@ fn decimal_bits(s: &str) -> Option<Vec<bool>> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
+    match s.parse::<u64>() {
+        Ok(n) => Some((0..u64::BITS - n.leading_zeros()).map(|j| n >> j & 1 == 1).collect()),
+        Err(_) => Some(long_decimal_bits(s)),
+    }
+}
+
+/// [`decimal_bits`] of a valid decimal of any length, by repeated halving.
+fn long_decimal_bits(s: &str) -> Vec<bool> {
     let mut digits: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
     let mut bits = Vec::new();
     while digits.iter().any(|&d| d != 0) {
@@ -138,7 +144,7 @@ fn decimal_bits(s: &str) -> Option<Vec<bool>> {
         }
         bits.push(rem == 1);
     }
-    Some(bits)
+    bits
 }
 
 fn v2_permissions(claims: &Claims, fea: &str) -> Result<Vec<String>, ()> {
@@ -168,15 +174,14 @@ impl SessionAuth {
     pub fn from_claims(claims: impl Into<Arc<Claims>>) -> Result<SessionAuth, String> {
         let claims: Arc<Claims> = claims.into();
         let s = |k| claims.str(k).map(str::to_string);
-        let features = s(claim::FEA).unwrap_or_default();
-        let plans = s(claim::PLA).unwrap_or_default();
+        let features = claims.str(claim::FEA).unwrap_or_default();
         let (mut org_id, mut org_role, mut org_slug, mut org_permissions) = (None, None, None, None);
         if claims.num(claim::V) == Some(2.0) {
             if let Some(Field::Object) = claims.field(claim::O) {
                 org_id = claims.value(claim::O_ID);
                 org_slug = claims.value(claim::O_SLG);
                 org_role = claims.str(claim::O_ROL).filter(|r| !r.is_empty()).map(|r| Value::from(format!("org:{r}")));
-                let perms = v2_permissions(&claims, &features).map_err(|_| "Invalid claim format: fea elements must contain a scope".to_string())?;
+                let perms = v2_permissions(&claims, features).map_err(|_| "Invalid claim format: fea elements must contain a scope".to_string())?;
                 org_permissions = Some(Value::from(perms));
             }
         } else {
@@ -196,8 +201,6 @@ impl SessionAuth {
             org_slug,
             org_permissions,
             session_claims: claims,
-            features,
-            plans,
         })
     }
 
@@ -261,11 +264,11 @@ impl SessionAuth {
         let first = parts.next().unwrap_or("");
         match parts.next() {
             Some(name) => match first {
-                "o" | "org" | "organization" => org.iter().any(|f| f == name),
-                "u" | "user" => user.iter().any(|f| f == name),
+                "o" | "org" | "organization" => org.contains(&name),
+                "u" | "user" => user.contains(&name),
                 _ => false,
             },
-            None => org.iter().chain(user.iter()).any(|f| f == first),
+            None => org.iter().chain(user.iter()).any(|f| *f == first),
         }
     }
 
@@ -329,8 +332,8 @@ impl SessionAuth {
             results.push(self.check_org(check.role.as_ref(), check.permission.as_ref()));
         }
         if check.feature.is_some() || check.plan.is_some() {
-            let f = check.feature.as_ref().is_none_or(|f| self.check_billing(f, &self.features));
-            let p = check.plan.as_ref().is_none_or(|p| self.check_billing(p, &self.plans));
+            let f = check.feature.as_ref().is_none_or(|f| self.check_billing(f, self.session_claims.str(claim::FEA).unwrap_or_default()));
+            let p = check.plan.as_ref().is_none_or(|p| self.check_billing(p, self.session_claims.str(claim::PLA).unwrap_or_default()));
             results.push(f && p);
         }
         if let Some(r) = &check.reverification {
@@ -443,6 +446,16 @@ mod tests {
 
     fn auth(claims: Value) -> SessionAuth {
         SessionAuth::from_claims(Claims::from_map(claims.as_object().unwrap().clone())).unwrap()
+    }
+
+    #[test]
+    fn mask_bits_of_small_and_long_decimals_agree() {
+        for s in ["0", "1", "2", "3", "7", "21", "0007", "4294967296", "9223372036854775808", "18446744073709551615"] {
+            assert_eq!(decimal_bits(s), Some(long_decimal_bits(s)), "{s}");
+        }
+        assert_eq!(decimal_bits("18446744073709551616").map(|b| b.len()), Some(65));
+        assert_eq!(decimal_bits("+5"), None);
+        assert_eq!(decimal_bits(""), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Runs one signed-in request in a loop (for profilers: `valgrind --tool=callgrind`).
 //! Prints the mean time per request beside the bare RS256 verify of the same token, interleaved
-//! so both see the same machine load. Usage: hotpath [bearer|cookie] [iterations] [cached]
+//! so both see the same machine load. Usage: hotpath [bearer|cookie|m2m|m2m-any] [iterations] [cached]
 
 use std::time::{Duration, Instant};
 
@@ -18,17 +18,22 @@ fn main() {
     let cache_size = if args.next().as_deref() == Some("cached") { 1000 } else { 0 };
     let dev = DevInstance::generate("hot-1.clerk.accounts.dev");
     let now_s = 1_767_225_600i64;
-    let token = dev.session_token("user_1", "sess_1", now_s - 5, "https://app.example.com", json!({"o": {"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}}));
+    let m2m = kind.starts_with("m2m");
+    let token = if m2m {
+        let header = serde_json::Map::from_iter([("cat".to_string(), json!(clerkauth::jwt::category::M2M))]);
+        dev.sign(header, &json!({"sub": "mch_1", "iat": now_s - 5, "nbf": now_s - 5, "exp": now_s + 3600, "jti": "mt_1", "scopes": "mch_2 mch_3"}))
+    } else { dev.session_token("user_1", "sess_1", now_s - 5, "https://app.example.com", json!({"o": {"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}})) };
     let opts = Options::from_json(&json!({
         "secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key,
-        "authorizedParties": ["https://app.example.com"],
+        "authorizedParties": if m2m { json!([]) } else { json!(["https://app.example.com"]) },
         "organizationSyncOptions": {"organizationPatterns": ["/orgs/:slug", "/orgs/:slug/(.*)"]},
         "verifiedTokenCacheSize": cache_size,
+        "acceptsToken": match kind.as_str() { "m2m" => "m2m_token", "m2m-any" => "any", _ => "session_token" },
     }))
     .expect("options");
     let auth = Authenticator::new(opts).expect("authenticator");
     let req = match kind.as_str() {
-        "bearer" => Request::new("GET", "https://app.example.com/api/items").header("authorization", format!("Bearer {token}")).header("accept", "application/json"),
+        "bearer" | "m2m" | "m2m-any" => Request::new("GET", "https://app.example.com/api/items").header("authorization", format!("Bearer {token}")).header("accept", "application/json"),
         _ => Request::new("GET", "https://app.example.com/dashboard")
             .header("accept", "text/html")
             .header("sec-fetch-dest", "document")

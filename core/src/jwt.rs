@@ -176,32 +176,10 @@ impl Jwt {
 
 /// `[A-Za-z0-9_-]+` three times, separated by dots.
 pub fn is_jwt_format(t: &str) -> bool {
-    const fn table() -> [bool; 256] {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_';
-            b += 1;
-        }
-        t
-    }
-    static URL_SAFE: [bool; 256] = table();
-    let (mut dots, mut run) = (0, 0usize);
-    for &b in t.as_bytes() {
-        if b == b'.' {
-            if run == 0 {
-                return false;
-            }
-            dots += 1;
-            run = 0;
-        } else if URL_SAFE[b as usize] {
-            run += 1;
-        } else {
-            return false;
-        }
-    }
-    dots == 2 && run > 0
+    // The alphabet check has no early exit, so it compiles to vector compares.
+    let allowed = t.bytes().fold(true, |ok, c| ok & (c.is_ascii_alphanumeric() | (c == b'-') | (c == b'_') | (c == b'.')));
+    let mut parts = t.split('.');
+    allowed && matches!((parts.next(), parts.next(), parts.next(), parts.next()), (Some(h), Some(p), Some(s), None) if !h.is_empty() && !p.is_empty() && !s.is_empty())
 }
 
 /// Supported algorithms.
@@ -346,6 +324,40 @@ mod tests {
         let j = Jwt::decode("e30.eyJzdWIiOiJ1In0.AAAA").unwrap();
         assert_eq!(j.payload.str(claim::SUB), Some("u"));
         assert_eq!(j.signing_input(), "e30.eyJzdWIiOiJ1In0");
+    }
+
+    #[test]
+    fn jwt_format_agrees_with_a_byte_by_byte_scan() {
+        fn scan(t: &str) -> bool {
+            let (mut dots, mut run) = (0, 0usize);
+            for b in t.bytes() {
+                match b {
+                    b'.' if run == 0 => return false,
+                    b'.' => (dots, run) = (dots + 1, 0),
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => run += 1,
+                    _ => return false,
+                }
+            }
+            dots == 2 && run > 0
+        }
+        let (mut seed, mut valid) = (0x9e37_79b9_7f4a_7c15u64, 0);
+        for (alphabet, lens) in [(&['a', 'Z', '0', '-', '_', '.', '=', '+', '/', ' ', 'é', '\0'][..], 0..40), (&['a', 'Z', '9', '-', '_', '.', '.'][..], 0..70)] {
+            for len in lens {
+                for _ in 0..200 {
+                    let t: String = (0..len)
+                        .map(|_| {
+                            seed ^= seed << 13;
+                            seed ^= seed >> 7;
+                            seed ^= seed << 17;
+                            alphabet[(seed % alphabet.len() as u64) as usize]
+                        })
+                        .collect();
+                    assert_eq!(is_jwt_format(&t), scan(&t), "{t:?}");
+                    valid += usize::from(scan(&t));
+                }
+            }
+        }
+        assert!(valid > 100, "{valid}");
     }
 
     #[test]

@@ -30,9 +30,9 @@ pub(crate) struct Call<'a> {
     pub sec_fetch_dest: Option<Cow<'a, str>>,
     pub accept: Option<Cow<'a, str>>,
     pub cookies: Cookies<'a>,
-    pub pk: Option<Arc<PublishableKey>>,
-    pub frontend_api: String,
-    pub original_frontend_api: String,
+    pub pk: Option<Cow<'a, PublishableKey>>,
+    pub frontend_api: Cow<'a, str>,
+    pub original_frontend_api: Cow<'a, str>,
     pub proxy_url: String,
     pub suffixed: bool,
     pub session_token_in_cookie: Option<String>,
@@ -87,6 +87,14 @@ pub(crate) fn query_param(url: &Url, name: &str) -> Option<String> {
     url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
+/// A publishable-key field, borrowed for as long as the key is.
+fn pk_str<'a>(pk: &Cow<'a, PublishableKey>, field: fn(&PublishableKey) -> &str) -> Cow<'a, str> {
+    match pk {
+        Cow::Borrowed(p) => Cow::Borrowed(field(p)),
+        Cow::Owned(p) => Cow::Owned(field(p).to_string()),
+    }
+}
+
 fn iat_of(jwt: Option<&Jwt>) -> f64 {
     jwt.and_then(|j| j.payload.num(claim::IAT)).unwrap_or(0.0)
 }
@@ -94,7 +102,7 @@ fn iat_of(jwt: Option<&Jwt>) -> f64 {
 impl<'a> Call<'a> {
     /// Builds the context. `with_keys` is false for `acceptsToken` `m2m_token`/`api_key`,
     /// where only header values are derived.
-    pub fn new(auth: &'a Authenticator, opts: Cow<'a, Options>, request: &'a Request, initial: Url, now_ms: f64, pk: Option<Arc<PublishableKey>>) -> Call<'a> {
+    pub fn new(auth: &'a Authenticator, opts: Cow<'a, Options>, request: &'a Request, initial: Url, now_ms: f64, pk: Option<Cow<'a, PublishableKey>>) -> Call<'a> {
         let clerk_url = public_url(request, initial);
         let h = |n: &str| request.header_str(n);
         let mut trace = Recorder::new(opts.explain == Some(true));
@@ -113,8 +121,8 @@ impl<'a> Call<'a> {
             sec_fetch_dest: h("sec-fetch-dest"),
             accept: h("accept"),
             cookies: Cookies::default(),
-            frontend_api: String::new(),
-            original_frontend_api: String::new(),
+            frontend_api: Cow::Borrowed(""),
+            original_frontend_api: Cow::Borrowed(""),
             proxy_url: String::new(),
             suffixed: false,
             session_token_in_cookie: None,
@@ -140,10 +148,10 @@ impl<'a> Call<'a> {
                 .then(|| call.opts.domain.clone().filter(|d| !d.is_empty()))
                 .flatten()
                 .map(|d| format!("clerk.{d}"));
-            call.original_frontend_api = satellite_fapi.clone().unwrap_or_else(|| pk.frontend_api.clone());
-            call.frontend_api = if call.proxy_url.is_empty() { call.original_frontend_api.clone() } else { call.proxy_url.clone() };
+            call.original_frontend_api = satellite_fapi.map_or_else(|| pk_str(&pk, |p| &p.frontend_api), Cow::Owned);
+            call.frontend_api = if call.proxy_url.is_empty() { call.original_frontend_api.clone() } else { Cow::Owned(call.proxy_url.clone()) };
             call.cookies = Cookies::parse_all(request.header_values("cookie"));
-            let suffix = pk.cookie_suffix().to_string();
+            let suffix = pk_str(&pk, PublishableKey::cookie_suffix);
             call.pk = Some(pk);
             let plain_session = call.cookies.non_empty("__session").and_then(|t| call.decode_token(t).ok());
             call.suffixed = call.uses_suffixed_cookies(&suffix, plain_session.as_deref());
@@ -264,7 +272,7 @@ impl<'a> Call<'a> {
         let fapi_host = if self.frontend_api.starts_with("http") {
             Url::parse(&self.frontend_api).ok().and_then(|f| f.host_str().map(str::to_string)).unwrap_or_default()
         } else {
-            self.frontend_api.clone()
+            self.frontend_api.to_string()
         };
         if host == fapi_host {
             return true;

@@ -52,7 +52,7 @@ impl Call<'_> {
     /// The Frontend API handshake URL for a reason.
     pub fn handshake_location(&self, reason: &str) -> String {
         let redirect = without_params(&self.clerk_url, &["__clerk_db_jwt", "__dev_session"]);
-        let base = if self.frontend_api.starts_with("http") { self.frontend_api.clone() } else { format!("https://{}", self.frontend_api) };
+        let base = if self.frontend_api.starts_with("http") { self.frontend_api.to_string() } else { format!("https://{}", self.frontend_api) };
         let base = format!("{}/", base.trim_end_matches('/'));
         let mut url = Url::parse(&base).and_then(|b| b.join("v1/client/handshake")).unwrap_or_else(|_| self.clerk_url.clone());
         let mut pairs = vec![

@@ -82,7 +82,7 @@ pub struct Authenticator {
     /// The instance `jwtKey`, parsed at build.
     instance_pem: Option<Arc<RsaKey>>,
     /// The instance publishable key, parsed at build.
-    instance_pk: Option<Arc<PublishableKey>>,
+    instance_pk: Option<PublishableKey>,
     /// PEM keys given per call, parsed once each.
     pem_keys: RwLock<HashMap<String, Arc<RsaKey>>>,
     org_matcher: Option<Arc<OrganizationMatcher>>,
@@ -135,7 +135,7 @@ impl AuthenticatorBuilder {
         }
         // Parse the instance keys once, here; a bad key is reported per request, as before.
         let instance_pem = self.options.jwt_key.as_deref().filter(|k| !k.is_empty()).and_then(|pem| RsaKey::from_pem(pem).ok()).map(Arc::new);
-        let instance_pk = PublishableKey::parse(self.options.publishable_key.as_deref()).ok().map(Arc::new);
+        let instance_pk = PublishableKey::parse(self.options.publishable_key.as_deref()).ok();
         let auth = Authenticator {
             instance_pem,
             instance_pk,
@@ -239,10 +239,10 @@ impl Authenticator {
     }
 
     /// The parsed publishable key: the instance key without parsing, else parsed now.
-    pub(crate) fn publishable_key(&self, key: Option<&str>) -> Result<Arc<PublishableKey>> {
+    pub(crate) fn publishable_key(&self, key: Option<&str>) -> Result<Cow<'_, PublishableKey>> {
         match &self.instance_pk {
-            Some(pk) if key == Some(pk.key.as_str()) => Ok(pk.clone()),
-            _ => PublishableKey::parse(key).map(Arc::new),
+            Some(pk) if key == Some(pk.key.as_str()) => Ok(Cow::Borrowed(pk)),
+            _ => PublishableKey::parse(key).map(Cow::Owned),
         }
     }
 

@@ -52,7 +52,8 @@ pub mod header {
     pub const KID: Key = Key(1);
     pub const TYP: Key = Key(2);
     pub const CAT: Key = Key(3);
-    pub(crate) static LAYOUT: Layout = Layout {
+    /// The header fields kept.
+    pub static LAYOUT: Layout = Layout {
         len: 4,
         index: |n| Some(match n {
             "alg" => 0,
@@ -92,7 +93,8 @@ pub mod claim {
     pub const O_SLG: Key = Key(21);
     pub const O_PER: Key = Key(22);
     pub const O_FPM: Key = Key(23);
-    pub(crate) static LAYOUT: Layout = Layout {
+    /// The claims kept.
+    pub static LAYOUT: Layout = Layout {
         len: 24,
         index: |n| Some(match n {
             "sub" => 0,

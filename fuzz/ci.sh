@@ -19,7 +19,7 @@ FUZZ_DIR=$PWD
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-20}
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ "$JOBS" -gt 2 ] && JOBS=2
-read -r -a TARGETS <<<"${FUZZ_TARGETS:-cookies authorization url_headers jwt_decode org_patterns json_entry signed_claims}"
+read -r -a TARGETS <<<"${FUZZ_TARGETS:-cookies authorization url_headers jwt_decode claims_json org_patterns json_entry signed_claims}"
 CARGO_FUZZ_VERSION=0.13.2
 
 # Longest input per target: large enough for the seeds, small enough to keep execs fast

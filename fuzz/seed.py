@@ -187,6 +187,23 @@ def main():
         '{"header":{"typ":"at+jwt"},"claims":{"sub":"mch_1","exp":1767225660,"scp":"a b"}}',
     ])
 
+    # Header and payload JSON texts of the vectors' tokens, plus duplicates, escapes, numbers at
+    # the edges of the double range and nesting for the decoder-vs-serde_json comparison.
+    texts = []
+    for v in vecs:
+        for t in jwts_in(v):
+            for seg in t.split(".")[:2]:
+                try:
+                    texts.append(b64d(seg).decode())
+                except Exception:
+                    continue
+    write("claims_json", texts[:34] + [
+        '{"sub":"a","sub":"b","o":{"id":"x"},"o":"y","s\\u0069d":"s\\"1","exp":1e308,"nbf":-0,"iat":18446744073709551616,"org_permissions":["a"],"act":{"sub":"x"},"aud":["a",1,null]}',
+        '{"v":2,"o":{"id":"org_1","rol":"","slg":null,"per":"a,b","fpm":"3,1","x":[{"y":{}}]},"fea":"o:a,u:b","pla":"u:pro","sts":"pending"}',
+        ' { "org_id" : "org_1" , "org_role" : "admin" , "org_slug" : "acme" , "fva" : [ 1 , -1 ] } ',
+        '{"a":1e400,"sub":"\\ud800"}',
+    ])
+
 
 if __name__ == "__main__":
     main()

@@ -149,8 +149,8 @@ fn long_decimal_bits(s: &str) -> Vec<bool> {
 
 fn v2_permissions(claims: &Claims, fea: &str) -> Result<Vec<String>, ()> {
     let (org_features, _) = split_by_scope(fea)?;
-    let per = claims.str(claim::O_PER).unwrap_or("");
-    let fpm = claims.str(claim::O_FPM).unwrap_or("");
+    let per = claims.str(claim::o::PER).unwrap_or("");
+    let fpm = claims.str(claim::o::FPM).unwrap_or("");
     if per.is_empty() || fpm.is_empty() {
         return Ok(Vec::new());
     }
@@ -178,9 +178,9 @@ impl SessionAuth {
         let (mut org_id, mut org_role, mut org_slug, mut org_permissions) = (None, None, None, None);
         if claims.num(claim::V) == Some(2.0) {
             if let Some(Field::Object) = claims.field(claim::O) {
-                org_id = claims.value(claim::O_ID);
-                org_slug = claims.value(claim::O_SLG);
-                org_role = claims.str(claim::O_ROL).filter(|r| !r.is_empty()).map(|r| Value::from(format!("org:{r}")));
+                org_id = claims.value(claim::o::ID);
+                org_slug = claims.value(claim::o::SLG);
+                org_role = claims.str(claim::o::ROL).filter(|r| !r.is_empty()).map(|r| Value::from(format!("org:{r}")));
                 let perms = v2_permissions(&claims, features).map_err(|_| "Invalid claim format: fea elements must contain a scope".to_string())?;
                 org_permissions = Some(Value::from(perms));
             }

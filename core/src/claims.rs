@@ -45,93 +45,54 @@ struct Nested {
     count: usize,
 }
 
-/// JOSE header fields.
-pub mod header {
-    use super::{Key, Layout};
-    pub const ALG: Key = Key(0);
-    pub const KID: Key = Key(1);
-    pub const TYP: Key = Key(2);
-    pub const CAT: Key = Key(3);
-    /// The header fields kept.
-    pub static LAYOUT: Layout = Layout {
-        len: 4,
-        index: |n| Some(match n {
-            "alg" => 0,
-            "kid" => 1,
-            "typ" => 2,
-            "cat" => 3,
-            _ => return None,
-        }),
-        nested: None,
+/// Declares kept member names: a [`Key`] per name (positions from `$first` on), the list
+/// `KEPT`, and `index` (a name's position relative to `$first`).
+macro_rules! kept {
+    ($first:expr; $($key:ident = $name:literal),+ $(,)?) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        enum Position {
+            $($key),+
+        }
+        $(#[doc = concat!("`", $name, "`")] pub const $key: Key = Key($first + Position::$key as usize);)+
+        /// Every kept name with its key.
+        pub const KEPT: &[(Key, &str)] = &[$(($key, $name)),+];
+        pub(crate) fn index(n: &str) -> Option<usize> {
+            match n {
+                $($name => Some(Position::$key as usize),)+
+                _ => None,
+            }
+        }
     };
 }
 
-/// Claims read by the library (`O_*` are the v2 organization claim's fields).
-pub mod claim {
+/// JOSE header fields.
+pub mod header {
     use super::{Key, Layout};
-    pub const SUB: Key = Key(0);
-    pub const SID: Key = Key(1);
-    pub const AZP: Key = Key(2);
-    pub const ISS: Key = Key(3);
-    pub const STS: Key = Key(4);
-    pub const FEA: Key = Key(5);
-    pub const PLA: Key = Key(6);
-    pub const V: Key = Key(7);
-    pub const EXP: Key = Key(8);
-    pub const NBF: Key = Key(9);
-    pub const IAT: Key = Key(10);
-    pub const AUD: Key = Key(11);
-    pub const ACT: Key = Key(12);
-    pub const FVA: Key = Key(13);
-    pub const ORG_ID: Key = Key(14);
-    pub const ORG_ROLE: Key = Key(15);
-    pub const ORG_SLUG: Key = Key(16);
-    pub const ORG_PERMISSIONS: Key = Key(17);
-    pub const O: Key = Key(18);
-    pub const O_ID: Key = Key(19);
-    pub const O_ROL: Key = Key(20);
-    pub const O_SLG: Key = Key(21);
-    pub const O_PER: Key = Key(22);
-    pub const O_FPM: Key = Key(23);
+    kept!(0; ALG = "alg", KID = "kid", TYP = "typ", CAT = "cat");
+    /// The header fields kept.
+    pub static LAYOUT: Layout = Layout { len: KEPT.len(), index, nested: None };
+}
+
+/// Claims read by the library.
+pub mod claim {
+    use super::{Key, Layout, Nested};
+    kept!(0;
+        SUB = "sub", SID = "sid", AZP = "azp", ISS = "iss", STS = "sts", FEA = "fea", PLA = "pla", V = "v",
+        EXP = "exp", NBF = "nbf", IAT = "iat", AUD = "aud", ACT = "act", FVA = "fva",
+        ORG_ID = "org_id", ORG_ROLE = "org_role", ORG_SLUG = "org_slug", ORG_PERMISSIONS = "org_permissions", O = "o",
+    );
+
+    /// Fields of the v2 organization claim `o` (kept when `o` is an object).
+    pub mod o {
+        use super::super::Key;
+        kept!(super::KEPT.len(); ID = "id", ROL = "rol", SLG = "slg", PER = "per", FPM = "fpm");
+    }
+
     /// The claims kept.
     pub static LAYOUT: Layout = Layout {
-        len: 24,
-        index: |n| Some(match n {
-            "sub" => 0,
-            "sid" => 1,
-            "azp" => 2,
-            "iss" => 3,
-            "sts" => 4,
-            "fea" => 5,
-            "pla" => 6,
-            "v" => 7,
-            "exp" => 8,
-            "nbf" => 9,
-            "iat" => 10,
-            "aud" => 11,
-            "act" => 12,
-            "fva" => 13,
-            "org_id" => 14,
-            "org_role" => 15,
-            "org_slug" => 16,
-            "org_permissions" => 17,
-            "o" => 18,
-            _ => return None,
-        }),
-        nested: Some(super::Nested {
-            at: 18,
-            name: "o",
-            index: |n| Some(match n {
-                "id" => 0,
-                "rol" => 1,
-                "slg" => 2,
-                "per" => 3,
-                "fpm" => 4,
-                _ => return None,
-            }),
-            first: 19,
-            count: 5,
-        }),
+        len: KEPT.len() + o::KEPT.len(),
+        index,
+        nested: Some(Nested { at: O.0, name: "o", index: o::index, first: KEPT.len(), count: o::KEPT.len() }),
     };
 }
 
@@ -462,10 +423,10 @@ mod tests {
         assert_eq!(c.num(claim::EXP), Some(1.5e9));
         assert_eq!(c.num(claim::V), Some(2.0));
         assert!(matches!(c.field(claim::O), Some(Field::Object)));
-        assert_eq!(c.str(claim::O_ID), None, "a later `o` replaces the whole object");
-        assert_eq!(c.str(claim::O_SLG), Some("acme"));
+        assert_eq!(c.str(claim::o::ID), None, "a later `o` replaces the whole object");
+        assert_eq!(c.str(claim::o::SLG), Some("acme"));
         assert!(!c.truthy(claim::ISS) && c.truthy(claim::AZP));
-        for (k, name) in [(claim::SUB, "sub"), (claim::SID, "sid"), (claim::EXP, "exp"), (claim::V, "v"), (claim::FVA, "fva"), (claim::ISS, "iss"), (claim::O, "o"), (claim::AUD, "aud"), (claim::ACT, "act"), (claim::AZP, "azp"), (claim::NBF, "nbf")] {
+        for &(k, name) in claim::KEPT {
             assert_eq!(c.value(k).as_ref(), c.get(name), "{name}");
         }
         assert_eq!(c.js(claim::NBF), "undefined");

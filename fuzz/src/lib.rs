@@ -127,23 +127,17 @@ pub fn walk_state(state: &RequestState) {
 /// Asserts that the fields a decoded header and claims object kept agree with the whole object
 /// as serde_json parses it (string, number and JSON value of each).
 pub fn assert_kept_fields_agree(h: &Claims, p: &Claims) {
-    for (k, name) in [(header::ALG, "alg"), (header::KID, "kid"), (header::TYP, "typ"), (header::CAT, "cat")] {
+    for &(k, name) in header::KEPT {
         assert_eq!(h.value(k).as_ref(), h.get(name), "header {name}");
         assert_eq!(h.str(k), h.get(name).and_then(Value::as_str), "header {name}");
     }
-    let top = [
-        (claim::SUB, "sub"), (claim::SID, "sid"), (claim::AZP, "azp"), (claim::ISS, "iss"), (claim::STS, "sts"), (claim::FEA, "fea"),
-        (claim::PLA, "pla"), (claim::V, "v"), (claim::EXP, "exp"), (claim::NBF, "nbf"), (claim::IAT, "iat"), (claim::AUD, "aud"),
-        (claim::ACT, "act"), (claim::FVA, "fva"), (claim::ORG_ID, "org_id"), (claim::ORG_ROLE, "org_role"), (claim::ORG_SLUG, "org_slug"),
-        (claim::ORG_PERMISSIONS, "org_permissions"), (claim::O, "o"),
-    ];
-    for (k, name) in top {
+    for &(k, name) in claim::KEPT {
         assert_eq!(p.value(k).as_ref(), p.get(name), "claim {name}");
         assert_eq!(p.str(k), p.get(name).and_then(Value::as_str), "claim {name}");
         assert_eq!(p.num(k), p.get(name).filter(|v| v.is_number()).and_then(Value::as_f64), "claim {name}");
     }
     if let Some(Field::Object) = p.field(claim::O) {
-        for (k, name) in [(claim::O_ID, "id"), (claim::O_ROL, "rol"), (claim::O_SLG, "slg"), (claim::O_PER, "per"), (claim::O_FPM, "fpm")] {
+        for &(k, name) in claim::o::KEPT {
             assert_eq!(p.value(k).as_ref(), p.get("o").and_then(|o| o.get(name)), "claim o.{name}");
         }
     }

@@ -125,7 +125,7 @@ pub enum Field {
 /// A decoded header or claims object.
 #[derive(Clone)]
 pub struct Claims {
-    json: Box<str>,
+    json: String,
     layout: &'static Layout,
     fields: Vec<Option<Field>>,
     map: OnceLock<Map<String, Value>>,
@@ -150,7 +150,7 @@ impl Claims {
         let mut de = serde_json::Deserializer::from_str(&json);
         de.deserialize_map(ObjectVisitor { base: &json, layout, fields: &mut fields }).ok()?;
         de.end().ok()?;
-        Some(Claims { json: json.into_boxed_str(), layout, fields, map: OnceLock::new() })
+        Some(Claims { json, layout, fields, map: OnceLock::new() })
     }
 
     /// Claims from a map (tests, tools): its JSON text, decoded.

@@ -1,7 +1,7 @@
 //! The per-request authenticate context: everything derived from the request and options.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::sync::Arc;
 
 use url::Url;
@@ -236,14 +236,17 @@ impl<'a> Call<'a> {
         if sc.is_none() && ss.is_none() {
             return false;
         }
-        if sc != Some("0") && uc != Some("0") && iat_of(plain_session) > iat_of(ss.and_then(|t| Jwt::decode(t).ok()).as_ref()) {
+        // The suffixed session token, decoded at most once and only when a rule needs it.
+        let ss_jwt = OnceCell::new();
+        let suffixed_session = || ss_jwt.get_or_init(|| ss.and_then(|t| Jwt::decode(t).ok())).as_ref();
+        if sc != Some("0") && uc != Some("0") && iat_of(plain_session) > iat_of(suffixed_session()) {
             return false;
         }
         if sc == Some("0") && uc != Some("0") {
             return false;
         }
         if !self.is_prod() && sc != Some("0") && uc == Some("0") {
-            let exp = ss.and_then(|t| Jwt::decode(t).ok()).and_then(|j| j.payload.num(claim::EXP));
+            let exp = suffixed_session().and_then(|j| j.payload.num(claim::EXP));
             if exp.is_some_and(|e| e <= (self.now_ms / 1000.0).floor()) {
                 return false;
             }

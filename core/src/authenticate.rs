@@ -348,7 +348,7 @@ impl Call<'_> {
                 };
                 let mut pairs: Vec<(String, String)> = l.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
                 if let Some(d) = &self.dev_browser_token {
-                    pairs.push(("__clerk_db_jwt".into(), d.clone()));
+                    pairs.push(("__clerk_db_jwt".into(), d.to_string()));
                 }
                 pairs.retain(|(k, _)| k != "__clerk_synced");
                 pairs.push(("__clerk_synced".into(), "true".into()));
@@ -389,7 +389,7 @@ impl Call<'_> {
         if matches!(claims.field(claim::AZP), None | Some(Field::Null) | Some(Field::Bool(false))) || claims.str(claim::AZP) == Some("") {
             self.auth.warn_missing_azp_once();
         }
-        let state = self.signed_in_session(token, claims, Vec::new());
+        let state = self.signed_in_session(token.into_owned(), claims, Vec::new());
         if state.status != AuthStatus::SignedIn {
             return Ok(state);
         }

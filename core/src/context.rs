@@ -35,15 +35,15 @@ pub(crate) struct Call<'a> {
     pub original_frontend_api: Cow<'a, str>,
     pub proxy_url: String,
     pub suffixed: bool,
-    pub session_token_in_cookie: Option<String>,
+    pub session_token_in_cookie: Option<Cow<'a, str>>,
     /// The last token decoded in this call: every step that looks at the same token shares
     /// one decode.
     decoded: RefCell<Option<Arc<Jwt>>>,
-    pub refresh_token_in_cookie: Option<String>,
+    pub refresh_token_in_cookie: Option<Cow<'a, str>>,
     pub client_uat: f64,
-    pub dev_browser_token: Option<String>,
-    pub handshake_token: Option<String>,
-    pub handshake_nonce: Option<String>,
+    pub dev_browser_token: Option<Cow<'a, str>>,
+    pub handshake_token: Option<Cow<'a, str>>,
+    pub handshake_nonce: Option<Cow<'a, str>>,
     pub redirect_loop_counter: f64,
     pub trace: Recorder,
     pub org_matcher: Option<std::sync::Arc<crate::org_sync::OrganizationMatcher>>,
@@ -157,13 +157,15 @@ impl<'a> Call<'a> {
             call.suffixed = call.uses_suffixed_cookies(&suffix, plain_session.as_deref());
             let suffixed = call.suffixed;
             let c = &call.cookies;
-            let pick = |base: &str, suffixed: bool| if suffixed { c.get_suffixed(base, &suffix).filter(|v| !v.is_empty()) } else { c.non_empty(base) };
-            let session = pick("__session", suffixed).map(str::to_string);
-            let refresh = pick("__refresh", true).map(str::to_string);
-            let client_uat = pick("__client_uat", suffixed).map_or(0.0, js_parse_int);
-            let dev_browser = query_param(&call.clerk_url, "__clerk_db_jwt").filter(|v| !v.is_empty()).or_else(|| pick("__clerk_db_jwt", suffixed).map(str::to_string));
-            let handshake = query_param(&call.clerk_url, "__clerk_handshake").filter(|v| !v.is_empty()).or_else(|| c.non_empty("__clerk_handshake").map(str::to_string));
-            let nonce = query_param(&call.clerk_url, "__clerk_handshake_nonce").filter(|v| !v.is_empty()).or_else(|| c.non_empty("__clerk_handshake_nonce").map(str::to_string));
+            // Non-empty values, borrowed from the request (the session token is ~1 kB).
+            let pick = |base: &str, suffixed: bool| if suffixed { c.entry_suffixed(base, &suffix) } else { c.entry(base) }.filter(|v| !v.is_empty()).cloned();
+            let query_or_cookie = |name: &str, cookie: Option<Cow<'a, str>>| query_param(&call.clerk_url, name).filter(|v| !v.is_empty()).map(Cow::Owned).or(cookie);
+            let session = pick("__session", suffixed);
+            let refresh = pick("__refresh", true);
+            let client_uat = pick("__client_uat", suffixed).map_or(0.0, |v| js_parse_int(&v));
+            let dev_browser = query_or_cookie("__clerk_db_jwt", pick("__clerk_db_jwt", suffixed));
+            let handshake = query_or_cookie("__clerk_handshake", pick("__clerk_handshake", false));
+            let nonce = query_or_cookie("__clerk_handshake_nonce", pick("__clerk_handshake_nonce", false));
             (call.session_token_in_cookie, call.refresh_token_in_cookie, call.client_uat) = (session, refresh, client_uat);
             (call.dev_browser_token, call.handshake_token, call.handshake_nonce) = (dev_browser, handshake, nonce);
             call.redirect_loop_counter = call.cookies.get("__clerk_redirect_count").map(js_number).unwrap_or(0.0);

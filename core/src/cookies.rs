@@ -33,9 +33,9 @@ impl<'a> Cookies<'a> {
 
     /// Parses repeated `cookie` headers as one (fetch joins them with `; `).
     pub fn parse_all(headers: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut pairs: Vec<(&'a str, Cow<'a, str>)> = Vec::new();
+        let mut pairs: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(8);
         for part in headers.into_iter().flat_map(|h| split_byte(h, b';')) {
-            let Some(eq) = part.find('=') else { continue };
+            let Some(eq) = memchr::memchr(b'=', part.as_bytes()) else { continue };
             let key = part[..eq].trim_matches(is_ws);
             let mut value = part[eq + 1..].trim_matches(is_ws);
             if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
@@ -52,15 +52,26 @@ impl<'a> Cookies<'a> {
 
     /// The value of a cookie, if present (possibly empty).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| &**v)
+        self.entry(name).map(|v| &**v)
     }
 
     /// The value of the cookie named `{base}_{suffix}`, if present (no name is built).
     pub fn get_suffixed(&self, base: &str, suffix: &str) -> Option<&str> {
+        self.entry_suffixed(base, suffix).map(|v| &**v)
+    }
+
+    /// A cookie's value as stored: borrowed from the header unless it was percent-decoded, so
+    /// a clone outlives `self`.
+    pub fn entry(&self, name: &str) -> Option<&Cow<'a, str>> {
+        self.pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    /// [`entry`](Self::entry) of the cookie named `{base}_{suffix}`.
+    pub fn entry_suffixed(&self, base: &str, suffix: &str) -> Option<&Cow<'a, str>> {
         self.pairs
             .iter()
             .find(|(k, _)| k.len() == base.len() + 1 + suffix.len() && k.starts_with(base) && k.ends_with(suffix) && k.as_bytes()[base.len()] == b'_')
-            .map(|(_, v)| &**v)
+            .map(|(_, v)| v)
     }
 
     /// The value of a cookie when present and non-empty.

@@ -67,7 +67,7 @@ impl Call<'_> {
         }
         if self.is_dev() {
             if let Some(d) = &self.dev_browser_token {
-                pairs.push(("__clerk_db_jwt".into(), d.clone()));
+                pairs.push(("__clerk_db_jwt".into(), d.to_string()));
             }
         }
         if let Some(target) = self.sync_target() {

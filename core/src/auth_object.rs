@@ -151,14 +151,14 @@ fn v2_permissions(claims: &Claims, fea: &str) -> Result<Vec<String>, ()> {
     let (org_features, _) = split_by_scope(fea)?;
     let per = claims.str(claim::o::PER).unwrap_or("");
     let fpm = claims.str(claim::o::FPM).unwrap_or("");
-    if per.is_empty() || fpm.is_empty() {
+    if per.is_empty() || fpm.is_empty() || org_features.is_empty() {
         return Ok(Vec::new());
     }
     let perms: Vec<&str> = per.split(',').map(str::trim).collect();
-    let masks: Vec<Vec<bool>> = fpm.split(',').map(|m| decimal_bits(m.trim()).unwrap_or_default()).collect();
     let mut out = Vec::new();
-    for (i, feature) in org_features.iter().enumerate() {
-        let Some(mask) = masks.get(i) else { break };
+    // The i-th mask belongs to the i-th org feature; extra features or masks are ignored.
+    for (feature, mask) in org_features.iter().zip(fpm.split(',')) {
+        let mask = decimal_bits(mask.trim()).unwrap_or_default();
         for (j, perm) in perms.iter().enumerate() {
             if mask.get(j).copied().unwrap_or(false) {
                 out.push(format!("org:{feature}:{perm}"));

@@ -100,6 +100,8 @@ impl From<VerifyError> for TokenError {
 pub struct Jwt {
     /// The raw token.
     raw: String,
+    /// Length of `header.payload`, the signing input.
+    signed_len: usize,
     /// JOSE header.
     pub header: Claims,
     /// Claims.
@@ -143,7 +145,7 @@ impl Jwt {
         let header = decode_json_object(h, &header::LAYOUT).ok_or_else(undecodable)?;
         let payload = decode_json_object(p, &claim::LAYOUT).ok_or_else(undecodable)?;
         let signature = decode_segment(s).ok_or_else(undecodable)?;
-        Ok(Jwt { raw: raw.to_string(), header, payload: Arc::new(payload), signature })
+        Ok(Jwt { raw: raw.to_string(), signed_len: h.len() + 1 + p.len(), header, payload: Arc::new(payload), signature })
     }
 
     /// The raw token.
@@ -153,8 +155,7 @@ impl Jwt {
 
     /// `header.payload`, the signing input.
     pub fn signing_input(&self) -> &str {
-        let end = self.raw.rfind('.').unwrap_or(self.raw.len());
-        &self.raw[..end]
+        &self.raw[..self.signed_len]
     }
 
     /// `cat` present and not session/ignore.

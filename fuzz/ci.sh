@@ -6,12 +6,15 @@
 #   bash fuzz/ci.sh                     # FUZZ_SECONDS (default 20) per target
 #   FUZZ_SECONDS=300 bash fuzz/ci.sh    # a long local run
 #   FUZZ_TARGETS="cookies jwt_decode" bash fuzz/ci.sh
+#   FUZZ_SANITIZER=address FUZZ_TOOLCHAIN=nightly bash fuzz/ci.sh   # AddressSanitizer (local)
 #
 # Stable Rust only: `-s none` builds without a sanitizer, and what cargo-fuzz then passes to
 # rustc (-Cpasses=sancov-module, -Cllvm-args=-sanitizer-coverage-*, --cfg fuzzing,
 # -Cdebug-assertions) is all stable, so neither nightly nor RUSTC_BOOTSTRAP is needed.
-# (AddressSanitizer would need nightly's -Zsanitizer; the crate has no unsafe code of its own,
-# so coverage-guided panics/hangs/OOMs are what this run looks for.)
+# (AddressSanitizer needs nightly's -Zsanitizer, so CI runs without it: the crate has no unsafe
+# code of its own and coverage-guided panics/hangs/OOMs are what that run looks for. With a
+# nightly toolchain installed, FUZZ_SANITIZER=address FUZZ_TOOLCHAIN=nightly also checks the
+# unsafe code of the dependencies on the hot path: aws-lc, base64-simd, memchr.)
 set -euo pipefail
 cd "$(dirname "$0")"
 FUZZ_DIR=$PWD
@@ -21,6 +24,8 @@ JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 [ "$JOBS" -gt 2 ] && JOBS=2
 read -r -a TARGETS <<<"${FUZZ_TARGETS:-cookies authorization url_headers jwt_decode claims_json org_patterns json_entry signed_claims}"
 CARGO_FUZZ_VERSION=0.13.2
+SANITIZER=${FUZZ_SANITIZER:-none}
+TOOLCHAIN=${FUZZ_TOOLCHAIN:+"+$FUZZ_TOOLCHAIN"}
 
 # Longest input per target: large enough for the seeds, small enough to keep execs fast
 # (org_patterns: short patterns keep every regex compilation small).
@@ -38,10 +43,11 @@ if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
 fi
 
 TARGET_DIR=${CARGO_TARGET_DIR:-$FUZZ_DIR/target}
+[ "$SANITIZER" = none ] || TARGET_DIR=$TARGET_DIR/sanitizer-$SANITIZER
 TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
-echo "fuzz: building the fuzz targets ($(rustc --version)); running: ${TARGETS[*]}"
+echo "fuzz: building the fuzz targets ($(rustc $TOOLCHAIN --version), sanitizer: $SANITIZER); running: ${TARGETS[*]}"
 build_start=$SECONDS
-cargo fuzz build -s none --target-dir "$TARGET_DIR" --target "$TRIPLE"
+cargo $TOOLCHAIN fuzz build -s "$SANITIZER" --target-dir "$TARGET_DIR" --target "$TRIPLE"
 echo "fuzz: built in $((SECONDS - build_start)) s"
 BIN=$TARGET_DIR/$TRIPLE/release
 

@@ -1,5 +1,5 @@
-//! JWT decoding, the claim accessors and checks, and verification through an authenticator
-//! holding a PEM key (`jwtKey`). The fuzzer cannot forge an RS256 signature for a key
+//! JWT decoding (against a plain reference decoder), the claim accessors and checks, and
+//! verification through an authenticator holding a PEM key (`jwtKey`). The fuzzer cannot forge an RS256 signature for a key
 //! generated at start-up, so no input may come out signed in.
 #![no_main]
 
@@ -9,8 +9,25 @@ use clerkauth::devinstance::DevInstance;
 use clerkauth::jwt::{assert_audience, assert_authorized_parties, assert_claims, assert_header, is_jwt_format, ClaimRules, Jwt};
 use clerkauth::{is_machine_token, machine_token_type, AuthStatus, Authenticator, Options, Request};
 use clerkauth_fuzz::{assert_kept_fields_agree, offline_authenticator, walk_state, OfflineTransport, NOW_MS};
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use serde_json::json;
+use serde_json::{json, Value};
+
+/// base64url, padding optional, non-canonical trailing bits refused: the segment rules.
+const B64URL: GeneralPurpose =
+    GeneralPurpose::new(&base64::alphabet::URL_SAFE, GeneralPurposeConfig::new().with_decode_allow_trailing_bits(false).with_decode_padding_mode(DecodePaddingMode::Indifferent));
+
+/// The decoding rules without the fast paths (memchr split, SIMD base64, the claims
+/// decoder): three parts split on `.`, each base64url, header and payload JSON objects.
+/// Returns the signature bytes.
+fn reference_decode(t: &str) -> Option<Vec<u8>> {
+    let parts: Vec<&str> = t.split('.').collect();
+    let [h, p, s] = parts[..] else { return None };
+    let object = |seg: &str| B64URL.decode(seg).ok().is_some_and(|b| matches!(serde_json::from_str(&String::from_utf8_lossy(&b)), Ok(Value::Object(_))));
+    (object(h) && object(p)).then(|| B64URL.decode(s).ok()).flatten()
+}
 
 struct Fixture {
     /// Header and cookie flows, PEM key, authorized parties.
@@ -54,7 +71,9 @@ fn claims(jwt: &Jwt) {
 fuzz_target!(|data: &[u8]| {
     let token = String::from_utf8_lossy(data);
     let _ = (is_jwt_format(&token), is_machine_token(&token), machine_token_type(&token));
-    match Jwt::decode(&token) {
+    let decoded = Jwt::decode(&token);
+    assert_eq!(decoded.as_ref().ok().map(|j| &j.signature), reference_decode(&token).as_ref(), "{token:?}");
+    match decoded {
         Ok(jwt) => {
             assert_eq!(jwt.raw(), token);
             assert!(token.starts_with(jwt.signing_input()));

@@ -5,6 +5,7 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
 use base64::Engine;
 use serde_json::Value;
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::claims::{claim, header, Claims, Field, Key, Layout};
@@ -102,8 +103,8 @@ pub struct Jwt {
     raw: String,
     /// Length of `header.payload`, the signing input.
     signed_len: usize,
-    /// JOSE header.
-    pub header: Claims,
+    /// JOSE header (shared with other tokens of the same header, see [`decode_header`]).
+    pub header: Arc<Claims>,
     /// Claims.
     pub payload: Arc<Claims>,
     /// Signature bytes.
@@ -132,6 +133,24 @@ fn decode_json_object(seg: &str, layout: &'static Layout) -> Option<Claims> {
     Claims::decode(text, layout)
 }
 
+thread_local! {
+    /// The last header decoded on this thread, by its segment.
+    static LAST_HEADER: RefCell<Option<(Box<str>, Arc<Claims>)>> = const { RefCell::new(None) };
+}
+
+/// Decodes a header segment. Every token of an instance carries the same header segment, so
+/// the last one decoded on this thread is reused when the text is the same (one entry per
+/// thread: nothing shared between threads, nothing to evict).
+fn decode_header(seg: &str) -> Option<Arc<Claims>> {
+    let cached = LAST_HEADER.try_with(|last| last.borrow().as_ref().filter(|(s, _)| **s == *seg).map(|(_, c)| c.clone())).ok().flatten();
+    if cached.is_some() {
+        return cached;
+    }
+    let claims = Arc::new(decode_json_object(seg, &header::LAYOUT)?);
+    let _ = LAST_HEADER.try_with(|last| *last.borrow_mut() = Some((seg.into(), claims.clone())));
+    Some(claims)
+}
+
 /// Invalid-form error for tokens not made of three dot-separated parts.
 pub fn invalid_form() -> VerifyError {
     VerifyError::new(reason::TOKEN_INVALID, "Invalid JWT form. A JWT consists of three parts separated by dots.")
@@ -142,7 +161,7 @@ impl Jwt {
     pub fn decode(raw: &str) -> Result<Jwt, VerifyError> {
         let Some((h, p, s)) = three_parts(raw) else { return Err(invalid_form()) };
         let undecodable = || VerifyError::new(reason::TOKEN_INVALID, "Invalid JWT form. The header, payload, or signature could not be decoded.");
-        let header = decode_json_object(h, &header::LAYOUT).ok_or_else(undecodable)?;
+        let header = decode_header(h).ok_or_else(undecodable)?;
         let payload = decode_json_object(p, &claim::LAYOUT).ok_or_else(undecodable)?;
         let signature = decode_segment(s).ok_or_else(undecodable)?;
         Ok(Jwt { raw: raw.to_string(), signed_len: h.len() + 1 + p.len(), header, payload: Arc::new(payload), signature })
@@ -370,6 +389,23 @@ mod tests {
             }
         }
         assert!(valid > 100, "{valid}");
+    }
+
+    #[test]
+    fn a_thread_reuses_the_last_header_it_decoded() {
+        let (a, b) = ("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0", "eyJhbGciOiJSUzI1NiIsImtpZCI6ImsyIn0"); // kid k1, k2
+        let token = |h: &str| Jwt::decode(&format!("{h}.e30.AAAA")).unwrap();
+        let (a1, a2) = (token(a), token(a));
+        assert!(Arc::ptr_eq(&a1.header, &a2.header), "same segment, one decode");
+        let b1 = token(b);
+        assert_eq!((a1.header.str(header::KID), b1.header.str(header::KID)), (Some("k1"), Some("k2")));
+        assert!(!Arc::ptr_eq(&token(a).header, &b1.header));
+        // A header that differs only in an invalid way is still refused.
+        assert!(Jwt::decode(&format!("{a}A.e30.AAAA")).is_err());
+        assert!(Jwt::decode(&format!("{}.e30.AAAA", &a[..a.len() - 1])).is_err());
+        // Another thread decodes its own.
+        let other = std::thread::spawn(move || token(a).header.str(header::KID).map(str::to_string)).join().unwrap();
+        assert_eq!(other.as_deref(), Some("k1"));
     }
 
     #[test]

@@ -105,17 +105,28 @@ impl Request {
     }
 }
 
+/// `s.split(b)` for an ASCII byte, with a vectorized search: tokens and the cookies that carry
+/// them are ~1 kB.
+pub(crate) fn split_byte(s: &str, b: u8) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b, s.as_bytes()).map(Some).chain([None]).map(move |end| {
+        let end = end.unwrap_or(s.len());
+        let part = &s[start..end];
+        start = end + 1;
+        part
+    })
+}
+
 /// Parses an `Authorization` value exactly as the reference does: a bare token is accepted,
 /// `Bearer <token>` (case-sensitive scheme) gives the token, any other scheme gives none.
-pub fn parse_authorization<'a>(value: Option<&'a str>) -> Option<&'a str> {
+pub fn parse_authorization(value: Option<&str>) -> Option<&str> {
     let v = value?;
     if v.is_empty() {
         return None;
     }
-    // `v.split(' ')`'s first two parts; the token is searched with memchr (it is ~1 kB).
-    let until_space = |s: &'a str| memchr::memchr(b' ', s.as_bytes()).map_or((s, None), |i| (&s[..i], Some(&s[i + 1..])));
-    let (first, rest) = until_space(v);
-    match rest.map(|r| until_space(r).0) {
+    let mut parts = split_byte(v, b' ');
+    let first = parts.next().unwrap_or("");
+    match parts.next() {
         None | Some("") => Some(first).filter(|t| !t.is_empty()),
         Some(second) if first == "Bearer" => Some(second),
         Some(_) => None,
@@ -161,6 +172,13 @@ pub fn public_url(request: &Request, initial: Url) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_split_is_str_split() {
+        for s in ["", ";", "a", "a;", ";a", "a;;b", "x=1; y=2;z", ";;;", "é;ü;", &"k=v;".repeat(40)] {
+            assert_eq!(split_byte(s, b';').collect::<Vec<_>>(), s.split(';').collect::<Vec<_>>(), "{s:?}");
+        }
+    }
 
     #[test]
     fn authorization_is_read_from_the_first_two_space_separated_parts() {

@@ -161,7 +161,7 @@ fn v2_permissions(claims: &Claims, fea: &str) -> Result<Vec<String>, ()> {
         let mask = decimal_bits(mask.trim()).unwrap_or_default();
         for (j, perm) in perms.iter().enumerate() {
             if mask.get(j).copied().unwrap_or(false) {
-                out.push(format!("org:{feature}:{perm}"));
+                out.push(["org:", feature, ":", perm].concat());
             }
         }
     }
@@ -180,7 +180,7 @@ impl SessionAuth {
             if let Some(Field::Object) = claims.field(claim::O) {
                 org_id = claims.value(claim::o::ID);
                 org_slug = claims.value(claim::o::SLG);
-                org_role = claims.str(claim::o::ROL).filter(|r| !r.is_empty()).map(|r| Value::from(format!("org:{r}")));
+                org_role = claims.str(claim::o::ROL).filter(|r| !r.is_empty()).map(|r| Value::from(["org:", r].concat()));
                 let perms = v2_permissions(&claims, features).map_err(|_| "Invalid claim format: fea elements must contain a scope".to_string())?;
                 org_permissions = Some(Value::from(perms));
             }

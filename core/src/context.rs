@@ -58,15 +58,11 @@ pub(crate) fn js_parse_int(s: &str) -> f64 {
         _ => (false, t),
     };
     let (radix, digits) = if t.len() > 1 && (t.starts_with("0x") || t.starts_with("0X")) { (16, &t[2..]) } else { (10, t) };
-    let valid: String = digits.chars().take_while(|c| c.is_digit(radix)).collect();
-    if valid.is_empty() {
-        return 0.0;
+    let (mut v, mut any) = (0f64, false);
+    for d in digits.chars().map_while(|c| c.to_digit(radix)) {
+        (v, any) = (v * radix as f64 + d as f64, true);
     }
-    let mut v = 0f64;
-    for c in valid.chars() {
-        v = v * radix as f64 + c.to_digit(radix).unwrap_or(0) as f64;
-    }
-    if neg {
+    if neg && any {
         -v
     } else {
         v
@@ -332,6 +328,9 @@ mod tests {
         assert_eq!(js_parse_int("  -3x"), -3.0);
         assert_eq!(js_parse_int("0x1f"), 31.0);
         assert_eq!(js_parse_int("abc"), 0.0);
+        assert!(js_parse_int("-x").is_sign_positive() && js_parse_int("-0").is_sign_negative());
+        assert_eq!(js_parse_int("0x"), 0.0);
+        assert_eq!(js_parse_int("1767225600"), 1767225600.0);
         assert_eq!(js_parse_int(""), 0.0);
         assert_eq!(js_number(" 2 "), 2.0);
         assert_eq!(js_number("garbage"), 0.0);

@@ -11,8 +11,12 @@ pub struct Cookies<'a> {
     pairs: Vec<(&'a str, Cow<'a, str>)>,
 }
 
-fn is_ws(c: char) -> bool {
-    c == ' ' || c == '\t'
+/// Trims spaces and tabs (ASCII, so byte positions are char boundaries).
+fn trim_ws(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b.iter().position(|&c| c != b' ' && c != b'\t').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c != b' ' && c != b'\t').map_or(start, |i| i + 1);
+    &s[start..end]
 }
 
 impl<'a> Cookies<'a> {
@@ -26,9 +30,10 @@ impl<'a> Cookies<'a> {
     pub fn parse_all(headers: impl IntoIterator<Item = &'a str>) -> Self {
         let mut pairs: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(8);
         for part in headers.into_iter().flat_map(|h| split_byte(h, b';')) {
-            let Some(eq) = memchr::memchr(b'=', part.as_bytes()) else { continue };
-            let key = part[..eq].trim_matches(is_ws);
-            let mut value = part[eq + 1..].trim_matches(is_ws);
+            // Names are short: a plain scan finds the `=` sooner than a vectorized search.
+            let Some(eq) = part.bytes().position(|b| b == b'=') else { continue };
+            let key = trim_ws(&part[..eq]);
+            let mut value = trim_ws(&part[eq + 1..]);
             if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
                 value = &value[1..value.len() - 1];
             }

@@ -202,7 +202,7 @@ impl Authenticator {
             a.organization_patterns == b.organization_patterns && a.personal_account_patterns == b.personal_account_patterns
         };
         let Some(sync) = &opts.organization_sync_options else { return Ok(None) };
-        if self.options.organization_sync_options.as_ref().is_some_and(|own| same_patterns(own, sync)) {
+        if std::ptr::eq(opts, &self.options) || self.options.organization_sync_options.as_ref().is_some_and(|own| same_patterns(own, sync)) {
             return Ok(self.org_matcher.clone());
         }
         if let Some((_, m)) = self.call_matchers.read().unwrap_or_else(|p| p.into_inner()).iter().find(|(k, _)| same_patterns(k, sync)) {

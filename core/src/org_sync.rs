@@ -208,10 +208,40 @@ fn compile(path: &str) -> Result<(String, Vec<Option<String>>), String> {
     Ok((route, keys))
 }
 
+/// One compiled pattern.
+#[derive(Debug, Clone)]
+struct Alternative {
+    re: Regex,
+    /// Parameter names, `None` for unnamed groups.
+    keys: Vec<Option<String>>,
+    /// ASCII text every match starts with (case-insensitively).
+    prefix: String,
+}
+
 /// A compiled list of patterns (alternatives tried left to right).
 #[derive(Debug, Clone)]
 pub struct PathMatcher {
-    alternatives: Vec<(Regex, Vec<Option<String>>)>,
+    alternatives: Vec<Alternative>,
+}
+
+/// The literal text right after `^` in a compiled route (the escaped run before the first
+/// group or class), up to its first non-ASCII character.
+fn literal_prefix(route: &str) -> String {
+    let mut out = String::new();
+    let mut chars = route.strip_prefix('^').unwrap_or("").chars();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            '\\' => chars.next(),
+            // The characters `regex::escape` escapes; unescaped, one starts a group or class.
+            c if "\\.+*?()|[]{}^$#&-~".contains(c) => None,
+            c => Some(c),
+        };
+        match c {
+            Some(c) if c.is_ascii() => out.push(c),
+            _ => break,
+        }
+    }
+    out
 }
 
 impl PathMatcher {
@@ -229,14 +259,21 @@ impl PathMatcher {
             // A 1 MiB compiled-size cap: `\\w{999}`-style patterns fail fast instead of
             // taking 100+ ms and tens of MB to build.
             let re = RegexBuilder::new(&format!("(?i){src}")).size_limit(1 << 20).build().map_err(|e| fail(e.to_string()))?;
-            alternatives.push((re, keys));
+            alternatives.push(Alternative { re, keys, prefix: literal_prefix(&src) });
         }
         Ok(PathMatcher { alternatives })
     }
 
     /// Named parameters of the first matching alternative.
     pub fn match_path(&self, path: &str) -> Option<Vec<(String, String)>> {
-        for (re, keys) in &self.alternatives {
+        for Alternative { re, keys, prefix } in &self.alternatives {
+            // Most paths match no pattern. A path that does not start with the pattern's text is
+            // rejected without the regex when it is ASCII (every URL path is): there, `(?i)` is
+            // ASCII case folding (`ſ` and the Kelvin sign, which fold to `s` and `k`, are not ASCII).
+            let starts = path.as_bytes().get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix.as_bytes()));
+            if !starts && path.is_ascii() || !re.is_match(path) {
+                continue;
+            }
             if let Some(caps) = re.captures(path) {
                 let params = keys
                     .iter()
@@ -403,6 +440,30 @@ mod tests {
         assert_eq!(m(&[], &["/user/:any", "/user/:any/(.*)"]).find_target("/user/123/home"), Some(SyncTarget::PersonalAccount));
         assert_eq!(m(&["/orgs/:id"], &[]).find_target("/ORGS/x"), Some(SyncTarget::OrganizationId("x".into())));
         assert_eq!(m(&["/orgs/:id"], &[]).find_target("/other"), None);
+    }
+
+    #[test]
+    fn literal_prefix_skip_agrees_with_the_regex() {
+        let patterns = [
+            "/orgs/:slug", "/orgs/:slug/(.*)", "/ORGS/:id?", "/orgs/:id+", "/o.s/:id", "/a\\(b\\)/:id", "/:id", "(.*)", "/settings", "/kſ/:id",
+            "/x{/:id}?", "/café/:id", "/o-k_s~/:id", "",
+        ];
+        let paths = [
+            "", "/", "/orgs", "/orgs/", "/orgs/acme", "/ORGS/acme/x", "/Orgs/a/b/c", "/org/acme", "/oRgS/acme", "/o.s/1", "/oxs/1", "/a(b)/1", "/settings",
+            "/SETTINGS/", "/k\u{17f}/1", "/\u{212a}s/1", "/KS/1", "/x/1", "/x", "/café/1", "/CAFÉ/1", "/caf%C3%A9/1", "/o-k_s~/1", "/O-K_S~/1",
+        ];
+        for pat in patterns {
+            let matcher = PathMatcher::new(&[pat.to_string()]).unwrap();
+            let alt = &matcher.alternatives[0];
+            for path in paths {
+                let regex_only = alt.re.captures(path).map(|c| c.iter().skip(1).map(|g| g.map(|g| g.as_str().to_string())).collect::<Vec<_>>());
+                let with_skip = matcher.match_path(path);
+                assert_eq!(with_skip.is_some(), regex_only.is_some(), "{pat:?} {path:?} (prefix {:?})", alt.prefix);
+            }
+        }
+        assert_eq!(PathMatcher::new(&["/orgs/:slug".into()]).unwrap().alternatives[0].prefix, "/orgs");
+        assert_eq!(PathMatcher::new(&["/o.s/:id".into()]).unwrap().alternatives[0].prefix, "/o.s");
+        assert_eq!(PathMatcher::new(&["/café/:id".into()]).unwrap().alternatives[0].prefix, "/caf");
     }
 
     #[test]

@@ -136,23 +136,23 @@ pub fn parse_authorization(value: Option<&str>) -> Option<&str> {
 /// The public URL of the request, taking `x-forwarded-host` / `x-forwarded-proto` / `host`
 /// into account. Built from components (never by relative resolution of the path).
 pub fn public_url(request: &Request, initial: Url) -> Url {
-    let first = |name: &str| -> Option<String> {
-        request
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|_| request.header_value(name).unwrap_or_default())
-            .map(|v| v.split(',').next().unwrap_or("").to_string())
+    // A forwarded header counts when present, even empty; its first comma-separated value is used.
+    let forwarded = |name: &str| request.has_header(name).then(|| request.header_str(name).unwrap_or_default());
+    let (forwarded_host, host_header) = (forwarded("x-forwarded-host"), request.header_str("host"));
+    let host = match &forwarded_host {
+        Some(h) => h.split(',').next().unwrap_or(""),
+        None => host_header.as_deref().unwrap_or(""),
     };
-    let host = match first("x-forwarded-host") {
-        Some(h) => h,
-        None => request.header_value("host").unwrap_or_default(),
-    };
-    let proto = match first("x-forwarded-proto") {
-        Some(p) => p,
-        None => initial.scheme().to_string(),
+    let forwarded_proto = forwarded("x-forwarded-proto");
+    let proto = match &forwarded_proto {
+        Some(p) => p.split(',').next().unwrap_or(""),
+        None => initial.scheme(),
     };
     if host.is_empty() || proto.is_empty() {
+        return initial;
+    }
+    // The usual case, the request's own origin, decided without building strings.
+    if proto == initial.scheme() && host == &initial[url::Position::BeforeHost..url::Position::AfterPort] {
         return initial;
     }
     let origin = format!("{proto}://{host}");
@@ -172,6 +172,51 @@ pub fn public_url(request: &Request, initial: Url) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn public_url_fast_path_agrees_with_origin_comparison() {
+        // The reference rule, spelled out: rebuild the origin and compare serializations.
+        fn reference(request: &Request, initial: Url) -> Url {
+            let first = |name: &str| request.has_header(name).then(|| request.header_value(name).unwrap_or_default().split(',').next().unwrap_or("").to_string());
+            let host = first("x-forwarded-host").unwrap_or_else(|| request.header_value("host").unwrap_or_default());
+            let proto = first("x-forwarded-proto").unwrap_or_else(|| initial.scheme().to_string());
+            if host.is_empty() || proto.is_empty() || format!("{proto}://{host}") == initial.origin().ascii_serialization() {
+                return initial;
+            }
+            let Ok(mut url) = Url::parse(&format!("{proto}://{host}")) else { return initial };
+            if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.cannot_be_a_base() {
+                return initial;
+            }
+            url.set_path(initial.path());
+            url.set_query(initial.query());
+            url
+        }
+        let urls = ["https://app.example.com/a?b=1#f", "foo://app.example.com", "http://app.example.com:8080/x", "https://app.example.com:443/", "https://u:p@app.example.com/", "foo://app.example.com/p#f", "http://[::1]:3000/"];
+        let headers: [&[(&str, &str)]; 12] = [
+            &[],
+            &[("host", "app.example.com")],
+            &[("host", "APP.example.com")],
+            &[("host", "app.example.com:443")],
+            &[("host", "app.example.com:8080")],
+            &[("host", "[::1]:3000")],
+            &[("host", "other.example.com")],
+            &[("x-forwarded-host", "app.example.com, proxy"), ("x-forwarded-proto", "https")],
+            &[("x-forwarded-host", ""), ("host", "app.example.com")],
+            &[("host", "app.example.com"), ("x-forwarded-proto", "HTTP")],
+            &[("host", "app.example.com"), ("x-forwarded-proto", "foo")],
+            &[("host", "u:p@app.example.com")],
+        ];
+        for u in urls {
+            for hs in headers {
+                let mut r = Request::new("GET", u);
+                for (k, v) in hs {
+                    r = r.header(*k, *v);
+                }
+                let initial = Url::parse(u).unwrap();
+                assert_eq!(public_url(&r, initial.clone()).as_str(), reference(&r, initial).as_str(), "{u} {hs:?}");
+            }
+        }
+    }
 
     #[test]
     fn byte_split_is_str_split() {

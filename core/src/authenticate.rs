@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorCode};
 use crate::handshake::{set_pairs, HandshakeFailure};
 use crate::jwt::{reason, Jwt, TokenError};
 use crate::keys::is_development_secret_key;
-use crate::machine::{is_machine_class, MachineError};
+use crate::machine::{is_machine_class, Candidate, MachineError};
 use crate::options::{AcceptsToken, Options};
 use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 use crate::request::Request;
@@ -251,12 +251,12 @@ impl Call<'_> {
         }
     }
 
-    fn machine_header_flow(&mut self, token: &str, accepts: &AcceptsToken) -> RequestState {
+    fn machine_header_flow(&mut self, token: &Candidate, accepts: &AcceptsToken) -> RequestState {
         let single = token_type_of(accepts);
-        if !self.is_machine(token) {
+        if !token.is_machine() {
             return self.signed_out_typed("token-type-mismatch", "", Vec::new(), single);
         }
-        let parsed = self.machine_type(token);
+        let parsed = token.token_type();
         match parsed {
             Some(t) if accepts.accepts(t) => {}
             other => {
@@ -265,7 +265,7 @@ impl Call<'_> {
             }
         }
         match self.verify_machine_token(token) {
-            Ok(m) => self.signed_in_machine(token, m),
+            Ok(m) => self.signed_in_machine(token.token, m),
             Err(MachineError { token_type, code, message, status }) => {
                 let full = MachineError { token_type, code, message, status }.full_message();
                 self.signed_out_typed(code, &full, Vec::new(), token_type)
@@ -273,13 +273,13 @@ impl Call<'_> {
         }
     }
 
-    fn any_header_flow(&mut self, token: &str, accepts: &AcceptsToken) -> RequestState {
-        if self.is_machine(token) {
+    fn any_header_flow(&mut self, token: &Candidate, accepts: &AcceptsToken) -> RequestState {
+        if token.is_machine() {
             return self.machine_header_flow(token, accepts);
         }
         // Deviation (spec 12.4, recommended): template and unknown-category JWTs are not
         // session tokens on this path either.
-        let jwt = match self.decode_token(token) {
+        let jwt = match self.decode_token(token.token) {
             Ok(j) => j,
             Err(e) => return self.handle_token_error(e.into(), "header"),
         };
@@ -510,21 +510,24 @@ impl Call<'_> {
     }
 
     fn run(&mut self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
+        let header_token = self.token_in_header.clone();
+        // Machine-token rules look at the header token once (none apply to `session_token`).
+        let candidate = header_token.as_deref().filter(|_| *accepts != AcceptsToken::One(TokenType::SessionToken)).map(|t| self.candidate(t));
         if let AcceptsToken::List(list) = accepts {
-            let parsed = match &self.token_in_header {
-                Some(t) if self.is_machine(t) => self.machine_type(t),
+            let parsed = match &candidate {
+                Some(c) if c.is_machine() => c.token_type(),
                 _ => Some(TokenType::SessionToken),
             };
             if !parsed.is_some_and(|p| list.contains(&p)) {
                 return Ok(self.invalid_token_state());
             }
         }
-        if let Some(token) = self.token_in_header.clone() {
+        if let Some(token) = header_token.as_deref() {
             self.trace.step("token-source", || "Authorization header (cookies ignored)".into());
-            return Ok(match accepts {
-                AcceptsToken::Any | AcceptsToken::List(_) => self.any_header_flow(&token, accepts),
-                AcceptsToken::One(TokenType::SessionToken) => self.session_header_flow(&token),
-                AcceptsToken::One(_) => self.machine_header_flow(&token, accepts),
+            return Ok(match &candidate {
+                None => self.session_header_flow(token),
+                Some(c) if matches!(accepts, AcceptsToken::One(_)) => self.machine_header_flow(c, accepts),
+                Some(c) => self.any_header_flow(c, accepts),
             });
         }
         if let AcceptsToken::One(t) = accepts {

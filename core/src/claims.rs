@@ -225,6 +225,72 @@ impl Claims {
     }
 }
 
+/// Reads an object's text once into owned values: those of `names` (the last duplicate wins)
+/// and, with `rest`, every other member except `dropped`. Other values are only validated.
+/// `None` when the text is not a JSON object.
+pub fn pick_members<const N: usize>(json: &str, names: [&str; N], dropped: &[&str], rest: bool) -> Option<([Option<Value>; N], Map<String, Value>)> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let picked = de.deserialize_map(Pick { names, dropped, rest }).ok()?;
+    de.end().ok()?;
+    Some(picked)
+}
+
+struct Pick<'n, const N: usize> {
+    names: [&'n str; N],
+    dropped: &'n [&'n str],
+    rest: bool,
+}
+
+/// Where a member goes.
+enum Member {
+    Named(usize),
+    Rest(String),
+    Skipped,
+}
+
+impl<'de, const N: usize> Visitor<'de> for Pick<'_, N> {
+    type Value = ([Option<Value>; N], Map<String, Value>);
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut picked, mut rest) = (std::array::from_fn(|_| None), Map::new());
+        while let Some(member) = map.next_key_seed(&self)? {
+            match member {
+                Member::Named(i) => picked[i] = Some(map.next_value()?),
+                Member::Rest(k) => {
+                    rest.insert(k, map.next_value()?);
+                }
+                Member::Skipped => map.next_value_seed(Skip)?,
+            }
+        }
+        Ok((picked, rest))
+    }
+}
+
+impl<'de, const N: usize> DeserializeSeed<'de> for &Pick<'_, N> {
+    type Value = Member;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Member, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<const N: usize> Visitor<'_> for &Pick<'_, N> {
+    type Value = Member;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Member, E> {
+        Ok(match self.names.iter().position(|n| *n == s) {
+            Some(i) => Member::Named(i),
+            None if self.rest && !self.dropped.contains(&s) => Member::Rest(s.to_string()),
+            None => Member::Skipped,
+        })
+    }
+}
+
 /// Reads an object's members into `fields`; values of names outside the layout are validated
 /// and dropped.
 struct ObjectVisitor<'j, 'f> {
@@ -410,6 +476,31 @@ mod tests {
             if let Some(cl) = claims(c) {
                 assert_eq!(Value::Object(cl.map().clone()), serde_json::from_str::<Value>(c).unwrap(), "{c}");
             }
+        }
+    }
+
+    #[test]
+    fn picked_members_agree_with_the_map() {
+        let cases = [
+            r#"{"jti":"a","sub":"mch_1","iss":"x","scopes":"s t","aud":["a"],"custom":{"k":[1,2]},"exp":1}"#,
+            r#"{"sub":"one","sub":"two","j\u0074i":"escaped","x":1,"x":2,"iat":3}"#,
+            r#"{}"#,
+            r#"{"nbf":1,"exp":2}"#,
+        ];
+        for c in cases {
+            let map: Map<String, Value> = serde_json::from_str(c).unwrap();
+            let ([jti, sub], rest) = pick_members(c, ["jti", "sub"], &["iss", "exp", "nbf", "iat"], true).unwrap();
+            assert_eq!((jti.as_ref(), sub.as_ref()), (map.get("jti"), map.get("sub")), "{c}");
+            let mut want = map.clone();
+            for k in ["jti", "sub", "iss", "exp", "nbf", "iat"] {
+                want.remove(k);
+            }
+            assert_eq!(rest, want, "{c}");
+            let (_, none) = pick_members(c, ["jti"], &[], false).unwrap();
+            assert!(none.is_empty());
+        }
+        for bad in ["[]", "{\"a\":1,}", "{\"a\":1} x", "{\"a\":tru}"] {
+            assert!(pick_members(bad, ["a"], &[], true).is_none(), "{bad}");
         }
     }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::auth_object::MachineAuth;
-use crate::claims::header;
+use crate::claims::{claim, header, pick_members};
 use crate::context::Call;
-use crate::jwt::{category, is_jwt_format, Jwt, TokenError};
+use crate::jwt::{category, is_jwt_format, Jwt, TokenError, VerifyError};
 use crate::state::TokenType;
 
 /// Machine token error codes.
@@ -108,30 +108,43 @@ fn split_spaces(v: Option<&Value>) -> Option<Value> {
     v.and_then(Value::as_str).map(|s| Value::from(s.split(' ').filter(|x| !x.is_empty()).collect::<Vec<_>>()))
 }
 
+/// A header token as the machine-token rules see it: its JWT form, checked once, and its
+/// decode when it has that form (shared with the rest of the call).
+pub(crate) struct Candidate<'t> {
+    pub token: &'t str,
+    /// `None` for a token without the JWT form, else its decode.
+    jwt: Option<Result<Arc<Jwt>, VerifyError>>,
+}
+
+impl Candidate<'_> {
+    fn decoded(&self) -> Option<&Jwt> {
+        self.jwt.as_ref()?.as_ref().ok().map(|j| &**j)
+    }
+
+    /// [`is_machine_token`].
+    pub fn is_machine(&self) -> bool {
+        has_machine_prefix(self.token) || self.decoded().is_some_and(|j| j.is_oauth() || j.is_m2m())
+    }
+
+    /// [`machine_token_type`].
+    pub fn token_type(&self) -> Option<TokenType> {
+        classify(self.token, self.decoded())
+    }
+}
+
 impl Call<'_> {
-    /// The token decoded when it has the JWT form (shared with the rest of the call).
-    fn decoded_jwt(&self, t: &str) -> Option<Arc<Jwt>> {
-        if is_jwt_format(t) {
-            self.decode_token(t).ok()
-        } else {
-            None
-        }
-    }
-
-    /// [`is_machine_token`] with this call's single decode.
-    pub fn is_machine(&self, t: &str) -> bool {
-        has_machine_prefix(t) || self.decoded_jwt(t).is_some_and(|j| is_machine_class(t, &j))
-    }
-
-    /// [`machine_token_type`] with this call's single decode.
-    pub fn machine_type(&self, t: &str) -> Option<TokenType> {
-        classify(t, self.decoded_jwt(t).as_deref())
+    /// Looks at a token once for the machine-token rules.
+    pub fn candidate<'t>(&self, token: &'t str) -> Candidate<'t> {
+        Candidate { token, jwt: is_jwt_format(token).then(|| self.decode_token(token)) }
     }
 
     /// Verifies a machine token (12.1).
-    pub fn verify_machine_token(&self, token: &str) -> Result<MachineAuth, MachineError> {
-        if is_jwt_format(token) {
-            return self.verify_machine_jwt(token);
+    pub fn verify_machine_token(&self, candidate: &Candidate) -> Result<MachineAuth, MachineError> {
+        let token = candidate.token;
+        match &candidate.jwt {
+            Some(Ok(jwt)) => return self.verify_machine_jwt(jwt),
+            Some(Err(e)) => return Err(MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, e.message.clone(), None)),
+            None => {}
         }
         let (tt, path, field, not_found, bearer) = if token.starts_with("mt_") {
             (TokenType::M2mToken, "/m2m_tokens/verify", "token", "Machine token not found", self.opts.machine_secret_key.clone().or_else(|| self.opts.secret_key.clone()))
@@ -188,8 +201,7 @@ impl Call<'_> {
         ))
     }
 
-    fn verify_machine_jwt(&self, token: &str) -> Result<MachineAuth, MachineError> {
-        let jwt = self.decode_token(token).map_err(|e| MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, e.message, None))?;
+    fn verify_machine_jwt(&self, jwt: &Arc<Jwt>) -> Result<MachineAuth, MachineError> {
         let failed = |tt: TokenType, e: TokenError| {
             let m = match e {
                 TokenError::Verification(v) => v.message,
@@ -198,52 +210,55 @@ impl Call<'_> {
             MachineError::new(tt, code::TOKEN_VERIFICATION_FAILED, m, None)
         };
         let skew = self.opts.skew_ms();
-        let p = jwt.payload.map();
-        let num = |k: &str| p.get(k).and_then(Value::as_f64);
-        let times = |data: &mut Map<String, Value>| {
-            let exp = num("exp").unwrap_or(0.0);
-            data.insert("expired".into(), Value::Bool(exp * 1000.0 <= self.now_ms - skew));
-            data.insert("expiration".into(), json!(exp * 1000.0));
-            data.insert("createdAt".into(), json!(num("iat").unwrap_or(0.0) * 1000.0));
-            data.insert("updatedAt".into(), json!(num("iat").unwrap_or(0.0) * 1000.0));
-        };
-        let id = p.get("jti").cloned().unwrap_or_else(|| Value::from(""));
-        if jwt.is_m2m() {
+        let m2m = jwt.is_m2m();
+        if m2m {
             if jwt.header.field(header::CAT).is_some() && jwt.header.str(header::CAT) != Some(category::M2M) {
                 return Err(MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, "Invalid M2M JWT category.", None));
             }
-            self.verify_jwt(&jwt, None, skew).map_err(|e| failed(TokenType::M2mToken, e))?;
-            let scopes = split_spaces(p.get("scopes")).or_else(|| p.get("aud").filter(|a| a.is_array()).cloned()).unwrap_or_else(|| json!([]));
-            let claims: Map<String, Value> = p.iter().filter(|(k, _)| !["iss", "sub", "exp", "nbf", "iat", "jti"].contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
-            let mut data = Map::new();
-            data.insert("id".into(), id);
-            data.insert("subject".into(), p.get("sub").cloned().unwrap_or(Value::Null));
+            self.verify_jwt(jwt, None, skew).map_err(|e| failed(TokenType::M2mToken, e))?;
+        } else if jwt.is_oauth() {
+            self.verify_jwt(jwt, Some(&["at+jwt", "application/at+jwt"]), skew).map_err(|e| failed(TokenType::OAuthToken, e))?;
+        } else {
+            return Err(invalid_type(jwt));
+        }
+        let (exp, iat) = (jwt.payload.num(claim::EXP).unwrap_or(0.0), jwt.payload.num(claim::IAT).unwrap_or(0.0));
+        let mut data = Map::new();
+        data.insert("revoked".into(), Value::Bool(false));
+        data.insert("expired".into(), Value::Bool(exp * 1000.0 <= self.now_ms - skew));
+        data.insert("expiration".into(), json!(exp * 1000.0));
+        data.insert("createdAt".into(), json!(iat * 1000.0));
+        data.insert("updatedAt".into(), json!(iat * 1000.0));
+        // The verified claims are read once more, into owned values that move into the result.
+        let json = jwt.payload.json();
+        let id_and_subject = |[jti, sub]: [Option<Value>; 2], data: &mut Map<String, Value>| {
+            data.insert("id".into(), jti.unwrap_or_else(|| Value::from("")));
+            data.insert("subject".into(), sub.unwrap_or(Value::Null));
+        };
+        if m2m {
+            let (named, claims) = pick_members(json, ["jti", "sub"], &["iss", "exp", "nbf", "iat"], true).unwrap_or_default();
+            id_and_subject(named, &mut data);
+            let scopes = split_spaces(claims.get("scopes")).or_else(|| claims.get("aud").filter(|a| a.is_array()).cloned()).unwrap_or_else(|| json!([]));
             data.insert("scopes".into(), scopes);
             data.insert("claims".into(), if claims.is_empty() { Value::Null } else { Value::Object(claims) });
-            data.insert("revoked".into(), Value::Bool(false));
             data.insert("revocationReason".into(), Value::Null);
-            times(&mut data);
             return Ok(MachineAuth { token_type: TokenType::M2mToken, is_authenticated: true, data });
         }
-        if jwt.is_oauth() {
-            self.verify_jwt(&jwt, Some(&["at+jwt", "application/at+jwt"]), skew).map_err(|e| failed(TokenType::OAuthToken, e))?;
-            let scopes = p.get("scp").filter(|s| s.is_array()).cloned().or_else(|| split_spaces(p.get("scope"))).unwrap_or_else(|| json!([]));
-            let mut data = Map::new();
-            data.insert("id".into(), id);
-            data.insert("clientId".into(), p.get("client_id").cloned().unwrap_or_else(|| Value::from("")));
-            data.insert("type".into(), Value::from("oauth_token"));
-            data.insert("subject".into(), p.get("sub").cloned().unwrap_or(Value::Null));
-            data.insert("scopes".into(), scopes);
-            data.insert("revoked".into(), Value::Bool(false));
-            times(&mut data);
-            return Ok(MachineAuth { token_type: TokenType::OAuthToken, is_authenticated: true, data });
-        }
-        let typ = jwt.header.str(header::TYP).unwrap_or("missing");
-        Err(MachineError::new(
-            TokenType::OAuthToken,
-            code::TOKEN_VERIFICATION_FAILED,
-            format!("Invalid JWT type: {typ}. Expected one of: at+jwt, application/at+jwt for OAuth, or sub starting with 'mch_' for M2M"),
-            None,
-        ))
+        let ([jti, sub, scp, scope, client_id], _) = pick_members(json, ["jti", "sub", "scp", "scope", "client_id"], &[], false).unwrap_or_default();
+        id_and_subject([jti, sub], &mut data);
+        data.insert("scopes".into(), scp.filter(|s| s.is_array()).or_else(|| split_spaces(scope.as_ref())).unwrap_or_else(|| json!([])));
+        data.insert("clientId".into(), client_id.unwrap_or_else(|| Value::from("")));
+        data.insert("type".into(), Value::from("oauth_token"));
+        Ok(MachineAuth { token_type: TokenType::OAuthToken, is_authenticated: true, data })
     }
+}
+
+/// Neither an M2M nor an OAuth JWT.
+fn invalid_type(jwt: &Jwt) -> MachineError {
+    let typ = jwt.header.str(header::TYP).unwrap_or("missing");
+    MachineError::new(
+        TokenType::OAuthToken,
+        code::TOKEN_VERIFICATION_FAILED,
+        format!("Invalid JWT type: {typ}. Expected one of: at+jwt, application/at+jwt for OAuth, or sub starting with 'mch_' for M2M"),
+        None,
+    )
 }

@@ -228,12 +228,15 @@ impl Claims {
 /// Reads an object's text once into owned values: those of `names` (the last duplicate wins)
 /// and, with `rest`, every other member except `dropped`. Other values are only validated.
 /// `None` when the text is not a JSON object.
-pub fn pick_members<const N: usize>(json: &str, names: [&str; N], dropped: &[&str], rest: bool) -> Option<([Option<Value>; N], Map<String, Value>)> {
+pub fn pick_members<const N: usize>(json: &str, names: [&str; N], dropped: &[&str], rest: bool) -> Option<Picked<N>> {
     let mut de = serde_json::Deserializer::from_str(json);
     let picked = de.deserialize_map(Pick { names, dropped, rest }).ok()?;
     de.end().ok()?;
     Some(picked)
 }
+
+/// The values of the names asked for, and the other members kept.
+pub type Picked<const N: usize> = ([Option<Value>; N], Map<String, Value>);
 
 struct Pick<'n, const N: usize> {
     names: [&'n str; N],
@@ -249,7 +252,7 @@ enum Member {
 }
 
 impl<'de, const N: usize> Visitor<'de> for Pick<'_, N> {
-    type Value = ([Option<Value>; N], Map<String, Value>);
+    type Value = Picked<N>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON object")

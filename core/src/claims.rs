@@ -146,7 +146,9 @@ impl PartialEq for Claims {
 impl Claims {
     /// Decodes a JSON object's text; `None` when it is not one.
     pub fn decode(json: String, layout: &'static Layout) -> Option<Claims> {
-        let mut fields = vec![None; layout.len];
+        // `resize_with` writes each `None` directly (`vec![None; n]` clones one n times).
+        let mut fields = Vec::with_capacity(layout.len);
+        fields.resize_with(layout.len, || None);
         let mut de = serde_json::Deserializer::from_str(&json);
         de.deserialize_map(ObjectVisitor { base: &json, layout, fields: &mut fields }).ok()?;
         de.end().ok()?;

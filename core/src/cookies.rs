@@ -28,8 +28,9 @@ impl<'a> Cookies<'a> {
 
     /// Parses repeated `cookie` headers as one (fetch joins them with `; `).
     pub fn parse_all(headers: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut pairs: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(8);
-        for part in headers.into_iter().flat_map(|h| split_byte(h, b';')) {
+        let mut headers = headers.into_iter().peekable();
+        let mut pairs: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(if headers.peek().is_some() { 8 } else { 0 });
+        for part in headers.flat_map(|h| split_byte(h, b';')) {
             // Names are short: a plain scan finds the `=` sooner than a vectorized search.
             let Some(eq) = part.bytes().position(|b| b == b'=') else { continue };
             let key = trim_ws(&part[..eq]);

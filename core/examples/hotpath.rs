@@ -1,6 +1,6 @@
 //! Runs one signed-in request in a loop (for profilers: `valgrind --tool=callgrind`).
 //! Prints the mean time per request beside the bare RS256 verify of the same token, interleaved
-//! so both see the same machine load. Usage: hotpath [bearer|cookie|m2m|m2m-any] [iterations] [cached]
+//! so both see the same machine load. The tokens are the criterion bench's. Usage: hotpath [bearer|cookie|m2m|m2m-any] [iterations] [cached]
 //! (`HOTPATH_NO_BARE=1` runs the requests alone, to profile them).
 
 use std::time::{Duration, Instant};
@@ -22,8 +22,8 @@ fn main() {
     let m2m = kind.starts_with("m2m");
     let token = if m2m {
         let header = serde_json::Map::from_iter([("cat".to_string(), json!(clerkauth::jwt::category::M2M))]);
-        dev.sign(header, &json!({"sub": "mch_1", "iat": now_s - 5, "nbf": now_s - 5, "exp": now_s + 3600, "jti": "mt_1", "scopes": "mch_2 mch_3"}))
-    } else { dev.session_token("user_1", "sess_1", now_s - 5, "https://app.example.com", json!({"o": {"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}})) };
+        dev.sign(header, &json!({"sub": "mch_1", "iat": now_s - 5, "nbf": now_s - 5, "exp": now_s + 3600, "jti": "mt_1", "scopes": "mch_2 mch_3", "iss": "https://hot-1.clerk.accounts.dev"}))
+    } else { dev.session_token("user_1", "sess_1", now_s - 5, "https://app.example.com", json!({"fea": "o:chat", "o": {"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}})) };
     let opts = Options::from_json(&json!({
         "secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key,
         "authorizedParties": if m2m { json!([]) } else { json!(["https://app.example.com"]) },

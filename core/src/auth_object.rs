@@ -97,41 +97,58 @@ impl HasCheck {
     }
 }
 
+/// The `scope:value` elements of `fea`/`pla`; `Err` when one has no `:`.
+fn scoped_elements(claim: &str) -> Result<impl Iterator<Item = (&str, &str)> + Clone, ()> {
+    let elements = claim.split(',').filter(|_| !claim.is_empty()).map(|el| el.trim().split_once(':'));
+    if elements.clone().any(|e| e.is_none()) {
+        return Err(());
+    }
+    Ok(elements.flatten())
+}
+
+fn org_scoped(scope: &str) -> bool {
+    matches!(scope, "o" | "ou" | "uo")
+}
+
+fn user_scoped(scope: &str) -> bool {
+    matches!(scope, "u" | "ou" | "uo")
+}
+
 /// Splits `fea`/`pla` by scope into (org, user) lists; `Err` when an element has no `:`.
 fn split_by_scope(claim: &str) -> Result<(Vec<&str>, Vec<&str>), ()> {
-    let mut org = Vec::new();
-    let mut user = Vec::new();
-    if claim.is_empty() {
-        return Ok((org, user));
+    let elements = scoped_elements(claim)?;
+    let values = |scoped: fn(&str) -> bool| elements.clone().filter(|(s, _)| scoped(s)).map(|(_, v)| v).collect();
+    Ok((values(org_scoped), values(user_scoped)))
+}
+
+/// A feature's permission mask: the bits of an arbitrary-precision decimal, little-endian.
+#[derive(Debug)]
+enum Mask {
+    Word(u64),
+    Long(Vec<bool>),
+}
+
+impl Mask {
+    /// `None` when `s` is not a plain decimal.
+    fn parse(s: &str) -> Option<Mask> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some(match s.parse::<u64>() {
+            Ok(n) => Mask::Word(n),
+            Err(_) => Mask::Long(long_decimal_bits(s)),
+        })
     }
-    for el in claim.split(',') {
-        let el = el.trim();
-        let Some((scope, value)) = el.split_once(':') else { return Err(()) };
-        match scope {
-            "o" => org.push(value),
-            "u" => user.push(value),
-            "ou" | "uo" => {
-                org.push(value);
-                user.push(value);
-            }
-            _ => {}
+
+    fn bit(&self, j: usize) -> bool {
+        match self {
+            Mask::Word(n) => j < 64 && n >> j & 1 == 1,
+            Mask::Long(bits) => bits.get(j).copied().unwrap_or(false),
         }
     }
-    Ok((org, user))
 }
 
-/// Little-endian bits of an arbitrary-precision decimal; `None` when malformed.
-fn decimal_bits(s: &str) -> Option<Vec<bool>> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    match s.parse::<u64>() {
-        Ok(n) => Some((0..u64::BITS - n.leading_zeros()).map(|j| n >> j & 1 == 1).collect()),
-        Err(_) => Some(long_decimal_bits(s)),
-    }
-}
-
-/// [`decimal_bits`] of a valid decimal of any length, by repeated halving.
+/// The bits of a valid decimal of any length, by repeated halving.
 fn long_decimal_bits(s: &str) -> Vec<bool> {
     let mut digits: Vec<u8> = s.bytes().map(|b| b - b'0').collect();
     let mut bits = Vec::new();
@@ -147,21 +164,21 @@ fn long_decimal_bits(s: &str) -> Vec<bool> {
     bits
 }
 
-fn v2_permissions(claims: &Claims, fea: &str) -> Result<Vec<String>, ()> {
-    let (org_features, _) = split_by_scope(fea)?;
+/// `org:<feature>:<permission>` for each permission whose bit is set in the feature's mask.
+fn v2_permissions(claims: &Claims, fea: &str) -> Result<Vec<Value>, ()> {
+    let org_features = scoped_elements(fea)?.filter(|(s, _)| org_scoped(s)).map(|(_, v)| v);
     let per = claims.str(claim::o::PER).unwrap_or("");
     let fpm = claims.str(claim::o::FPM).unwrap_or("");
-    if per.is_empty() || fpm.is_empty() || org_features.is_empty() {
-        return Ok(Vec::new());
-    }
-    let perms: Vec<&str> = per.split(',').map(str::trim).collect();
     let mut out = Vec::new();
+    if per.is_empty() || fpm.is_empty() {
+        return Ok(out);
+    }
     // The i-th mask belongs to the i-th org feature; extra features or masks are ignored.
-    for (feature, mask) in org_features.iter().zip(fpm.split(',')) {
-        let mask = decimal_bits(mask.trim()).unwrap_or_default();
-        for (j, perm) in perms.iter().enumerate() {
-            if mask.get(j).copied().unwrap_or(false) {
-                out.push(["org:", feature, ":", perm].concat());
+    for (feature, mask) in org_features.zip(fpm.split(',')) {
+        let Some(mask) = Mask::parse(mask.trim()) else { continue };
+        for (j, perm) in per.split(',').map(str::trim).enumerate() {
+            if mask.bit(j) {
+                out.push(Value::String(["org:", feature, ":", perm].concat()));
             }
         }
     }
@@ -182,7 +199,7 @@ impl SessionAuth {
                 org_slug = claims.value(claim::o::SLG);
                 org_role = claims.str(claim::o::ROL).filter(|r| !r.is_empty()).map(|r| Value::from(["org:", r].concat()));
                 let perms = v2_permissions(&claims, features).map_err(|_| "Invalid claim format: fea elements must contain a scope".to_string())?;
-                org_permissions = Some(Value::from(perms));
+                org_permissions = Some(Value::Array(perms));
             }
         } else {
             org_id = claims.value(claim::ORG_ID);
@@ -451,11 +468,13 @@ mod tests {
     #[test]
     fn mask_bits_of_small_and_long_decimals_agree() {
         for s in ["0", "1", "2", "3", "7", "21", "0007", "4294967296", "9223372036854775808", "18446744073709551615"] {
-            assert_eq!(decimal_bits(s), Some(long_decimal_bits(s)), "{s}");
+            let (word, long) = (Mask::parse(s).unwrap(), Mask::Long(long_decimal_bits(s)));
+            assert!(matches!(word, Mask::Word(_)), "{s}");
+            assert!((0..70).all(|j| word.bit(j) == long.bit(j)), "{s}");
         }
-        assert_eq!(decimal_bits("18446744073709551616").map(|b| b.len()), Some(65));
-        assert_eq!(decimal_bits("+5"), None);
-        assert_eq!(decimal_bits(""), None);
+        let big = Mask::parse("18446744073709551616").unwrap();
+        assert!(big.bit(64) && (0..64).all(|j| !big.bit(j)) && !big.bit(65));
+        assert!(Mask::parse("+5").is_none() && Mask::parse("").is_none() && Mask::parse("1 ").is_none());
     }
 
     #[test]

@@ -244,9 +244,11 @@ impl Call<'_> {
 
     /// Verifies a decoded session JWT and turns the outcome into a state.
     fn verify_session_state(&mut self, jwt: Arc<Jwt>, carrier: &str) -> RequestState {
-        let token = jwt.raw().to_string();
-        match self.verify_session_jwt(jwt, self.opts.skew_ms()) {
-            Ok(claims) => self.signed_in_session(token, claims, Vec::new()),
+        match self.verify_session_jwt(&jwt, self.opts.skew_ms()) {
+            Ok(claims) => {
+                let token = self.into_token(jwt);
+                self.signed_in_session(token, claims, Vec::new())
+            }
             Err(e) => self.handle_token_error(e, carrier),
         }
     }
@@ -382,14 +384,15 @@ impl Call<'_> {
         if jwt.payload.num(claim::IAT).is_some_and(|iat| iat < self.client_uat) {
             return Ok(self.maybe_handshake("session-token-iat-before-client-uat", "", None));
         }
-        let claims = match self.verify_session_jwt(jwt, self.opts.skew_ms()) {
+        let claims = match self.verify_session_jwt(&jwt, self.opts.skew_ms()) {
             Ok(c) => c,
             Err(e) => return Ok(self.handle_token_error(e, "cookie")),
         };
         if matches!(claims.field(claim::AZP), None | Some(Field::Null) | Some(Field::Bool(false))) || claims.str(claim::AZP) == Some("") {
             self.auth.warn_missing_azp_once();
         }
-        let state = self.signed_in_session(token.into_owned(), claims, Vec::new());
+        let token = self.into_token(jwt);
+        let state = self.signed_in_session(token, claims, Vec::new());
         if state.status != AuthStatus::SignedIn {
             return Ok(state);
         }

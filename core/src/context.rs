@@ -188,6 +188,17 @@ impl<'a> Call<'a> {
         Ok(jwt)
     }
 
+    /// The text of a decoded token, moved out of the decode when nothing else holds it (the
+    /// verified-token cache may), so the ~1 kB token is not copied for the result.
+    pub fn into_token(&self, jwt: Arc<Jwt>) -> String {
+        let mut last = self.decoded.borrow_mut();
+        if last.as_ref().is_some_and(|d| Arc::ptr_eq(d, &jwt)) {
+            *last = None;
+        }
+        drop(last);
+        Arc::try_unwrap(jwt).map_or_else(|shared| shared.raw().to_string(), Jwt::into_raw)
+    }
+
     /// The Backend API endpoint for this call.
     pub fn api(&self) -> BackendApi<'_> {
         BackendApi {

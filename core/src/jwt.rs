@@ -173,6 +173,11 @@ impl Jwt {
         &self.raw
     }
 
+    /// The raw token, owned.
+    pub fn into_raw(self) -> String {
+        self.raw
+    }
+
     /// `header.payload`, the signing input.
     pub fn signing_input(&self) -> &str {
         &self.raw[..self.signed_len]

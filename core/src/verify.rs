@@ -61,17 +61,17 @@ impl Call<'_> {
 
     /// `verifyToken` for a session token.
     pub fn verify_session_token(&self, token: &str, skew_ms: f64) -> Result<Verified, TokenError> {
-        self.verify_session_jwt(self.decode_token(token)?, skew_ms)
+        self.verify_session_jwt(&self.decode_token(token)?, skew_ms)
     }
 
     /// `verifyToken` for a session token already decoded.
-    pub fn verify_session_jwt(&self, jwt: Arc<Jwt>, skew_ms: f64) -> Result<Verified, TokenError> {
+    pub fn verify_session_jwt(&self, jwt: &Arc<Jwt>, skew_ms: f64) -> Result<Verified, TokenError> {
         if jwt.header.str(header::CAT) == Some(category::M2M) {
             return Err(VerifyError::new(reason::TOKEN_INVALID, "Invalid session token category.").with_action(action::ENSURE_CLERK_JWT).into());
         }
         let types = self.opts.header_types();
         let typ_refs: Option<Vec<&str>> = types.as_ref().map(|t| t.iter().map(String::as_str).collect());
-        self.verify_jwt(&jwt, typ_refs.as_deref(), skew_ms)?;
+        self.verify_jwt(jwt, typ_refs.as_deref(), skew_ms)?;
         Ok(jwt.payload.clone())
     }
 

@@ -331,6 +331,60 @@ fn bench(c: &mut Criterion) {
     for s in summary {
         eprintln!("scaling: {s} [{cores} cores; load average {load_before} before, {} after; averaged over warm-up and measurement]", loadavg());
     }
+
+    // --- Paired ratios: each signed-in request against the bare verify of its token ----------
+    // Criterion measures one benchmark after another, and on a shared machine the speed drifts
+    // by a few percent between them. Here batches of the two alternate, so both see the same
+    // machine state; the ratio is the median over the rounds.
+    let bare_of = |token: &str| {
+        let (input, sig) = token.rsplit_once('.').expect("jwt");
+        (input.as_bytes().to_vec(), URL_SAFE_NO_PAD.decode(sig).expect("signature"))
+    };
+    let paired: [(&str, &Authenticator, &Request, &str); 7] = [
+        ("bearer signed-in (jwtKey)", &auth, &bearer_req, &token),
+        ("cookie signed-in (jwtKey)", &auth, &cookie_req, &token),
+        ("bearer signed-in (JWKS warm)", &jwks_auth, &bearer_req, &token),
+        ("cookie signed-in (JWKS warm)", &jwks_auth, &cookie_req, &token),
+        ("m2m JWT (acceptsToken m2m_token, jwtKey)", &m2m_auth, &m2m_req, &m2m_token),
+        ("oauth JWT (acceptsToken oauth_token, jwtKey)", &oauth_auth, &oauth_req, &oauth_token),
+        ("m2m JWT (acceptsToken any, jwtKey)", &any_auth, &m2m_req, &m2m_token),
+    ];
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    if filter.is_empty() || filter.iter().any(|f| f == "paired") {
+        for (name, a, req, token) in paired {
+            let (input, sig) = bare_of(token);
+            let (bare, request, ratio) = paired_ratio(|| parsed.verify_sig(black_box(&input), black_box(&sig)).unwrap(), || {
+                black_box(a.authenticate_with(black_box(req), &none, now_ms).unwrap());
+            });
+            eprintln!("paired: {name}: {request:.2} µs, bare verify {bare:.2} µs, x{ratio:.3} [median of {PAIRED_ROUNDS} rounds of {PAIRED_BATCH} + {PAIRED_BATCH} calls; load average {}]", loadavg());
+        }
+    }
+}
+
+const PAIRED_ROUNDS: usize = 300;
+const PAIRED_BATCH: usize = 100;
+
+/// Runs batches of `bare` and `request` alternately; returns their mean µs per call and the
+/// median of the per-round time ratios (request / bare).
+fn paired_ratio(mut bare: impl FnMut(), mut request: impl FnMut()) -> (f64, f64, f64) {
+    let batch = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        for _ in 0..PAIRED_BATCH {
+            f();
+        }
+        t.elapsed().as_secs_f64()
+    };
+    batch(&mut bare);
+    batch(&mut request);
+    let (mut ratios, mut total_bare, mut total_request) = (Vec::with_capacity(PAIRED_ROUNDS), 0.0, 0.0);
+    for _ in 0..PAIRED_ROUNDS {
+        let (b, r) = (batch(&mut bare), batch(&mut request));
+        ratios.push(r / b);
+        (total_bare, total_request) = (total_bare + b, total_request + r);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let per_call = |total: f64| total * 1e6 / (PAIRED_ROUNDS * PAIRED_BATCH) as f64;
+    (per_call(total_bare), per_call(total_request), ratios[PAIRED_ROUNDS / 2])
 }
 
 criterion_group!(benches, bench);

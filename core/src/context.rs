@@ -58,11 +58,15 @@ pub(crate) fn js_parse_int(s: &str) -> f64 {
         _ => (false, t),
     };
     let (radix, digits) = if t.len() > 1 && (t.starts_with("0x") || t.starts_with("0X")) { (16, &t[2..]) } else { (10, t) };
-    let (mut v, mut any) = (0f64, false);
-    for d in digits.chars().map_while(|c| c.to_digit(radix)) {
-        (v, any) = (v * radix as f64 + d as f64, true);
-    }
-    if neg && any {
+    let digits = &digits[..digits.bytes().position(|b| !(b as char).is_digit(radix)).unwrap_or(digits.len())];
+    // Up to 12 digits fit exactly in both u64 and f64: integer parsing, no chain of float
+    // multiplies (a Unix time in seconds has 10).
+    let v = match digits.len() {
+        0 => return 0.0,
+        1..=12 => u64::from_str_radix(digits, radix).map_or(0.0, |v| v as f64),
+        _ => digits.bytes().fold(0f64, |v, b| v * radix as f64 + (b as char).to_digit(radix).unwrap_or(0) as f64),
+    };
+    if neg {
         -v
     } else {
         v
@@ -342,6 +346,8 @@ mod tests {
         assert!(js_parse_int("-x").is_sign_positive() && js_parse_int("-0").is_sign_negative());
         assert_eq!(js_parse_int("0x"), 0.0);
         assert_eq!(js_parse_int("1767225600"), 1767225600.0);
+        assert_eq!(js_parse_int("123456789012345678901"), 123456789012345678901.0);
+        assert_eq!(js_parse_int("0xfFfFfFfFfFfF1"), 4503599627370481.0);
         assert_eq!(js_parse_int(""), 0.0);
         assert_eq!(js_number(" 2 "), 2.0);
         assert_eq!(js_number("garbage"), 0.0);

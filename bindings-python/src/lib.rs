@@ -521,7 +521,7 @@ pymethods_with_getters! {
     fn get_token(&self, py: Python<'_>, template: Option<String>, expires_in_seconds: Option<i64>) -> PyResult<Option<String>> {
         match &self.obj {
             AuthObject::SignedIn(s) => {
-                let Some(sid) = s.session_id.clone() else { return Ok(None) };
+                let Some(sid) = s.session_id().map(str::to_string) else { return Ok(None) };
                 let template = template.filter(|t| !t.is_empty());
                 if template.is_none() && expires_in_seconds.is_none() {
                     return Ok(self.token.clone());

@@ -19,10 +19,10 @@ fn show(title: &str, st: &RequestState) {
     match st.to_auth() {
         Some(AuthObject::SignedIn(s)) => println!(
             "   user={} session={} org={} role={}",
-            s.user_id,
-            s.session_id.as_deref().unwrap_or("-"),
+            s.user_id(),
+            s.session_id().unwrap_or("-"),
             s.org_id_str().unwrap_or("-"),
-            s.org_role.as_ref().and_then(|r| r.as_str()).unwrap_or("-")
+            s.org_role().as_ref().and_then(|r| r.as_str()).unwrap_or("-")
         ),
         Some(AuthObject::Machine(m)) if m.is_authenticated => println!("   {} subject={}", m.token_type.as_str(), m.subject().unwrap_or("-")),
         _ => {}

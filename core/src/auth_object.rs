@@ -6,29 +6,23 @@ use serde_json::{json, Map, Value};
 use crate::claims::{claim, Claims, Field};
 use crate::state::TokenType;
 
-/// A signed-in session's auth properties, derived from verified claims.
+/// A signed-in session's auth properties, read from its verified claims when asked for: the
+/// result of a request holds the claims, not copies of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionAuth {
-    /// All claims (`session_claims.map()` is the whole object).
-    pub session_claims: Arc<Claims>,
-    /// `sid` (absent when the token has none).
-    pub session_id: Option<String>,
-    /// `sub`.
-    pub user_id: String,
-    /// `act`.
-    pub actor: Option<Value>,
-    /// `sts` or null.
-    pub session_status: Option<String>,
-    /// Active organization id (v1 `org_id` or v2 `o.id`).
-    pub org_id: Option<Value>,
-    /// Active organization role (`org:`-prefixed for v2).
-    pub org_role: Option<Value>,
-    /// Active organization slug.
-    pub org_slug: Option<Value>,
-    /// Permissions in the active organization.
-    pub org_permissions: Option<Value>,
-    /// `fva` or null.
-    pub factor_verification_age: Option<Value>,
+    claims: Arc<Claims>,
+    /// `None`: the token's active organization. `Some(None)`: the personal account.
+    /// `Some(Some(org))`: an organization resolved through the Backend API.
+    scope: Option<Option<Arc<ScopedOrg>>>,
+}
+
+/// An organization an auth object is scoped to instead of the token's active one.
+#[derive(Debug, Clone, PartialEq)]
+struct ScopedOrg {
+    id: String,
+    slug: Option<String>,
+    role: String,
+    permissions: Vec<String>,
 }
 
 /// A machine token's auth properties (authenticated or not).
@@ -46,7 +40,7 @@ pub struct MachineAuth {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthObject {
     /// A signed-in session.
-    SignedIn(Box<SessionAuth>),
+    SignedIn(SessionAuth),
     /// A signed-out session (`session_status` is `pending` for downgraded pending sessions).
     SignedOut {
         /// `pending` or none.
@@ -185,61 +179,126 @@ fn v2_permissions(claims: &Claims, fea: &str) -> Result<Vec<Value>, ()> {
     Ok(out)
 }
 
+/// `v` is 2: the organization claims are in `o`.
+fn is_v2(claims: &Claims) -> bool {
+    claims.num(claim::V) == Some(2.0)
+}
+
+/// A v2 token with an active organization (`o` an object).
+fn is_v2_org(claims: &Claims) -> bool {
+    is_v2(claims) && matches!(claims.field(claim::O), Some(Field::Object))
+}
+
 impl SessionAuth {
-    /// Derives the auth properties from verified claims. Fails like the reference's claims
-    /// parser on a malformed v2 `fea` claim.
+    /// Wraps verified claims. Fails like the reference's claims parser on a malformed v2 `fea`
+    /// claim.
     pub fn from_claims(claims: impl Into<Arc<Claims>>) -> Result<SessionAuth, String> {
         let claims: Arc<Claims> = claims.into();
-        let s = |k| claims.str(k).map(str::to_string);
-        let features = claims.str(claim::FEA).unwrap_or_default();
-        let (mut org_id, mut org_role, mut org_slug, mut org_permissions) = (None, None, None, None);
-        if claims.num(claim::V) == Some(2.0) {
-            if let Some(Field::Object) = claims.field(claim::O) {
-                org_id = claims.value(claim::o::ID);
-                org_slug = claims.value(claim::o::SLG);
-                org_role = claims.str(claim::o::ROL).filter(|r| !r.is_empty()).map(|r| Value::from(["org:", r].concat()));
-                let perms = v2_permissions(&claims, features).map_err(|_| "Invalid claim format: fea elements must contain a scope".to_string())?;
-                org_permissions = Some(Value::Array(perms));
-            }
-        } else {
-            org_id = claims.value(claim::ORG_ID);
-            org_role = claims.value(claim::ORG_ROLE);
-            org_slug = claims.value(claim::ORG_SLUG);
-            org_permissions = claims.value(claim::ORG_PERMISSIONS);
+        if is_v2_org(&claims) && scoped_elements(claims.str(claim::FEA).unwrap_or_default()).is_err() {
+            return Err("Invalid claim format: fea elements must contain a scope".into());
         }
-        Ok(SessionAuth {
-            session_id: s(claim::SID),
-            user_id: s(claim::SUB).unwrap_or_default(),
-            actor: claims.value(claim::ACT),
-            session_status: s(claim::STS),
-            factor_verification_age: claims.value(claim::FVA).filter(|v| !v.is_null()),
-            org_id,
-            org_role,
-            org_slug,
-            org_permissions,
-            session_claims: claims,
-        })
+        Ok(SessionAuth { claims, scope: None })
+    }
+
+    /// All claims (`session_claims().map()` is the whole object).
+    pub fn session_claims(&self) -> &Arc<Claims> {
+        &self.claims
+    }
+
+    /// `sub`.
+    pub fn user_id(&self) -> &str {
+        self.claims.str(claim::SUB).unwrap_or_default()
+    }
+
+    /// `sid` (absent when the token has none).
+    pub fn session_id(&self) -> Option<&str> {
+        self.claims.str(claim::SID)
+    }
+
+    /// `sts` or null.
+    pub fn session_status(&self) -> Option<&str> {
+        self.claims.str(claim::STS)
+    }
+
+    /// `act` (impersonation).
+    pub fn actor(&self) -> Option<Value> {
+        self.claims.value(claim::ACT)
+    }
+
+    /// `fva` (minutes since the first and second factor verifications) unless null.
+    pub fn factor_verification_age(&self) -> Option<Value> {
+        self.claims.value(claim::FVA).filter(|v| !v.is_null())
+    }
+
+    /// Active organization id (v1 `org_id`, v2 `o.id`, or the resolved organization's).
+    pub fn org_id(&self) -> Option<Value> {
+        match &self.scope {
+            None if is_v2(&self.claims) => is_v2_org(&self.claims).then(|| self.claims.value(claim::o::ID)).flatten(),
+            None => self.claims.value(claim::ORG_ID),
+            Some(org) => org.as_ref().map(|o| Value::from(o.id.as_str())),
+        }
+    }
+
+    /// Active organization role (`org:`-prefixed for v2).
+    pub fn org_role(&self) -> Option<Value> {
+        match &self.scope {
+            None if is_v2(&self.claims) => {
+                let role = is_v2_org(&self.claims).then(|| self.claims.str(claim::o::ROL)).flatten();
+                role.filter(|r| !r.is_empty()).map(|r| Value::from(["org:", r].concat()))
+            }
+            None => self.claims.value(claim::ORG_ROLE),
+            Some(org) => org.as_ref().map(|o| Value::from(o.role.as_str())),
+        }
+    }
+
+    /// Active organization slug.
+    pub fn org_slug(&self) -> Option<Value> {
+        match &self.scope {
+            None if is_v2(&self.claims) => is_v2_org(&self.claims).then(|| self.claims.value(claim::o::SLG)).flatten(),
+            None => self.claims.value(claim::ORG_SLUG),
+            Some(org) => org.as_ref().and_then(|o| o.slug.as_deref().map(Value::from)),
+        }
+    }
+
+    /// Permissions in the active organization (v2: derived from `fea`, `o.per` and `o.fpm`).
+    pub fn org_permissions(&self) -> Option<Value> {
+        match &self.scope {
+            None if is_v2(&self.claims) => {
+                is_v2_org(&self.claims).then(|| Value::Array(v2_permissions(&self.claims, self.claims.str(claim::FEA).unwrap_or_default()).unwrap_or_default()))
+            }
+            None => self.claims.value(claim::ORG_PERMISSIONS),
+            Some(org) => org.as_ref().map(|o| Value::from(o.permissions.clone())),
+        }
     }
 
     /// The active organization id as a string.
     pub fn org_id_str(&self) -> Option<&str> {
-        self.org_id.as_ref().and_then(Value::as_str)
+        match &self.scope {
+            None if is_v2(&self.claims) => is_v2_org(&self.claims).then(|| self.claims.str(claim::o::ID)).flatten(),
+            None => self.claims.str(claim::ORG_ID),
+            Some(org) => org.as_deref().map(|o| o.id.as_str()),
+        }
     }
 
     /// The active organization slug as a string.
     pub fn org_slug_str(&self) -> Option<&str> {
-        self.org_slug.as_ref().and_then(Value::as_str)
+        match &self.scope {
+            None if is_v2(&self.claims) => is_v2_org(&self.claims).then(|| self.claims.str(claim::o::SLG)).flatten(),
+            None => self.claims.str(claim::ORG_SLUG),
+            Some(org) => org.as_deref().and_then(|o| o.slug.as_deref()),
+        }
     }
 
     /// Re-scopes this auth object to another organization (membership resolution), keeping
     /// the session's claims untouched.
     pub fn scoped_to(&self, org_id: &str, org_slug: Option<&str>, role: &str, permissions: Vec<String>) -> SessionAuth {
-        let mut a = self.clone();
-        a.org_id = Some(Value::from(org_id));
-        a.org_slug = org_slug.map(Value::from);
-        a.org_role = Some(Value::from(role));
-        a.org_permissions = Some(Value::from(permissions));
-        a
+        let org = ScopedOrg { id: org_id.into(), slug: org_slug.map(str::to_string), role: role.into(), permissions };
+        SessionAuth { claims: self.claims.clone(), scope: Some(Some(Arc::new(org))) }
+    }
+
+    /// Re-scopes this auth object to the personal account (no active organization).
+    pub fn personal(&self) -> SessionAuth {
+        SessionAuth { claims: self.claims.clone(), scope: Some(None) }
     }
 
     fn check_org(&self, role: Option<&Value>, permission: Option<&Value>) -> bool {
@@ -255,14 +314,16 @@ impl SessionAuth {
         }
         if let Some(role) = role {
             let Some(role) = role.as_str() else { return false };
-            let Some(mine) = self.org_role.as_ref().and_then(Value::as_str).filter(|r| !r.is_empty()) else { return false };
+            let mine = self.org_role();
+            let Some(mine) = mine.as_ref().and_then(Value::as_str).filter(|r| !r.is_empty()) else { return false };
             if normalize(mine) != normalize(role) {
                 return false;
             }
         }
         if let Some(permission) = permission {
             let Some(permission) = permission.as_str() else { return false };
-            let Some(list) = self.org_permissions.as_ref().and_then(Value::as_array) else { return false };
+            let permissions = self.org_permissions();
+            let Some(list) = permissions.as_ref().and_then(Value::as_array) else { return false };
             let want = normalize(permission);
             if !list.iter().any(|p| p.as_str() == Some(want.as_str())) {
                 return false;
@@ -308,7 +369,8 @@ impl SessionAuth {
             }
             _ => return false,
         };
-        let Some(fva) = self.factor_verification_age.as_ref().and_then(Value::as_array) else { return false };
+        let fva = self.factor_verification_age();
+        let Some(fva) = fva.as_ref().and_then(Value::as_array) else { return false };
         if fva.len() != 2 {
             return false;
         }
@@ -341,7 +403,7 @@ impl SessionAuth {
 
     /// `has()`: true iff at least one asked dimension passes and none fails.
     pub fn has(&self, check: &HasCheck) -> bool {
-        if self.user_id.is_empty() {
+        if self.user_id().is_empty() {
             return false;
         }
         let mut results = Vec::with_capacity(3);
@@ -349,8 +411,8 @@ impl SessionAuth {
             results.push(self.check_org(check.role.as_ref(), check.permission.as_ref()));
         }
         if check.feature.is_some() || check.plan.is_some() {
-            let f = check.feature.as_ref().is_none_or(|f| self.check_billing(f, self.session_claims.str(claim::FEA).unwrap_or_default()));
-            let p = check.plan.as_ref().is_none_or(|p| self.check_billing(p, self.session_claims.str(claim::PLA).unwrap_or_default()));
+            let f = check.feature.as_ref().is_none_or(|f| self.check_billing(f, self.claims.str(claim::FEA).unwrap_or_default()));
+            let p = check.plan.as_ref().is_none_or(|p| self.check_billing(p, self.claims.str(claim::PLA).unwrap_or_default()));
             results.push(f && p);
         }
         if let Some(r) = &check.reverification {
@@ -363,18 +425,18 @@ impl SessionAuth {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("tokenType".into(), Value::from("session_token"));
-        m.insert("sessionClaims".into(), Value::Object(self.session_claims.map().clone()));
-        if let Some(sid) = &self.session_id {
-            m.insert("sessionId".into(), Value::from(sid.as_str()));
+        m.insert("sessionClaims".into(), Value::Object(self.claims.map().clone()));
+        if let Some(sid) = self.session_id() {
+            m.insert("sessionId".into(), Value::from(sid));
         }
-        m.insert("sessionStatus".into(), self.session_status.clone().map(Value::from).unwrap_or(Value::Null));
-        m.insert("userId".into(), Value::from(self.user_id.as_str()));
-        for (k, v) in [("actor", &self.actor), ("orgId", &self.org_id), ("orgRole", &self.org_role), ("orgSlug", &self.org_slug), ("orgPermissions", &self.org_permissions)] {
+        m.insert("sessionStatus".into(), self.session_status().map(Value::from).unwrap_or(Value::Null));
+        m.insert("userId".into(), Value::from(self.user_id()));
+        for (k, v) in [("actor", self.actor()), ("orgId", self.org_id()), ("orgRole", self.org_role()), ("orgSlug", self.org_slug()), ("orgPermissions", self.org_permissions())] {
             if let Some(v) = v {
-                m.insert(k.into(), v.clone());
+                m.insert(k.into(), v);
             }
         }
-        m.insert("factorVerificationAge".into(), self.factor_verification_age.clone().unwrap_or(Value::Null));
+        m.insert("factorVerificationAge".into(), self.factor_verification_age().unwrap_or(Value::Null));
         m.insert("isAuthenticated".into(), Value::Bool(true));
         Value::Object(m)
     }
@@ -480,12 +542,12 @@ mod tests {
     #[test]
     fn v2_feature_permissions() {
         let a = auth(json!({"sub":"u","v":2,"fea":"o:repositories,o:projects","o":{"id":"org_1","per":"read,create,update,delete,revoke","fpm":"7,21"}}));
-        assert_eq!(a.org_permissions, Some(json!(["org:repositories:read","org:repositories:create","org:repositories:update","org:projects:read","org:projects:update","org:projects:revoke"])));
+        assert_eq!(a.org_permissions(), Some(json!(["org:repositories:read","org:repositories:create","org:repositories:update","org:projects:read","org:projects:update","org:projects:revoke"])));
         let per: Vec<String> = (0..54).map(|i| format!("permission_{i}")).collect();
         let a = auth(json!({"sub":"u","v":2,"fea":"o:f","o":{"id":"org_1","per":per.join(","),"fpm":"9007199254740993"}}));
-        assert_eq!(a.org_permissions, Some(json!(["org:f:permission_0","org:f:permission_53"])));
+        assert_eq!(a.org_permissions(), Some(json!(["org:f:permission_0","org:f:permission_53"])));
         let a = auth(json!({"sub":"u","v":2,"fea":"o:f","o":{"id":"org_1","per":per.join(","),"fpm":"18014398509481984"}}));
-        assert_eq!(a.org_permissions, Some(json!([])));
+        assert_eq!(a.org_permissions(), Some(json!([])));
         assert!(SessionAuth::from_claims(Claims::from_map(json!({"sub":"u","v":2,"fea":"nocolon","o":{"id":"x"}}).as_object().unwrap().clone())).is_err());
     }
 

@@ -111,8 +111,8 @@ impl Call<'_> {
     pub fn signed_in_session(&mut self, token: String, claims: Verified, headers: Vec<(String, String)>) -> RequestState {
         match SessionAuth::from_claims(claims) {
             Ok(a) => {
-                self.trace.step("decision", || format!("signed-in: user {} session {}", a.user_id, a.session_id.as_deref().unwrap_or("-")));
-                let mut st = self.base_state(AuthStatus::SignedIn, None, None, headers, AuthData::Session(Box::new(a)), Some(TokenType::SessionToken));
+                self.trace.step("decision", || format!("signed-in: user {} session {}", a.user_id(), a.session_id().unwrap_or("-")));
+                let mut st = self.base_state(AuthStatus::SignedIn, None, None, headers, AuthData::Session(a), Some(TokenType::SessionToken));
                 st.token = Some(token);
                 st
             }
@@ -246,7 +246,7 @@ impl Call<'_> {
     fn verify_session_state(&mut self, jwt: Arc<Jwt>, carrier: &str) -> RequestState {
         match self.verify_session_jwt(&jwt, self.opts.skew_ms()) {
             Ok(claims) => {
-                let token = self.into_token(jwt);
+                let token = self.owned_token(jwt);
                 self.signed_in_session(token, claims, Vec::new())
             }
             Err(e) => self.handle_token_error(e, carrier),
@@ -391,7 +391,7 @@ impl Call<'_> {
         if matches!(claims.field(claim::AZP), None | Some(Field::Null) | Some(Field::Bool(false))) || claims.str(claim::AZP) == Some("") {
             self.auth.warn_missing_azp_once();
         }
-        let token = self.into_token(jwt);
+        let token = self.owned_token(jwt);
         let state = self.signed_in_session(token, claims, Vec::new());
         if state.status != AuthStatus::SignedIn {
             return Ok(state);
@@ -425,7 +425,7 @@ impl Call<'_> {
         let must_activate = match &target {
             SyncTarget::OrganizationId(id) => auth.org_id_str() != Some(id.as_str()),
             SyncTarget::OrganizationSlug(slug) => auth.org_slug_str() != Some(slug.as_str()),
-            SyncTarget::PersonalAccount => auth.org_id.as_ref().is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
+            SyncTarget::PersonalAccount => auth.org_id().is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
         };
         let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
         self.trace.step("org-sync", || format!("URL names {} {:?}; token's active org {:?}", match &target { SyncTarget::OrganizationId(_) => "organization id", SyncTarget::OrganizationSlug(_) => "organization slug", SyncTarget::PersonalAccount => "personal account" }, target.handshake_param(), auth.org_id_str().unwrap_or("none")));
@@ -466,19 +466,14 @@ impl Call<'_> {
         let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
         if *target == SyncTarget::PersonalAccount {
             // The personal account needs no membership: scope the auth object to no org.
-            let mut personal = auth.clone();
-            personal.org_id = None;
-            personal.org_slug = None;
-            personal.org_role = None;
-            personal.org_permissions = None;
-            state.auth = AuthData::Session(Box::new(personal));
+            state.auth = AuthData::Session(auth.personal());
             state.organization_sync = report(SyncOutcome::Membership);
             return state;
         }
-        match self.auth.membership(self, &auth.user_id, target) {
+        match self.auth.membership(self, auth.user_id(), target) {
             Ok(Some(m)) => {
                 self.trace.step("membership", || format!("member of {} as {}", m.org_id, m.role));
-                state.auth = AuthData::Session(Box::new(auth.scoped_to(&m.org_id, m.org_slug.as_deref(), &m.role, m.permissions.clone())));
+                state.auth = AuthData::Session(auth.scoped_to(&m.org_id, m.org_slug.as_deref(), &m.role, m.permissions.clone()));
                 state.organization_sync = report(SyncOutcome::Membership);
                 state
             }
@@ -502,10 +497,10 @@ impl Call<'_> {
         let wanted = |h: &Option<String>| h.as_deref().and_then(|h| self.request.header_value(h));
         let want_sid = wanted(&self.opts.expected_session_header);
         let want_sub = wanted(&self.opts.expected_user_header);
-        let sid_bad = want_sid.as_deref().is_some_and(|w| s.session_id.as_deref() != Some(w));
-        let sub_bad = want_sub.as_deref().is_some_and(|w| s.user_id != w);
+        let sid_bad = want_sid.as_deref().is_some_and(|w| s.session_id() != Some(w));
+        let sub_bad = want_sub.as_deref().is_some_and(|w| s.user_id() != w);
         if sid_bad || sub_bad {
-            let (sid, sub) = (s.session_id.clone().unwrap_or_default(), s.user_id.clone());
+            let (sid, sub) = (s.session_id().unwrap_or_default().to_string(), s.user_id().to_string());
             self.trace.step("expected-identity", || format!("request names session {want_sid:?} user {want_sub:?}; token has {sid} {sub}"));
             return self.signed_out(extra_reason::SESSION_MISMATCH, "The verified token belongs to another session or user than the request names", Vec::new());
         }

@@ -194,7 +194,7 @@ impl<'a> Call<'a> {
 
     /// The text of a decoded token, moved out of the decode when nothing else holds it (the
     /// verified-token cache may), so the ~1 kB token is not copied for the result.
-    pub fn into_token(&self, jwt: Arc<Jwt>) -> String {
+    pub fn owned_token(&self, jwt: Arc<Jwt>) -> String {
         let mut last = self.decoded.borrow_mut();
         if last.as_ref().is_some_and(|d| Arc::ptr_eq(d, &jwt)) {
             *last = None;

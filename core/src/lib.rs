@@ -18,7 +18,7 @@
 //!     .header("sec-fetch-dest", "document");
 //! let state = auth.authenticate(&req)?;
 //! if let Some(clerkauth::AuthObject::SignedIn(session)) = state.to_auth() {
-//!     println!("user {}", session.user_id);
+//!     println!("user {}", session.user_id());
 //! }
 //! # Ok::<(), clerkauth::Error>(())
 //! ```

@@ -68,7 +68,7 @@ impl TokenType {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AuthData {
     /// Verified session; `auth` is precomputed (or re-scoped by membership resolution).
-    Session(Box<SessionAuth>),
+    Session(SessionAuth),
     /// Signed-out session object.
     SignedOutSession,
     /// Machine object.
@@ -137,7 +137,7 @@ impl RequestState {
     pub fn to_auth_with(&self, treat_pending_as_signed_out: bool) -> Option<AuthObject> {
         Some(match &self.auth {
             AuthData::Session(s) => {
-                if treat_pending_as_signed_out && s.session_status.as_deref() == Some("pending") {
+                if treat_pending_as_signed_out && s.session_status() == Some("pending") {
                     AuthObject::SignedOut { session_status: Some("pending".into()) }
                 } else {
                     AuthObject::SignedIn(s.clone())

@@ -114,7 +114,7 @@ fn resolve_membership_scopes_the_auth_object_without_switching() {
     assert!(!st.has(&HasCheck::role("org:admin")), "the acme role does not leak into globex");
     assert!(st.has(&HasCheck::permission("org:posts:read")));
     assert!(!st.has(&HasCheck::permission("org:posts:edit")));
-    assert_eq!(s.session_claims.map()["o"]["id"], "org_acme", "the session's active org is unchanged");
+    assert_eq!(s.session_claims().map()["o"]["id"], "org_acme", "the session's active org is unchanged");
     // Cached: a second request makes no Backend API call.
     let before = server.count();
     auth.authenticate_with(&req, &Options::default(), Some(NOW_MS + 1000.0)).unwrap();

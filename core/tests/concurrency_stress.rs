@@ -172,7 +172,7 @@ struct Tally {
 
 fn session_of(st: &RequestState) -> Option<(String, Option<String>)> {
     match st.to_auth() {
-        Some(AuthObject::SignedIn(s)) => Some((s.user_id.clone(), s.session_id.clone())),
+        Some(AuthObject::SignedIn(s)) => Some((s.user_id().to_string(), s.session_id().map(str::to_string))),
         _ => None,
     }
 }

@@ -221,7 +221,7 @@ fn describe(st: &RequestState) -> String {
 
 fn signed_in_session(st: &RequestState) -> Option<SessionAuth> {
     match st.to_auth() {
-        Some(AuthObject::SignedIn(s)) => Some(*s),
+        Some(AuthObject::SignedIn(s)) => Some(s),
         _ => None,
     }
 }
@@ -258,7 +258,7 @@ impl Env {
             assert_eq!(st.status, AuthStatus::SignedIn, "{ctx}");
             assert_eq!(st.token.as_deref(), Some(token), "{ctx}");
             let s = signed_in_session(&st).unwrap_or_else(|| panic!("no session auth object: {ctx}"));
-            assert_eq!(s.user_id, user, "{ctx}");
+            assert_eq!(s.user_id(), user, "{ctx}");
             out.get_or_insert(s);
         }
         out.unwrap()
@@ -300,7 +300,7 @@ fn control_genuine_token_signs_in_everywhere() {
     for m in MODES {
         let e = env(m, json!({}));
         let s = e.accepts(&legit("user_control"), "user_control");
-        assert_eq!(s.session_id.as_deref(), Some("sess_user_control"));
+        assert_eq!(s.session_id(), Some("sess_user_control"));
     }
 }
 
@@ -618,7 +618,7 @@ fn key_headers_on_a_genuine_token_change_nothing() {
         let plain = e.accepts(&legit("user_kh"), "user_kh");
         let h = patched(header(), json!({"jku": url, "x5u": url, "jwk": attacker().jwk(Some("RS256")), "x5c": [STANDARD.encode(&attacker().der)]}));
         let with_headers = e.accepts(&rs256(instance(), &h, &claims("user_kh")), "user_kh");
-        assert_eq!((plain.user_id, plain.session_id), (with_headers.user_id, with_headers.session_id));
+        assert_eq!((plain.user_id(), plain.session_id()), (with_headers.user_id(), with_headers.session_id()));
     }
     assert_eq!(evil.count(), 0);
 }
@@ -655,7 +655,7 @@ fn duplicate_sub_in_a_genuine_payload_is_deterministic_last_wins() {
         let e = env(m, json!({}));
         for _ in 0..3 {
             let s = e.accepts(&t, "user_last");
-            assert_eq!(s.session_claims.map()["sub"], "user_last");
+            assert_eq!(s.session_claims().map()["sub"], "user_last");
         }
     }
 }
@@ -909,7 +909,7 @@ fn sid_that_is_an_object_is_not_checked() {
     for sid in [json!({"id": "sess_admin"}), json!(["sess_admin"]), json!(42)] {
         for m in MODES {
             let s = env(m, json!({})).accepts(&rs256(instance(), &header(), &patched(claims("user_sid"), json!({ "sid": sid }))), "user_sid");
-            assert_eq!(s.session_id, None, "{sid}");
+            assert_eq!(s.session_id(), None, "{sid}");
         }
     }
 }
@@ -1395,7 +1395,7 @@ fn header_token_decides_even_with_a_genuine_cookie() {
         // The other way round: the genuine header token, a forged cookie.
         let req = cookie_req(&forged, false).header("authorization", format!("Bearer {}", legit("user_header")));
         let st = e.run(&req, NOW_MS);
-        assert_eq!(signed_in_session(&st).map(|s| s.user_id), Some("user_header".to_string()), "{}", describe(&st));
+        assert_eq!(signed_in_session(&st).map(|s| s.user_id().to_string()), Some("user_header".to_string()), "{}", describe(&st));
     }
 }
 
@@ -1426,7 +1426,7 @@ fn first_session_cookie_wins() {
         assert_eq!(st.status, AuthStatus::SignedOut, "{}", describe(&st));
         assert_eq!(st.reason.as_deref(), Some("token-invalid-signature"));
         let st = e.run(&req(&legit("user_first"), &forged), NOW_MS);
-        assert_eq!(signed_in_session(&st).map(|s| s.user_id), Some("user_first".to_string()), "{}", describe(&st));
+        assert_eq!(signed_in_session(&st).map(|s| s.user_id().to_string()), Some("user_first".to_string()), "{}", describe(&st));
     }
 }
 
@@ -1455,7 +1455,7 @@ fn control_genuine_handshake_with_a_genuine_session_signs_in() {
     let hs = rs256(instance(), &header(), &handshake_payload(&legit("user_hs")));
     for m in MODES {
         let st = env(m, json!({})).run(&handshake_req(&hs), NOW_MS);
-        assert_eq!(signed_in_session(&st).map(|s| s.user_id), Some("user_hs".to_string()), "{m:?}: {}", describe(&st));
+        assert_eq!(signed_in_session(&st).map(|s| s.user_id().to_string()), Some("user_hs".to_string()), "{m:?}: {}", describe(&st));
     }
 }
 

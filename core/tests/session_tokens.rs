@@ -162,7 +162,7 @@ fn signed_in_session_from_authenticate_gets_a_template_token() {
     let req = Request::new("GET", "https://app.example.com/api").header("authorization", format!("Bearer {token}"));
     let state = auth.authenticate_with(&req, &Options::default(), Some(NOW_MS)).unwrap();
     let Some(AuthObject::SignedIn(session)) = state.to_auth() else { panic!("not signed in: {:?}", state.reason) };
-    let sid = session.session_id.as_deref().unwrap();
+    let sid = session.session_id().unwrap();
     assert_eq!(auth.session_token_from_template(sid, "supabase", &Options::default()).unwrap(), "jwt-for:/v1/sessions/sess_e2e/tokens/supabase");
     assert_eq!(server.count(), 1, "authentication itself was networkless (jwtKey)");
 }

@@ -871,7 +871,7 @@ pub unsafe extern "C" fn clerkauth_result_factor_verification_age(result: Option
         check_out(first, "first")?;
         check_out(second, "second")?;
         let pair = match r.auth().object.as_ref() {
-            Some(AuthObject::SignedIn(s)) => s.factor_verification_age.as_ref().and_then(Value::as_array).and_then(|a| match a.as_slice() {
+            Some(AuthObject::SignedIn(s)) => s.factor_verification_age().as_ref().and_then(Value::as_array).and_then(|a| match a.as_slice() {
                 [x, y] => Some((x.as_i64()?, y.as_i64()?)),
                 _ => None,
             }),

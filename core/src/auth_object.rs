@@ -1,9 +1,10 @@
 //! The auth object (`toAuth()`): session, machine and invalid-token shapes, and `has()`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
-use crate::claims::{claim, Claims, Field};
+use crate::claims::{claim, pick_members, Claims, Field};
 use crate::state::TokenType;
 
 /// A signed-in session's auth properties, read from its verified claims when asked for: the
@@ -32,8 +33,17 @@ pub struct MachineAuth {
     pub token_type: TokenType,
     /// True when verified.
     pub is_authenticated: bool,
-    /// The verified token object (Backend API response or JWT-derived), when authenticated.
-    pub data: Map<String, Value>,
+    /// The verified token object, see [`MachineAuth::data`].
+    data: MachineData,
+}
+
+/// Where a machine token's object comes from.
+#[derive(Debug, Clone, PartialEq)]
+enum MachineData {
+    /// The Backend API's verified token object, keys camelCased (opaque tokens).
+    Object(Map<String, Value>),
+    /// A verified M2M or OAuth JWT: its claims, turned into the token object when asked for.
+    Jwt { claims: Arc<Claims>, expired: bool },
 }
 
 /// The auth object returned by `RequestState::to_auth`.
@@ -443,46 +453,102 @@ impl SessionAuth {
 }
 
 impl MachineAuth {
-    fn field(&self, k: &str) -> Value {
-        if !self.is_authenticated {
-            return Value::Null;
+    /// A machine token that did not verify.
+    pub(crate) fn unauthenticated(token_type: TokenType) -> MachineAuth {
+        MachineAuth { token_type, is_authenticated: false, data: MachineData::Object(Map::new()) }
+    }
+
+    /// A verified opaque token: the Backend API's token object.
+    pub(crate) fn from_object(token_type: TokenType, data: Map<String, Value>) -> MachineAuth {
+        MachineAuth { token_type, is_authenticated: true, data: MachineData::Object(data) }
+    }
+
+    /// A verified M2M or OAuth JWT; `expired` is its `exp` against the verification clock.
+    pub(crate) fn from_jwt(token_type: TokenType, claims: Arc<Claims>, expired: bool) -> MachineAuth {
+        MachineAuth { token_type, is_authenticated: true, data: MachineData::Jwt { claims, expired } }
+    }
+
+    /// The verified token object (empty when not authenticated): the Backend API's response for
+    /// opaque tokens; for JWTs the same shape derived from the claims (`id`, `subject`,
+    /// `scopes`, `expiration`, … and `claims` for M2M, `clientId` for OAuth), built on each call.
+    pub fn data(&self) -> Cow<'_, Map<String, Value>> {
+        match &self.data {
+            MachineData::Object(m) => Cow::Borrowed(m),
+            MachineData::Jwt { claims, expired } => Cow::Owned(jwt_token_object(self.token_type, claims, *expired)),
         }
-        self.data.get(k).cloned().unwrap_or(Value::Null)
     }
 
     /// The token's subject.
     pub fn subject(&self) -> Option<&str> {
-        self.data.get("subject").and_then(Value::as_str).filter(|_| self.is_authenticated)
+        let subject = match &self.data {
+            MachineData::Object(m) => m.get("subject").and_then(Value::as_str),
+            MachineData::Jwt { claims, .. } => claims.str(claim::SUB),
+        };
+        subject.filter(|_| self.is_authenticated)
     }
 
     /// JSON shape of `toAuth()`.
     pub fn to_json(&self) -> Value {
         let subject = self.subject().unwrap_or("");
+        let data = self.data();
+        let field = |k: &str| data.get(k).filter(|_| self.is_authenticated).cloned().unwrap_or(Value::Null);
         let mut m = Map::new();
-        m.insert("id".into(), self.field("id"));
-        m.insert("subject".into(), self.field("subject"));
-        m.insert("scopes".into(), self.field("scopes"));
+        m.insert("id".into(), field("id"));
+        m.insert("subject".into(), field("subject"));
+        m.insert("scopes".into(), field("scopes"));
         m.insert("isAuthenticated".into(), Value::Bool(self.is_authenticated));
         m.insert("tokenType".into(), Value::from(self.token_type.as_str()));
         let by_prefix = |p: &str| if self.is_authenticated && subject.starts_with(p) { Value::from(subject) } else { Value::Null };
         match self.token_type {
             TokenType::ApiKey => {
-                m.insert("name".into(), self.field("name"));
-                m.insert("claims".into(), self.field("claims"));
+                m.insert("name".into(), field("name"));
+                m.insert("claims".into(), field("claims"));
                 m.insert("userId".into(), by_prefix("user_"));
                 m.insert("orgId".into(), by_prefix("org_"));
             }
             TokenType::M2mToken => {
-                m.insert("claims".into(), self.field("claims"));
-                m.insert("machineId".into(), self.field("subject"));
+                m.insert("claims".into(), field("claims"));
+                m.insert("machineId".into(), field("subject"));
             }
             _ => {
-                m.insert("userId".into(), self.field("subject"));
-                m.insert("clientId".into(), self.field("clientId"));
+                m.insert("userId".into(), field("subject"));
+                m.insert("clientId".into(), field("clientId"));
             }
         }
         Value::Object(m)
     }
+}
+
+/// The token object of a verified machine JWT, shaped like the Backend API's: the claims are
+/// read once more, into owned values that move into the object.
+fn jwt_token_object(token_type: TokenType, claims: &Claims, expired: bool) -> Map<String, Value> {
+    let split_spaces = |v: Option<&Value>| v.and_then(Value::as_str).map(|s| Value::from(s.split(' ').filter(|x| !x.is_empty()).collect::<Vec<_>>()));
+    let (exp, iat) = (claims.num(claim::EXP).unwrap_or(0.0), claims.num(claim::IAT).unwrap_or(0.0));
+    let mut data = Map::new();
+    data.insert("revoked".into(), Value::Bool(false));
+    data.insert("expired".into(), Value::Bool(expired));
+    data.insert("expiration".into(), json!(exp * 1000.0));
+    data.insert("createdAt".into(), json!(iat * 1000.0));
+    data.insert("updatedAt".into(), json!(iat * 1000.0));
+    let id_and_subject = |[jti, sub]: [Option<Value>; 2], data: &mut Map<String, Value>| {
+        data.insert("id".into(), jti.unwrap_or_else(|| Value::from("")));
+        data.insert("subject".into(), sub.unwrap_or(Value::Null));
+    };
+    if token_type == TokenType::M2mToken {
+        let (named, rest) = pick_members(claims.json(), ["jti", "sub"], &["iss", "exp", "nbf", "iat"], true).unwrap_or_default();
+        id_and_subject(named, &mut data);
+        let scopes = split_spaces(rest.get("scopes")).or_else(|| rest.get("aud").filter(|a| a.is_array()).cloned()).unwrap_or_else(|| json!([]));
+        data.insert("scopes".into(), scopes);
+        data.insert("claims".into(), if rest.is_empty() { Value::Null } else { Value::Object(rest) });
+        data.insert("revocationReason".into(), Value::Null);
+        return data;
+    }
+    let ([jti, sub, scp, scope, client_id], _) = pick_members(claims.json(), ["jti", "sub", "scp", "scope", "client_id"], &[], false).unwrap_or_default();
+    id_and_subject([jti, sub], &mut data);
+    data.insert("scopes".into(), scp.filter(|s| s.is_array()).or_else(|| split_spaces(scope.as_ref())).unwrap_or_else(|| json!([])));
+    data.insert("clientId".into(), client_id.unwrap_or_else(|| Value::from("")));
+    data.insert("type".into(), Value::from("oauth_token"));
+    data
 }
 
 impl AuthObject {

@@ -94,7 +94,7 @@ impl Call<'_> {
         let headers = Self::with_debug_headers(AuthStatus::SignedOut, reason, message, headers);
         let auth = match tt {
             TokenType::SessionToken => AuthData::SignedOutSession,
-            t => AuthData::Machine(MachineAuth { token_type: t, is_authenticated: false, data: Map::new() }),
+            t => AuthData::Machine(MachineAuth::unauthenticated(t)),
         };
         self.trace.step("decision", || format!("signed-out: {reason}"));
         self.base_state(AuthStatus::SignedOut, Some(reason), Some(message), headers, auth, Some(tt))

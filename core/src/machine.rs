@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::auth_object::MachineAuth;
-use crate::claims::{claim, header, pick_members};
+use crate::claims::{claim, header};
 use crate::context::Call;
 use crate::jwt::{category, is_jwt_format, Jwt, TokenError, VerifyError};
 use crate::state::TokenType;
@@ -104,10 +104,6 @@ fn camel(k: &str) -> String {
     out
 }
 
-fn split_spaces(v: Option<&Value>) -> Option<Value> {
-    v.and_then(Value::as_str).map(|s| Value::from(s.split(' ').filter(|x| !x.is_empty()).collect::<Vec<_>>()))
-}
-
 /// A header token as the machine-token rules see it: its JWT form, checked once, and its
 /// decode when it has that form (shared with the rest of the call).
 pub(crate) struct Candidate<'t> {
@@ -179,7 +175,7 @@ impl Call<'_> {
         if tt == TokenType::OAuthToken {
             self.check_opaque_audience(&data)?;
         }
-        Ok(MachineAuth { token_type: tt, is_authenticated: true, data })
+        Ok(MachineAuth::from_object(tt, data))
     }
 
     fn check_opaque_audience(&self, data: &Map<String, Value>) -> Result<(), MachineError> {
@@ -221,34 +217,8 @@ impl Call<'_> {
         } else {
             return Err(invalid_type(jwt));
         }
-        let (exp, iat) = (jwt.payload.num(claim::EXP).unwrap_or(0.0), jwt.payload.num(claim::IAT).unwrap_or(0.0));
-        let mut data = Map::new();
-        data.insert("revoked".into(), Value::Bool(false));
-        data.insert("expired".into(), Value::Bool(exp * 1000.0 <= self.now_ms - skew));
-        data.insert("expiration".into(), json!(exp * 1000.0));
-        data.insert("createdAt".into(), json!(iat * 1000.0));
-        data.insert("updatedAt".into(), json!(iat * 1000.0));
-        // The verified claims are read once more, into owned values that move into the result.
-        let json = jwt.payload.json();
-        let id_and_subject = |[jti, sub]: [Option<Value>; 2], data: &mut Map<String, Value>| {
-            data.insert("id".into(), jti.unwrap_or_else(|| Value::from("")));
-            data.insert("subject".into(), sub.unwrap_or(Value::Null));
-        };
-        if m2m {
-            let (named, claims) = pick_members(json, ["jti", "sub"], &["iss", "exp", "nbf", "iat"], true).unwrap_or_default();
-            id_and_subject(named, &mut data);
-            let scopes = split_spaces(claims.get("scopes")).or_else(|| claims.get("aud").filter(|a| a.is_array()).cloned()).unwrap_or_else(|| json!([]));
-            data.insert("scopes".into(), scopes);
-            data.insert("claims".into(), if claims.is_empty() { Value::Null } else { Value::Object(claims) });
-            data.insert("revocationReason".into(), Value::Null);
-            return Ok(MachineAuth { token_type: TokenType::M2mToken, is_authenticated: true, data });
-        }
-        let ([jti, sub, scp, scope, client_id], _) = pick_members(json, ["jti", "sub", "scp", "scope", "client_id"], &[], false).unwrap_or_default();
-        id_and_subject([jti, sub], &mut data);
-        data.insert("scopes".into(), scp.filter(|s| s.is_array()).or_else(|| split_spaces(scope.as_ref())).unwrap_or_else(|| json!([])));
-        data.insert("clientId".into(), client_id.unwrap_or_else(|| Value::from("")));
-        data.insert("type".into(), Value::from("oauth_token"));
-        Ok(MachineAuth { token_type: TokenType::OAuthToken, is_authenticated: true, data })
+        let expired = jwt.payload.num(claim::EXP).unwrap_or(0.0) * 1000.0 <= self.now_ms - skew;
+        Ok(MachineAuth::from_jwt(if m2m { TokenType::M2mToken } else { TokenType::OAuthToken }, jwt.payload.clone(), expired))
     }
 }
 

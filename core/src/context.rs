@@ -12,7 +12,7 @@ use crate::cookies::Cookies;
 use crate::jwt::{Jwt, VerifyError};
 use crate::keys::{InstanceType, PublishableKey};
 use crate::options::Options;
-use crate::request::{parse_authorization, public_url, Request};
+use crate::request::{parse_authorization, public_url, Headers, Known, Request};
 use crate::trace::Recorder;
 use crate::Authenticator;
 
@@ -103,10 +103,11 @@ impl<'a> Call<'a> {
     /// Builds the context. `with_keys` is false for `acceptsToken` `m2m_token`/`api_key`,
     /// where only header values are derived.
     pub fn new(auth: &'a Authenticator, opts: Cow<'a, Options>, request: &'a Request, initial: Url, now_ms: f64, pk: Option<Cow<'a, PublishableKey>>) -> Call<'a> {
-        let clerk_url = public_url(request, initial);
-        let h = |n: &str| request.header_str(n);
+        let headers = Headers::new(request);
+        let clerk_url = public_url(&headers, initial);
+        let h = |k: Known| headers.get(k);
         let mut trace = Recorder::new(opts.explain == Some(true));
-        let token_in_header = match h("authorization") {
+        let token_in_header = match h(Known::Authorization) {
             Some(Cow::Borrowed(v)) => parse_authorization(Some(v)).map(Cow::Borrowed),
             Some(Cow::Owned(v)) => parse_authorization(Some(&v)).map(|t| Cow::Owned(t.to_string())),
             None => None,
@@ -117,9 +118,9 @@ impl<'a> Call<'a> {
             request,
             method: request.normalized_method(),
             token_in_header,
-            referrer: h("referer"),
-            sec_fetch_dest: h("sec-fetch-dest"),
-            accept: h("accept"),
+            referrer: h(Known::Referer),
+            sec_fetch_dest: h(Known::SecFetchDest),
+            accept: h(Known::Accept),
             cookies: Cookies::default(),
             frontend_api: Cow::Borrowed(""),
             original_frontend_api: Cow::Borrowed(""),
@@ -150,7 +151,7 @@ impl<'a> Call<'a> {
                 .map(|d| format!("clerk.{d}"));
             call.original_frontend_api = satellite_fapi.map_or_else(|| pk_str(&pk, |p| &p.frontend_api), Cow::Owned);
             call.frontend_api = if call.proxy_url.is_empty() { call.original_frontend_api.clone() } else { Cow::Owned(call.proxy_url.clone()) };
-            call.cookies = Cookies::parse_all(request.header_values("cookie"));
+            call.cookies = Cookies::parse_all(headers.values(Known::Cookie));
             let suffix = pk_str(&pk, PublishableKey::cookie_suffix);
             call.pk = Some(pk);
             let plain_session = call.cookies.non_empty("__session").and_then(|t| call.decode_token(t).ok());

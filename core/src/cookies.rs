@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-use crate::request::split_byte;
 
 /// Parsed request cookies, borrowed from the header (values are copied only when
 /// percent-decoded): first occurrence of a name wins.
@@ -30,21 +29,36 @@ impl<'a> Cookies<'a> {
     pub fn parse_all(headers: impl IntoIterator<Item = &'a str>) -> Self {
         let mut headers = headers.into_iter().peekable();
         let mut pairs: Vec<(&'a str, Cow<'a, str>)> = Vec::with_capacity(if headers.peek().is_some() { 8 } else { 0 });
-        for part in headers.flat_map(|h| split_byte(h, b';')) {
-            // Names are short: a plain scan finds the `=` sooner than a vectorized search.
-            let Some(eq) = part.bytes().position(|b| b == b'=') else { continue };
-            let key = trim_ws(&part[..eq]);
-            let mut value = trim_ws(&part[eq + 1..]);
-            if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
-                value = &value[1..value.len() - 1];
+        for h in headers {
+            // One vectorized pass finds the `;` separators and notes which parts hold a `%`
+            // (the ~1 kB session token is scanned once).
+            let (mut start, mut percent) = (0, false);
+            for i in memchr::memchr2_iter(b';', b'%', h.as_bytes()).chain([h.len()]) {
+                if h.as_bytes().get(i) == Some(&b'%') {
+                    percent = true;
+                    continue;
+                }
+                Self::add(&mut pairs, &h[start..i], percent);
+                (start, percent) = (i + 1, false);
             }
-            if pairs.iter().any(|(k, _)| *k == key) {
-                continue;
-            }
-            let value = if memchr::memchr(b'%', value.as_bytes()).is_some() { decode_uri_component(value).map_or(Cow::Borrowed(value), Cow::Owned) } else { Cow::Borrowed(value) };
-            pairs.push((key, value));
         }
         Cookies { pairs }
+    }
+
+    /// Adds one `name=value` part (first occurrence of a name wins).
+    fn add(pairs: &mut Vec<(&'a str, Cow<'a, str>)>, part: &'a str, percent: bool) {
+        // Names are short: a plain scan finds the `=` sooner than a vectorized search.
+        let Some(eq) = part.bytes().position(|b| b == b'=') else { return };
+        let key = trim_ws(&part[..eq]);
+        let mut value = trim_ws(&part[eq + 1..]);
+        if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
+            value = &value[1..value.len() - 1];
+        }
+        if pairs.iter().any(|(k, _)| *k == key) {
+            return;
+        }
+        let value = if percent && value.contains('%') { decode_uri_component(value).map_or(Cow::Borrowed(value), Cow::Owned) } else { Cow::Borrowed(value) };
+        pairs.push((key, value));
     }
 
     /// The value of a cookie, if present (possibly empty).
@@ -149,6 +163,8 @@ mod tests {
         assert_eq!(Cookies::parse(Some("foo=%C0")).get("foo"), Some("%C0"));
         assert_eq!(Cookies::parse(Some("foo=%zz")).get("foo"), Some("%zz"));
         assert_eq!(Cookies::parse(Some("q=\"quoted\"")).get("q"), Some("quoted"));
+        let c = Cookies::parse(Some("k%=%41%; v=%41; w=x%"));
+        assert_eq!((c.get("k%"), c.get("v"), c.get("w")), (Some("%41%"), Some("A"), Some("x%")), "a % in one part does not decode another");
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl Request {
 
     /// Each value of a header, trimmed, in order.
     pub(crate) fn header_values<'r, 'n>(&'r self, name: &'n str) -> impl Iterator<Item = &'r str> + use<'r, 'n> {
-        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n')))
+        self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| trim_value(v))
     }
 
     /// True when the header is present at all (even with an empty value).
@@ -102,6 +102,74 @@ impl Request {
     pub fn normalized_method(&self) -> &str {
         const STANDARD: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];
         STANDARD.iter().find(|m| m.eq_ignore_ascii_case(&self.method)).copied().unwrap_or(&self.method)
+    }
+}
+
+/// A header value without surrounding whitespace (as fetch's `Headers` stores it).
+fn trim_value(v: &str) -> &str {
+    v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+}
+
+/// The headers every request is asked for, each located in one pass over the header list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Known {
+    Authorization,
+    Referer,
+    SecFetchDest,
+    Accept,
+    Host,
+    ForwardedHost,
+    ForwardedProto,
+    Cookie,
+}
+
+impl Known {
+    const NAMES: [&'static str; 8] = ["authorization", "referer", "sec-fetch-dest", "accept", "host", "x-forwarded-host", "x-forwarded-proto", "cookie"];
+
+    fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+/// A request's [`Known`] headers: where each first occurs and whether it repeats.
+pub(crate) struct Headers<'r> {
+    request: &'r Request,
+    found: [(Option<usize>, bool); Known::NAMES.len()],
+}
+
+impl<'r> Headers<'r> {
+    pub fn new(request: &'r Request) -> Headers<'r> {
+        let mut found = [(None, false); Known::NAMES.len()];
+        for (i, (name, _)) in request.headers.iter().enumerate() {
+            if let Some(k) = Known::NAMES.iter().position(|n| n.len() == name.len() && n.eq_ignore_ascii_case(name)) {
+                match &mut found[k] {
+                    (None, _) => found[k].0 = Some(i),
+                    (Some(_), repeated) => *repeated = true,
+                }
+            }
+        }
+        Headers { request, found }
+    }
+
+    /// [`Request::header_str`] of a known header.
+    pub fn get(&self, k: Known) -> Option<Cow<'r, str>> {
+        match self.found[k as usize] {
+            (None, _) => None,
+            (Some(i), false) => Some(Cow::Borrowed(trim_value(&self.request.headers[i].1))).filter(|v| !v.is_empty()),
+            (Some(_), true) => self.request.header_str(k.name()),
+        }
+    }
+
+    /// True when the header is present (even empty).
+    pub fn has(&self, k: Known) -> bool {
+        self.found[k as usize].0.is_some()
+    }
+
+    /// Each value of a known header, trimmed, in order.
+    pub fn values(&self, k: Known) -> impl Iterator<Item = &'r str> + use<'r> {
+        let (first, repeated) = self.found[k as usize];
+        let rest = first.map_or(&[][..], |i| &self.request.headers[i..]);
+        rest.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(k.name())).take(if repeated { usize::MAX } else { 1 }).map(|(_, v)| trim_value(v))
     }
 }
 
@@ -135,15 +203,15 @@ pub fn parse_authorization(value: Option<&str>) -> Option<&str> {
 
 /// The public URL of the request, taking `x-forwarded-host` / `x-forwarded-proto` / `host`
 /// into account. Built from components (never by relative resolution of the path).
-pub fn public_url(request: &Request, initial: Url) -> Url {
+pub(crate) fn public_url(headers: &Headers, initial: Url) -> Url {
     // A forwarded header counts when present, even empty; its first comma-separated value is used.
-    let forwarded = |name: &str| request.has_header(name).then(|| request.header_str(name).unwrap_or_default());
-    let (forwarded_host, host_header) = (forwarded("x-forwarded-host"), request.header_str("host"));
+    let forwarded = |k: Known| headers.has(k).then(|| headers.get(k).unwrap_or_default());
+    let (forwarded_host, host_header) = (forwarded(Known::ForwardedHost), headers.get(Known::Host));
     let host = match &forwarded_host {
         Some(h) => h.split(',').next().unwrap_or(""),
         None => host_header.as_deref().unwrap_or(""),
     };
-    let forwarded_proto = forwarded("x-forwarded-proto");
+    let forwarded_proto = forwarded(Known::ForwardedProto);
     let proto = match &forwarded_proto {
         Some(p) => p.split(',').next().unwrap_or(""),
         None => initial.scheme(),
@@ -213,7 +281,31 @@ mod tests {
                     r = r.header(*k, *v);
                 }
                 let initial = Url::parse(u).unwrap();
-                assert_eq!(public_url(&r, initial.clone()).as_str(), reference(&r, initial).as_str(), "{u} {hs:?}");
+                assert_eq!(public_url(&Headers::new(&r), initial.clone()).as_str(), reference(&r, initial).as_str(), "{u} {hs:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn located_headers_agree_with_the_lookups() {
+        let lists: [&[(&str, &str)]; 6] = [
+            &[],
+            &[("Cookie", "a=1"), ("ACCEPT", " text/html "), ("x", "y")],
+            &[("cookie", "a=1"), ("accept", "x"), ("Cookie", "b=2"), ("COOKIE", " ")],
+            &[("host", ""), ("X-Forwarded-Host", "a, b"), ("x-forwarded-host", "c"), ("authorization", "Bearer t")],
+            &[("referer", "\thttps://r/\r\n"), ("sec-fetch-dest", "document"), ("sec-fetch-dest", "iframe"), ("x-forwarded-proto", "")],
+            &[("authorizatioN", "a"), ("refererx", "b"), ("accep", "c"), ("host", "h")],
+        ];
+        for list in lists {
+            let mut r = Request::new("GET", "https://x/");
+            for (k, v) in list {
+                r = r.header(*k, *v);
+            }
+            let h = Headers::new(&r);
+            for k in [Known::Authorization, Known::Referer, Known::SecFetchDest, Known::Accept, Known::Host, Known::ForwardedHost, Known::ForwardedProto, Known::Cookie] {
+                assert_eq!(h.get(k), r.header_str(k.name()), "{list:?} {k:?}");
+                assert_eq!(h.has(k), r.has_header(k.name()), "{list:?} {k:?}");
+                assert_eq!(h.values(k).collect::<Vec<_>>(), r.header_values(k.name()).collect::<Vec<_>>(), "{list:?} {k:?}");
             }
         }
     }

@@ -85,8 +85,8 @@ if [ "$RUST" = 1 ]; then
     echo "== measure: Rust (criterion), load average $(load)"
     note "Rust criterion run started at load average $(load)"
     (cd "$ROOT" && cargo bench -p clerkauth --bench authenticate) >"$OUT/rust.log" 2>&1 || { tail -40 "$OUT/rust.log"; exit 1; }
-    grep -E '^scaling:' "$OUT/rust.log" | sed 's/^/    /' || true
-    while IFS= read -r l; do note "Rust $l"; done < <(grep -E '^scaling:' "$OUT/rust.log" || true)
+    grep -E '^(scaling|paired):' "$OUT/rust.log" | sed 's/^/    /' || true
+    while IFS= read -r l; do note "Rust $l"; done < <(grep -E '^(scaling|paired):' "$OUT/rust.log" || true)
 fi
 if [ "$PYTHON" = 1 ]; then
     echo "== measure: Python, load average $(load)"

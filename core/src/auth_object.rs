@@ -594,6 +594,30 @@ mod tests {
     }
 
     #[test]
+    fn machine_jwt_token_objects_are_built_from_the_claims() {
+        let claims = |v: Value| Arc::new(Claims::from_map(v.as_object().unwrap().clone()));
+        let m2m = MachineAuth::from_jwt(
+            TokenType::M2mToken,
+            claims(json!({"sub": "mch_1", "jti": "mt_1", "iss": "x", "exp": 100, "iat": 40, "nbf": 40, "scopes": "a  b", "custom": {"k": 1}})),
+            true,
+        );
+        assert_eq!(
+            Value::Object(m2m.data().into_owned()),
+            json!({"id": "mt_1", "subject": "mch_1", "scopes": ["a", "b"], "claims": {"scopes": "a  b", "custom": {"k": 1}}, "revoked": false,
+                   "revocationReason": null, "expired": true, "expiration": 100000.0, "createdAt": 40000.0, "updatedAt": 40000.0})
+        );
+        assert_eq!(m2m.subject(), Some("mch_1"));
+        let oauth = MachineAuth::from_jwt(TokenType::OAuthToken, claims(json!({"sub": "user_1", "client_id": "c", "scp": ["r"], "scope": "x y", "exp": 100, "iat": 40})), false);
+        assert_eq!(
+            Value::Object(oauth.data().into_owned()),
+            json!({"id": "", "clientId": "c", "type": "oauth_token", "subject": "user_1", "scopes": ["r"], "revoked": false, "expired": false,
+                   "expiration": 100000.0, "createdAt": 40000.0, "updatedAt": 40000.0})
+        );
+        let unverified = MachineAuth::unauthenticated(TokenType::M2mToken);
+        assert!(unverified.data().is_empty() && unverified.subject().is_none());
+    }
+
+    #[test]
     fn mask_bits_of_small_and_long_decimals_agree() {
         for s in ["0", "1", "2", "3", "7", "21", "0007", "4294967296", "9223372036854775808", "18446744073709551615"] {
             let (word, long) = (Mask::parse(s).unwrap(), Mask::Long(long_decimal_bits(s)));

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
-use crate::claims::{claim, pick_members, Claims, Field};
+use crate::claims::{claim, pick_members, Claims, Field, Key};
 use crate::state::TokenType;
 
 /// A signed-in session's auth properties, read from its verified claims when asked for: the
@@ -240,11 +240,20 @@ impl SessionAuth {
         self.claims.value(claim::FVA).filter(|v| !v.is_null())
     }
 
+    /// Where the token keeps an organization field: `v1` in a v1 token, `v2` (in `o`) in a v2
+    /// token with an active organization, nowhere in a v2 token without one.
+    fn token_org_key(&self, v1: Key, v2: Key) -> Option<Key> {
+        if !is_v2(&self.claims) {
+            Some(v1)
+        } else {
+            is_v2_org(&self.claims).then_some(v2)
+        }
+    }
+
     /// Active organization id (v1 `org_id`, v2 `o.id`, or the resolved organization's).
     pub fn org_id(&self) -> Option<Value> {
         match &self.scope {
-            None if is_v2(&self.claims) => is_v2_org(&self.claims).then(|| self.claims.value(claim::o::ID)).flatten(),
-            None => self.claims.value(claim::ORG_ID),
+            None => self.token_org_key(claim::ORG_ID, claim::o::ID).and_then(|k| self.claims.value(k)),
             Some(org) => org.as_ref().map(|o| Value::from(o.id.as_str())),
         }
     }
@@ -264,8 +273,7 @@ impl SessionAuth {
     /// Active organization slug.
     pub fn org_slug(&self) -> Option<Value> {
         match &self.scope {
-            None if is_v2(&self.claims) => is_v2_org(&self.claims).then(|| self.claims.value(claim::o::SLG)).flatten(),
-            None => self.claims.value(claim::ORG_SLUG),
+            None => self.token_org_key(claim::ORG_SLUG, claim::o::SLG).and_then(|k| self.claims.value(k)),
             Some(org) => org.as_ref().and_then(|o| o.slug.as_deref().map(Value::from)),
         }
     }
@@ -284,8 +292,7 @@ impl SessionAuth {
     /// The active organization id as a string.
     pub fn org_id_str(&self) -> Option<&str> {
         match &self.scope {
-            None if is_v2(&self.claims) => is_v2_org(&self.claims).then(|| self.claims.str(claim::o::ID)).flatten(),
-            None => self.claims.str(claim::ORG_ID),
+            None => self.token_org_key(claim::ORG_ID, claim::o::ID).and_then(|k| self.claims.str(k)),
             Some(org) => org.as_deref().map(|o| o.id.as_str()),
         }
     }
@@ -293,8 +300,7 @@ impl SessionAuth {
     /// The active organization slug as a string.
     pub fn org_slug_str(&self) -> Option<&str> {
         match &self.scope {
-            None if is_v2(&self.claims) => is_v2_org(&self.claims).then(|| self.claims.str(claim::o::SLG)).flatten(),
-            None => self.claims.str(claim::ORG_SLUG),
+            None => self.token_org_key(claim::ORG_SLUG, claim::o::SLG).and_then(|k| self.claims.str(k)),
             Some(org) => org.as_deref().and_then(|o| o.slug.as_deref()),
         }
     }

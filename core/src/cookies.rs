@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 
-
 /// Parsed request cookies, borrowed from the header (values are copied only when
 /// percent-decoded): first occurrence of a name wins.
 #[derive(Debug, Default, Clone)]

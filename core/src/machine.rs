@@ -43,27 +43,19 @@ impl MachineError {
     }
 }
 
-fn decoded(t: &str) -> Option<Jwt> {
-    if is_jwt_format(t) {
-        Jwt::decode(t).ok()
-    } else {
-        None
-    }
-}
-
-/// An OAuth or M2M JWT.
-pub fn is_machine_jwt(t: &str) -> bool {
-    decoded(t).is_some_and(|j| is_machine_class(t, &j))
-}
-
-/// `is_machine_jwt` for a token already decoded into `jwt` (no second decode).
+/// An OAuth or M2M JWT already decoded into `jwt` (no second decode).
 pub fn is_machine_class(t: &str, jwt: &Jwt) -> bool {
-    (jwt.is_oauth() || jwt.is_m2m()) && is_jwt_format(t)
+    machine_jwt(jwt) && is_jwt_format(t)
+}
+
+/// An OAuth or M2M JWT, by its claims and header.
+fn machine_jwt(jwt: &Jwt) -> bool {
+    jwt.is_oauth() || jwt.is_m2m()
 }
 
 /// A machine token by prefix or JWT shape.
 pub fn is_machine_token(t: &str) -> bool {
-    has_machine_prefix(t) || is_machine_jwt(t)
+    Candidate::decoded_alone(t).is_machine()
 }
 
 fn has_machine_prefix(t: &str) -> bool {
@@ -72,7 +64,7 @@ fn has_machine_prefix(t: &str) -> bool {
 
 /// The machine token type (`None` for a non-machine token).
 pub fn machine_token_type(t: &str) -> Option<TokenType> {
-    classify(t, decoded(t).as_ref())
+    Candidate::decoded_alone(t).token_type()
 }
 
 /// The machine token type of `t`, decoded into `jwt` when it has the JWT form.
@@ -112,14 +104,24 @@ pub(crate) struct Candidate<'t> {
     jwt: Option<Result<Arc<Jwt>, VerifyError>>,
 }
 
-impl Candidate<'_> {
+impl<'t> Candidate<'t> {
+    /// `decode` runs only for a token with the JWT form.
+    fn new(token: &'t str, decode: impl FnOnce(&str) -> Result<Arc<Jwt>, VerifyError>) -> Candidate<'t> {
+        Candidate { token, jwt: is_jwt_format(token).then(|| decode(token)) }
+    }
+
+    /// A token looked at outside any request.
+    fn decoded_alone(token: &'t str) -> Candidate<'t> {
+        Candidate::new(token, |t| Jwt::decode(t).map(Arc::new))
+    }
+
     fn decoded(&self) -> Option<&Jwt> {
         self.jwt.as_ref()?.as_ref().ok().map(|j| &**j)
     }
 
     /// [`is_machine_token`].
     pub fn is_machine(&self) -> bool {
-        has_machine_prefix(self.token) || self.decoded().is_some_and(|j| j.is_oauth() || j.is_m2m())
+        has_machine_prefix(self.token) || self.decoded().is_some_and(machine_jwt)
     }
 
     /// [`machine_token_type`].
@@ -131,7 +133,7 @@ impl Candidate<'_> {
 impl Call<'_> {
     /// Looks at a token once for the machine-token rules.
     pub fn candidate<'t>(&self, token: &'t str) -> Candidate<'t> {
-        Candidate { token, jwt: is_jwt_format(token).then(|| self.decode_token(token)) }
+        Candidate::new(token, |t| self.decode_token(t))
     }
 
     /// Verifies a machine token (12.1).

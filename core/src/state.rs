@@ -67,7 +67,7 @@ impl TokenType {
 /// What the auth object is built from.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AuthData {
-    /// Verified session; `auth` is precomputed (or re-scoped by membership resolution).
+    /// Verified session: its claims (re-scoped by membership resolution when it applies).
     Session(SessionAuth),
     /// Signed-out session object.
     SignedOutSession,

@@ -18,6 +18,7 @@ pub mod reason {
     pub const TOKEN_INVALID: &str = "token-invalid";
     pub const TOKEN_INVALID_ALGORITHM: &str = "token-invalid-algorithm";
     pub const TOKEN_INVALID_AUTHORIZED_PARTIES: &str = "token-invalid-authorized-parties";
+    pub const TOKEN_INVALID_ISSUER: &str = "token-invalid-issuer";
     pub const TOKEN_INVALID_SIGNATURE: &str = "token-invalid-signature";
     pub const TOKEN_NOT_ACTIVE_YET: &str = "token-not-active-yet";
     pub const TOKEN_IAT_IN_THE_FUTURE: &str = "token-iat-in-the-future";
@@ -251,6 +252,8 @@ pub struct ClaimRules<'a> {
     pub audience: &'a [String],
     /// `authorizedParties` option.
     pub authorized_parties: &'a [String],
+    /// `issuer` option, normalised (empty: no issuer check).
+    pub issuer: &'a [String],
     /// Clock skew in ms.
     pub skew_ms: f64,
     /// Current time in ms.
@@ -325,13 +328,23 @@ fn number_claim(claims: &Claims, k: Key, name: &str, label: &str, required: bool
     }
 }
 
-/// Claim checks in the reference's order: sub, aud, azp, exp, nbf, iat.
+/// `iss` against the `issuer` option: exact match with one entry (no normalisation of either
+/// side); nothing to check when the option is empty.
+pub fn assert_issuer(claims: &Claims, issuer: &[String]) -> Result<(), VerifyError> {
+    if issuer.is_empty() || claims.str(claim::ISS).is_some_and(|iss| issuer.iter().any(|i| i == iss)) {
+        return Ok(());
+    }
+    Err(VerifyError::new(reason::TOKEN_INVALID_ISSUER, format!("Invalid JWT issuer claim (iss) {}. Expected \"{}\".", claims.js(claim::ISS), issuer.join(","))).with_action(action::ENSURE_CLERK_JWT))
+}
+
+/// Claim checks in the reference's order: sub, aud, azp, iss, exp, nbf, iat.
 pub fn assert_claims(payload: &Claims, rules: &ClaimRules) -> Result<(), VerifyError> {
     if payload.str(claim::SUB).is_none() {
         return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Subject claim (sub) is required and must be a string. Received {}.", payload.js(claim::SUB))).with_action(action::ENSURE_CLERK_JWT));
     }
     assert_audience(payload, rules.audience)?;
     assert_authorized_parties(payload, rules.authorized_parties, rules.accept_missing_azp)?;
+    assert_issuer(payload, rules.issuer)?;
     let exp = number_claim(payload, claim::EXP, "exp", "expiry date", true)?.unwrap_or(f64::NAN);
     if exp * 1000.0 <= rules.now_ms - rules.skew_ms || exp.is_nan() {
         return Err(VerifyError::new(reason::TOKEN_EXPIRED, format!("JWT is expired. Expiry date: {}, Current date: {}.", utc(exp * 1000.0), utc(rules.now_ms))));

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use crate::auth_object::MachineAuth;
 use crate::claims::{claim, header};
 use crate::context::Call;
-use crate::jwt::{category, is_jwt_format, Jwt, TokenError, VerifyError};
+use crate::jwt::{category, is_jwt_format, ClaimRules, Jwt, TokenError, VerifyError};
 use crate::state::TokenType;
 
 /// Machine token error codes.
@@ -181,22 +181,7 @@ impl Call<'_> {
     }
 
     fn check_opaque_audience(&self, data: &Map<String, Value>) -> Result<(), MachineError> {
-        let want = self.opts.audience_list();
-        let want: Vec<&str> = want.iter().map(String::as_str).filter(|s| !s.is_empty()).collect();
-        let have: Vec<&str> = match data.get("aud") {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        if want.is_empty() || have.is_empty() || have.iter().any(|h| want.contains(h)) {
-            return Ok(());
-        }
-        Err(MachineError::new(
-            TokenType::OAuthToken,
-            code::TOKEN_VERIFICATION_FAILED,
-            format!("OAuth audience mismatch. Verification expected audience {}, but incoming token has aud {}.", json!(want), json!(have)),
-            None,
-        ))
+        oauth_audience(&self.opts.audience_list(), data.get("aud")).map_err(|m| MachineError::new(TokenType::OAuthToken, code::TOKEN_VERIFICATION_FAILED, m, None))
     }
 
     fn verify_machine_jwt(&self, jwt: &Arc<Jwt>) -> Result<MachineAuth, MachineError> {
@@ -213,15 +198,42 @@ impl Call<'_> {
             if jwt.header.field(header::CAT).is_some() && jwt.header.str(header::CAT) != Some(category::M2M) {
                 return Err(MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, "Invalid M2M JWT category.", None));
             }
-            self.verify_jwt(jwt, None, skew).map_err(|e| failed(TokenType::M2mToken, e))?;
+            let audience = self.opts.audience_list();
+            let rules = ClaimRules { audience: &audience, ..self.clock_rules(skew) };
+            self.verify_jwt(jwt, None, &rules).map_err(|e| failed(TokenType::M2mToken, e))?;
         } else if jwt.is_oauth() {
-            self.verify_jwt(jwt, Some(&["at+jwt", "application/at+jwt"]), skew).map_err(|e| failed(TokenType::OAuthToken, e))?;
+            let oauth = |e| failed(TokenType::OAuthToken, e);
+            self.verify_jwt(jwt, Some(&["at+jwt", "application/at+jwt"]), &self.clock_rules(skew)).map_err(oauth)?;
+            oauth_audience(&self.opts.audience_list(), jwt.payload.value(claim::AUD).as_ref()).map_err(|m| oauth(TokenError::Unexpected(m)))?;
         } else {
             return Err(invalid_type(jwt));
         }
         let expired = jwt.payload.num(claim::EXP).unwrap_or(0.0) * 1000.0 <= self.now_ms - skew;
         Ok(MachineAuth::from_jwt(if m2m { TokenType::M2mToken } else { TokenType::OAuthToken }, jwt.payload.clone(), expired))
     }
+}
+
+/// The OAuth audience rule (18.2), for JWT and opaque tokens alike: with a non-empty `want`,
+/// `aud` must be a non-empty string or a non-empty list of non-empty strings, one of them in
+/// `want` exactly.
+fn oauth_audience(want: &[String], aud: Option<&Value>) -> Result<(), String> {
+    if want.is_empty() {
+        return Ok(());
+    }
+    let shown = || aud.map_or_else(|| "undefined".to_string(), Value::to_string);
+    let list: &[Value] = match aud {
+        Some(Value::Array(a)) => a,
+        Some(v) => std::slice::from_ref(v),
+        None => &[],
+    };
+    let valid = !list.is_empty() && list.iter().all(|v| v.as_str().is_some_and(|s| !s.is_empty()));
+    if !valid {
+        return Err(format!("Invalid OAuth audience claim (aud) {}. Expected a non-empty string or a non-empty array of non-empty strings.", shown()));
+    }
+    if list.iter().filter_map(Value::as_str).any(|a| want.iter().any(|w| w == a)) {
+        return Ok(());
+    }
+    Err(format!("OAuth audience mismatch. Verification expected audience {}, but incoming token has aud {}.", json!(want), shown()))
 }
 
 /// Neither an M2M nor an OAuth JWT.

@@ -74,6 +74,8 @@ pub struct Options {
     pub machine_secret_key: Option<String>,
     /// Accepted `aud` values (string or list).
     pub audience: Option<Value>,
+    /// Accepted `iss` values (string or list; empty = no check). Session tokens only.
+    pub issuer: Option<Value>,
     /// Accepted `azp` values.
     pub authorized_parties: Option<Vec<String>>,
     /// Clock skew tolerance in ms (default 5000; non-finite → default).
@@ -125,6 +127,42 @@ pub struct Options {
     pub verified_token_cache_size: Option<u64>,
 }
 
+/// A string or a list of strings (nested one level, `null`/`false` entries tolerated as the
+/// reference drops them): anything else would make a check compare against nothing, so it is an
+/// `invalid-option` error rather than a check that silently never matches or never runs.
+fn check_string_list(name: &str, v: &Value) -> Result<(), Error> {
+    let ok_entry = |e: &Value| matches!(e, Value::String(_) | Value::Null | Value::Bool(false));
+    let ok = match v {
+        Value::Array(a) => a.iter().all(|e| ok_entry(e) || e.as_array().is_some_and(|n| n.iter().all(ok_entry))),
+        e => ok_entry(e),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorCode::InvalidOption, format!("Invalid {name}: {v} (expected a string or a list of strings)")))
+    }
+}
+
+/// A string-or-list option as the reference normalises it: a single value wrapped, one level of
+/// nesting flattened, falsy (empty, `null`) entries dropped.
+fn normalized_list(v: Option<&Value>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut push = |e: &Value| {
+        if let Some(s) = e.as_str().filter(|s| !s.is_empty()) {
+            out.push(s.to_string());
+        }
+    };
+    match v {
+        Some(Value::Array(a)) => a.iter().for_each(|e| match e {
+            Value::Array(n) => n.iter().for_each(&mut push),
+            e => push(e),
+        }),
+        Some(e) => push(e),
+        None => {}
+    }
+    out
+}
+
 macro_rules! overlay {
     ($base:expr, $over:expr, $($f:ident),*) => {
         $( if $over.$f.is_some() { $base.$f = $over.$f.clone(); } )*
@@ -155,6 +193,11 @@ impl Options {
                 return Err(Error::new(ErrorCode::InvalidOption, format!("Invalid organizationSyncOptions.onMismatch: {m}")));
             }
         }
+        for (name, v) in [("audience", &self.audience), ("issuer", &self.issuer)] {
+            if let Some(v) = v {
+                check_string_list(name, v)?;
+            }
+        }
         if let Some(m) = self.missing_azp.as_deref() {
             if m != "accept" && m != "reject" {
                 return Err(Error::new(ErrorCode::InvalidOption, format!("Invalid missingAzp: {m}")));
@@ -171,7 +214,7 @@ impl Options {
     /// This overlaid with every option `over` sets.
     pub fn merged(&self, over: &Options) -> Options {
         let mut m = self.clone();
-        overlay!(m, over, secret_key, publishable_key, jwt_key, machine_secret_key, audience, authorized_parties, clock_skew_in_ms, header_type,
+        overlay!(m, over, secret_key, publishable_key, jwt_key, machine_secret_key, audience, issuer, authorized_parties, clock_skew_in_ms, header_type,
             domain, is_satellite, satellite_auto_sync, proxy_url, sign_in_url, sign_up_url, after_sign_in_url, after_sign_up_url,
             organization_sync_options, accepts_token, api_url, api_version, skip_jwks_cache, jwks_cache_ttl_in_ms, require_tab_token,
             expected_session_header, expected_user_header, missing_azp, membership_cache_ttl_in_ms, explain);
@@ -188,13 +231,15 @@ impl Options {
         self.clock_skew_in_ms.as_ref().and_then(Value::as_f64).filter(|f| f.is_finite()).unwrap_or(5000.0)
     }
 
-    /// `audience` flattened to a list.
+    /// `audience` normalised as the reference does: one level flattened, empty entries dropped.
     pub fn audience_list(&self) -> Vec<String> {
-        match &self.audience {
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-            _ => Vec::new(),
-        }
+        normalized_list(self.audience.as_ref())
+    }
+
+    /// `issuer` normalised as the reference does: one level flattened, falsy entries dropped.
+    /// Empty means no issuer check.
+    pub fn issuer_list(&self) -> Vec<String> {
+        normalized_list(self.issuer.as_ref())
     }
 
     /// `headerType` flattened to a list, if given.

@@ -33,16 +33,11 @@ impl Call<'_> {
         }
     }
 
-    /// Claim rules of this call, with a given skew.
-    pub fn claim_rules<'b>(&self, audience: &'b [String], parties: &'b [String], skew_ms: f64) -> ClaimRules<'b> {
-        ClaimRules { audience, authorized_parties: parties, skew_ms, now_ms: self.now_ms, accept_missing_azp: self.opts.missing_azp.as_deref() == Some("accept") }
-    }
-
-    /// Verifies a JWT against the allowed `typ` list and the claim rules (shared by session
-    /// and machine JWTs).
+    /// Verifies a JWT's key, header (`typ` against `allowed_typ`, `alg`), signature and claims
+    /// (shared by session and machine JWTs, each with its own rules).
     /// With the verified-token cache on, a token already verified with the key resolved now
     /// skips the signature check (and is remembered after a successful one).
-    pub fn verify_jwt(&self, jwt: &Arc<Jwt>, allowed_typ: Option<&[&str]>, skew_ms: f64) -> Result<(), TokenError> {
+    pub fn verify_jwt(&self, jwt: &Arc<Jwt>, allowed_typ: Option<&[&str]>, rules: &ClaimRules) -> Result<(), TokenError> {
         let key = self.resolve_key(jwt, "Failed to resolve JWK during verification.")?;
         let alg = assert_header(jwt, allowed_typ)?;
         match &self.auth.token_cache {
@@ -53,10 +48,13 @@ impl Call<'_> {
             }
             None => self.check_signature(jwt, &key, alg, "JWT signature is invalid.")?,
         }
-        let audience = self.opts.audience_list();
-        let parties = self.opts.authorized_parties.as_deref().unwrap_or_default();
-        assert_claims(&jwt.payload, &self.claim_rules(&audience, parties, skew_ms))?;
+        assert_claims(&jwt.payload, rules)?;
         Ok(())
+    }
+
+    /// Claim rules with nothing but the clock: machine JWTs add only their audience (18.3).
+    pub fn clock_rules(&self, skew_ms: f64) -> ClaimRules<'static> {
+        ClaimRules { audience: &[], authorized_parties: &[], issuer: &[], skew_ms, now_ms: self.now_ms, accept_missing_azp: false }
     }
 
     /// `verifyToken` for a session token.
@@ -71,7 +69,15 @@ impl Call<'_> {
         }
         let types = self.opts.header_types();
         let typ_refs: Option<Vec<&str>> = types.as_ref().map(|t| t.iter().map(String::as_str).collect());
-        self.verify_jwt(jwt, typ_refs.as_deref(), skew_ms)?;
+        let (audience, issuer) = (self.opts.audience_list(), self.opts.issuer_list());
+        let rules = ClaimRules {
+            audience: &audience,
+            authorized_parties: self.opts.authorized_parties.as_deref().unwrap_or_default(),
+            issuer: &issuer,
+            accept_missing_azp: self.opts.missing_azp.as_deref() == Some("accept"),
+            ..self.clock_rules(skew_ms)
+        };
+        self.verify_jwt(jwt, typ_refs.as_deref(), &rules)?;
         Ok(jwt.payload.clone())
     }
 

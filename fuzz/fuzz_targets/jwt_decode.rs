@@ -61,7 +61,7 @@ fn claims(jwt: &Jwt) {
         let _ = assert_authorized_parties(&jwt.payload, &parties, accept_missing);
     }
     for now_ms in [NOW_MS, 0.0, -1.0, f64::MAX, f64::NAN] {
-        let rules = ClaimRules { audience: &audience, authorized_parties: &parties, skew_ms: 5000.0, now_ms, accept_missing_azp: false };
+        let rules = ClaimRules { audience: &audience, authorized_parties: &parties, issuer: &[], skew_ms: 5000.0, now_ms, accept_missing_azp: false };
         if let Err(e) = assert_claims(&jwt.payload, &rules) {
             let _ = e.full_message(Some("cookie"));
         }

@@ -1,20 +1,63 @@
 // LIVE differential test: @clerk/backend (pinned devDependency) and clerkauth on the same
-// freshly generated requests, clock pinned, networkless (jwtKey). Asserts identical status,
-// reason, isAuthenticated, tokenType, headers (FORMAT.md rules), toAuth() JSON and has().
-// Seed: DIFF_SEED (random by default, printed); count: DIFF_COUNT (default 400).
-import { test } from 'node:test';
+// freshly generated cases (gen.mjs: options, token kinds and claims, request shapes), clock
+// pinned, both pointed at one loopback Backend API (JWKS, machine-token verification, session
+// refresh, handshake nonces) that answers them identically. Asserts identical status, reason,
+// isAuthenticated, tokenType, headers (FORMAT.md rules), the echoed fields, toAuth() with
+// treatPendingAsSignedOut true and false, and has() for several checks on both.
+//
+// DIFF_SEED: the seed (random by default, printed). DIFF_COUNT: cases (default 2000).
+// DIFF_ONLY=3,17: run only these case indices of the seed (the others are still generated, so
+// the indices name the same cases). Each failure prints the line that reproduces it.
+//
+// The reference never reaches the network: every apiUrl is the loopback server, and fetch is
+// wrapped (before @clerk/backend is loaded, since it binds fetch at load time) so that any
+// other destination is refused and fails the test.
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { rng, makeKeys, randomCase } from './gen.mjs';
-import { compareResult, stateResult, authJson, jsonEqual } from './helpers.mjs';
+import { rng, makeKeys, randomCase, jwksAnswer, BAD_MACHINE_KEY, decodeForReport } from './gen.mjs';
+import { compareResult, stateResult, authJson, jsonEqual, startDiffBapi } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const clerkauth = require('../index.js');
+
+const seed = Number(process.env.DIFF_SEED || Math.floor(Math.random() * 2 ** 31));
+const count = Number(process.env.DIFF_COUNT || 2000);
+const only = process.env.DIFF_ONLY ? new Set(process.env.DIFF_ONLY.split(',').map(Number)) : null;
 
 const ECHO = ['token', 'isSignedIn', 'publishableKey', 'proxyUrl', 'isSatellite', 'domain', 'signInUrl', 'signUpUrl', 'afterSignInUrl', 'afterSignUpUrl'];
 
-/** stateResult plus the echoed fields and toAuth({ treatPendingAsSignedOut: false }). */
+let keys;
+let bapi;
+let reference;
+const offNetwork = [];
+
+before(async () => {
+  keys = makeKeys();
+  bapi = await startDiffBapi({ jwksAnswer: (bearer) => jwksAnswer(keys, bearer), badMachineKey: BAD_MACHINE_KEY });
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    if (url.host !== bapi.host) {
+      offNetwork.push(url.href);
+      return Promise.reject(new TypeError(`differential test: refused a request off the loopback Backend API: ${url.href}`));
+    }
+    return realFetch(input, init);
+  };
+  reference = require('@clerk/backend');
+});
+
+after(async () => {
+  await bapi.close();
+});
+
+/** stateResult plus the echoed fields and toAuth({ treatPendingAsSignedOut: false }) with its has(). */
 function fullResult(state, hasChecks) {
   const out = stateResult(state, hasChecks);
   out.echo = Object.fromEntries(ECHO.map((k) => [k, state[k]]));
-  out.authKeepPending = authJson(state.toAuth({ treatPendingAsSignedOut: false }));
+  const keep = state.toAuth({ treatPendingAsSignedOut: false });
+  out.authKeepPending = authJson(keep);
+  out.hasKeepPending = keep ? hasChecks.map((c) => keep.has(c)) : null;
   return out;
 }
 
@@ -23,15 +66,11 @@ function compareFull(got, want) {
   if (d || want.error !== undefined) return d;
   for (const k of ECHO) if (!jsonEqual(got.echo[k], want.echo[k])) return `${k}: got ${JSON.stringify(got.echo[k])} expected ${JSON.stringify(want.echo[k])}`;
   if (!jsonEqual(got.authKeepPending, want.authKeepPending)) return `toAuth({treatPendingAsSignedOut:false}): got ${JSON.stringify(got.authKeepPending)} expected ${JSON.stringify(want.authKeepPending)}`;
+  if (!jsonEqual(got.hasKeepPending, want.hasKeepPending)) return `has() on toAuth({treatPendingAsSignedOut:false}): got ${JSON.stringify(got.hasKeepPending)} expected ${JSON.stringify(want.hasKeepPending)}`;
   return null;
 }
 
-const require = createRequire(import.meta.url);
-const clerkauth = require('../index.js');
-const reference = require('@clerk/backend');
-
-const seed = Number(process.env.DIFF_SEED || Math.floor(Math.random() * 2 ** 31));
-const count = Number(process.env.DIFF_COUNT || 400);
+const toRequest = (r) => new Request(r.url, { method: r.method, headers: r.headers });
 
 async function runReference(c) {
   const realNow = Date.now;
@@ -39,8 +78,8 @@ async function runReference(c) {
   Date.now = () => c.nowMs;
   console.log = console.warn = console.error = console.info = () => {};
   try {
-    const client = reference.createClerkClient({ secretKey: c.options.secretKey, publishableKey: c.options.publishableKey, jwtKey: c.options.jwtKey, telemetry: { disabled: true } });
-    const state = await client.authenticateRequest(new Request(c.request.url, { method: c.request.method, headers: c.request.headers }), c.options);
+    const client = reference.createClerkClient({ ...c.instance, telemetry: { disabled: true } });
+    const state = await client.authenticateRequest(toRequest(c.request), c.options);
     return fullResult(state, c.hasChecks);
   } catch (e) {
     return { error: String(e && e.message) };
@@ -50,11 +89,15 @@ async function runReference(c) {
   }
 }
 
-async function runClerkauth(c, client, asPlainObject) {
+const clients = new Map();
+
+async function runClerkauth(c, asPlainObject) {
+  const key = JSON.stringify(c.instance);
+  if (!clients.has(key)) clients.set(key, clerkauth.createClerkClient({ ...c.instance, jwksRetryBaseDelayMs: 5 }));
   try {
     // Alternate between a WHATWG Request and a plain {method, url, headers} object.
-    const request = asPlainObject ? c.request : new Request(c.request.url, { method: c.request.method, headers: c.request.headers });
-    const state = await client.authenticateRequest(request, { ...c.options, nowMs: c.nowMs });
+    const request = asPlainObject ? c.request : toRequest(c.request);
+    const state = await clients.get(key).authenticateRequest(request, { ...c.options, nowMs: c.nowMs });
     return fullResult(state, c.hasChecks);
   } catch (e) {
     if (typeof e.code !== 'string') return { error: `NO CODE: ${e.stack}` };
@@ -62,26 +105,62 @@ async function runClerkauth(c, client, asPlainObject) {
   }
 }
 
-test(`differential vs @clerk/backend ${require('@clerk/backend/package.json').version} (seed ${seed}, ${count} requests)`, async () => {
+const brief = (res) => JSON.stringify({ ...res, echo: undefined, auth: undefined, authKeepPending: undefined });
+
+function report(i, c, diff, want, got, refCalls, ourCalls) {
+  const decoded = decodeForReport(c.token);
+  return [
+    `#${i} ${c.about}`,
+    `  reproduce: DIFF_SEED=${seed} DIFF_ONLY=${i} node --test test/differential.test.mjs`,
+    `  difference: ${diff}`,
+    `  request: ${JSON.stringify(c.request)}`,
+    `  instance: ${JSON.stringify({ ...c.instance, jwtKey: c.instance.jwtKey ? '<pem>' : undefined })}`,
+    `  options: ${JSON.stringify(c.options)}`,
+    `  nowMs: ${c.nowMs}`,
+    decoded ? `  token: ${JSON.stringify(decoded)}` : `  token: ${JSON.stringify(c.token)}`,
+    `  backend api answers: ${JSON.stringify(c.bapi).slice(0, 1500)}`,
+    `  backend api calls: reference ${JSON.stringify(refCalls.map((x) => `${x.method} ${x.target.split('?')[0]} ${x.status}`))} clerkauth ${JSON.stringify(ourCalls.map((x) => `${x.method} ${x.target.split('?')[0]} ${x.status}`))}`,
+    `  reference: ${brief(want)}`,
+    `  clerkauth: ${brief(got)}`,
+    `  reference auth: ${JSON.stringify(want.auth)} / keep pending: ${JSON.stringify(want.authKeepPending)}`,
+    `  clerkauth auth: ${JSON.stringify(got.auth)} / keep pending: ${JSON.stringify(got.authKeepPending)}`,
+  ].join('\n');
+}
+
+test(`differential vs @clerk/backend ${require('@clerk/backend/package.json').version} (seed ${seed}, ${count} cases)`, async () => {
   const r = rng(seed);
-  const keys = makeKeys();
   const nowMs = 1767225600000 + r.int(0, 86400) * 1000;
-  const clients = new Map();
   const failures = [];
   const tally = {};
+  const kinds = {};
+  const calls = {};
+  let ran = 0;
   for (let i = 0; i < count; i++) {
-    const c = randomCase(r, keys, nowMs + i * 1000);
-    const instKey = c.options.publishableKey;
-    if (!clients.has(instKey)) clients.set(instKey, clerkauth.createClerkClient({ secretKey: c.options.secretKey, publishableKey: c.options.publishableKey, jwtKey: c.options.jwtKey }));
+    const c = randomCase(r, keys, nowMs + i * 1000, bapi.url);
+    if (only && !only.has(i)) continue;
+    ran++;
+    bapi.answer(c.bapi);
+    bapi.takeCalls();
     const want = await runReference(c);
-    const got = await runClerkauth(c, clients.get(instKey), i % 2 === 1);
+    const refCalls = bapi.takeCalls();
+    const got = await runClerkauth(c, i % 2 === 1);
+    const ourCalls = bapi.takeCalls();
     const outcome = want.error !== undefined ? 'error' : `${want.status}/${want.reason}`;
     tally[outcome] = (tally[outcome] || 0) + 1;
-    const diff = compareFull(got, want);
-    if (diff) {
-      failures.push(`#${i} ${c.about}\n  difference: ${diff}\n  request: ${JSON.stringify(c.request)}\n  options: ${JSON.stringify({ ...c.options, jwtKey: '<pem>' })}\n  nowMs: ${c.nowMs}\n  reference: ${JSON.stringify({ ...want, auth: undefined, authKeepPending: undefined })}\n  clerkauth: ${JSON.stringify({ ...got, auth: undefined, authKeepPending: undefined })}`);
+    const kind = `${c.about.split(' ')[2]}`;
+    for (const x of refCalls) {
+      const route = `${x.method} ${x.target.split('?')[0].replace(/sess_[a-z0-9]+/, ':sid')} ${x.status}`;
+      calls[route] = (calls[route] || 0) + 1;
     }
+    kinds[kind] = (kinds[kind] || 0) + 1;
+    const unknown = [...refCalls, ...ourCalls].filter((x) => !x.known);
+    const diff = compareFull(got, want) || (unknown.length ? `unexpected Backend API calls: ${unknown.map((x) => `${x.method} ${x.target}`).join(', ')}` : null);
+    if (diff) failures.push({ line: `#${i} ${diff.slice(0, 200)} | ${c.about}`, full: report(i, c, diff, want, got, refCalls, ourCalls) });
   }
-  console.log(`# differential seed=${seed} requests=${count} outcomes: ${Object.entries(tally).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  assert.equal(failures.length, 0, `${failures.length} of ${count} requests differ (DIFF_SEED=${seed}):\n${failures.slice(0, 10).join('\n')}`);
+  const list = (o) => Object.entries(o).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ');
+  console.log(`# differential seed=${seed} cases=${ran}${only ? ` (DIFF_ONLY of ${count})` : ''}\n# credentials: ${list(kinds)}\n# reference outcomes: ${list(tally)}\n# reference's Backend API calls: ${list(calls)}`);
+  assert.deepEqual(offNetwork, [], `@clerk/backend tried to reach the network: ${offNetwork.join(', ')}`);
+  const summary = failures.map((f) => f.line).join('\n');
+  const details = failures.slice(0, 10).map((f) => f.full).join('\n');
+  assert.equal(failures.length, 0, `${failures.length} of ${ran} cases differ (DIFF_SEED=${seed}; rerun one with DIFF_ONLY=<index>):\n${summary}\n\nthe first ${Math.min(10, failures.length)} in full:\n${details}`);
 });

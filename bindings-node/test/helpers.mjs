@@ -180,3 +180,65 @@ export function stateResult(state, hasChecks = []) {
     has: auth ? hasChecks.map((c) => auth.has(c)) : null,
   };
 }
+
+/**
+ * The differential test's Backend API: a real HTTP server on 127.0.0.1 that answers both
+ * implementations from the current case only, so the same request always gets the same
+ * answer. JWKS by the Bearer secret key (`jwksAnswer`); machine-token verification by the
+ * token in the body (401 for a Bearer containing `badMachineKey`); session refresh by `sid`;
+ * handshake payloads by nonce. Anything else is a 404 and is reported as an unexpected call.
+ */
+export async function startDiffBapi({ jwksAnswer, badMachineKey }) {
+  let answers = { machine: {}, refresh: {}, nonce: {} };
+  let calls = [];
+  const notFound = { status: 404, body: { errors: [{ code: 'resource_not_found', message: 'not found', long_message: 'not found' }] } };
+  const route = (method, url, bearer, body) => {
+    const { pathname, searchParams } = url;
+    if (method === 'GET' && /^\/v1\/jwks$/.test(pathname)) return { known: true, ...jwksAnswer(bearer) };
+    const verify = { '/api_keys/verify': 'secret', '/m2m_tokens/verify': 'token', '/oauth_applications/access_tokens/verify': 'access_token' }[pathname];
+    if (method === 'POST' && verify) {
+      if (bearer.includes(badMachineKey)) return { known: true, status: 401, body: { errors: [{ code: 'authentication_invalid', message: 'machine secret key refused', long_message: 'refused' }] } };
+      return { known: true, ...(answers.machine[body && body[verify]] || notFound) };
+    }
+    const refresh = /^\/v1\/sessions\/([^/]+)\/refresh$/.exec(pathname);
+    if (method === 'POST' && refresh) return { known: true, ...(answers.refresh[refresh[1]] || notFound) };
+    if (method === 'GET' && pathname === '/v1/clients/handshake_payload') return { known: true, ...(answers.nonce[searchParams.get('nonce')] || notFound) };
+    return { known: false, ...notFound };
+  };
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const url = new URL(req.url, 'http://127.0.0.1');
+      const bearer = (req.headers.authorization || '').replace(/^Bearer /, '');
+      let body = null;
+      try {
+        body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : null;
+      } catch {
+        body = null;
+      }
+      const a = route(req.method, url, bearer, body);
+      calls.push({ method: req.method, target: req.url, known: a.known, status: a.status });
+      const text = JSON.stringify(a.body ?? null);
+      res.writeHead(a.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    /** Answers for the next case: {machine: {token: {status, body}}, refresh: {sid: …}, nonce: {nonce: …}}. */
+    answer(a) {
+      answers = a;
+    },
+    /** The calls made since the last take, and forget them. */
+    takeCalls() {
+      const c = calls;
+      calls = [];
+      return c;
+    },
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+  };
+}

@@ -127,13 +127,15 @@ pub struct Options {
     pub verified_token_cache_size: Option<u64>,
 }
 
-/// A string or a list of strings (nested one level, `null`/`false` entries tolerated as the
-/// reference drops them): anything else would make a check compare against nothing, so it is an
-/// `invalid-option` error rather than a check that silently never matches or never runs.
+/// A string or a list of strings (`null`/`false` entries tolerated as the reference drops
+/// them). The reference normalises with `[v].flat()`, so an entry that is itself a list is not
+/// flattened: like a number it stays an entry that never matches. Such an entry would make the
+/// check compare against nothing, so it is an `invalid-option` error rather than a check that
+/// silently never matches (README, deliberate differences).
 fn check_string_list(name: &str, v: &Value) -> Result<(), Error> {
     let ok_entry = |e: &Value| matches!(e, Value::String(_) | Value::Null | Value::Bool(false));
     let ok = match v {
-        Value::Array(a) => a.iter().all(|e| ok_entry(e) || e.as_array().is_some_and(|n| n.iter().all(ok_entry))),
+        Value::Array(a) => a.iter().all(ok_entry),
         e => ok_entry(e),
     };
     if ok {
@@ -143,24 +145,15 @@ fn check_string_list(name: &str, v: &Value) -> Result<(), Error> {
     }
 }
 
-/// A string-or-list option as the reference normalises it: a single value wrapped, one level of
-/// nesting flattened, falsy (empty, `null`) entries dropped.
+/// A string-or-list option as the reference normalises it (`[v].flat()` without falsy
+/// entries): a single value wrapped, empty (and `null`) entries dropped.
 fn normalized_list(v: Option<&Value>) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut push = |e: &Value| {
-        if let Some(s) = e.as_str().filter(|s| !s.is_empty()) {
-            out.push(s.to_string());
-        }
+    let entries: &[Value] = match v {
+        Some(Value::Array(a)) => a,
+        Some(e) => std::slice::from_ref(e),
+        None => &[],
     };
-    match v {
-        Some(Value::Array(a)) => a.iter().for_each(|e| match e {
-            Value::Array(n) => n.iter().for_each(&mut push),
-            e => push(e),
-        }),
-        Some(e) => push(e),
-        None => {}
-    }
-    out
+    entries.iter().filter_map(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 macro_rules! overlay {
@@ -231,12 +224,12 @@ impl Options {
         self.clock_skew_in_ms.as_ref().and_then(Value::as_f64).filter(|f| f.is_finite()).unwrap_or(5000.0)
     }
 
-    /// `audience` normalised as the reference does: one level flattened, empty entries dropped.
+    /// `audience` normalised as the reference does: a single value wrapped, empty entries dropped.
     pub fn audience_list(&self) -> Vec<String> {
         normalized_list(self.audience.as_ref())
     }
 
-    /// `issuer` normalised as the reference does: one level flattened, falsy entries dropped.
+    /// `issuer` normalised as the reference does: a single value wrapped, falsy entries dropped.
     /// Empty means no issuer check.
     pub fn issuer_list(&self) -> Vec<String> {
         normalized_list(self.issuer.as_ref())

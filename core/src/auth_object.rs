@@ -493,32 +493,39 @@ impl MachineAuth {
         subject.filter(|_| self.is_authenticated)
     }
 
-    /// JSON shape of `toAuth()`.
+    /// JSON shape of `toAuth()`. A verified token's fields come from its token object and are
+    /// absent (JavaScript's `undefined`) when the object lacks them; an unverified token's are
+    /// `null`.
     pub fn to_json(&self) -> Value {
         let subject = self.subject().unwrap_or("");
         let data = self.data();
-        let field = |k: &str| data.get(k).filter(|_| self.is_authenticated).cloned().unwrap_or(Value::Null);
         let mut m = Map::new();
-        m.insert("id".into(), field("id"));
-        m.insert("subject".into(), field("subject"));
-        m.insert("scopes".into(), field("scopes"));
-        m.insert("isAuthenticated".into(), Value::Bool(self.is_authenticated));
-        m.insert("tokenType".into(), Value::from(self.token_type.as_str()));
-        let by_prefix = |p: &str| if self.is_authenticated && subject.starts_with(p) { Value::from(subject) } else { Value::Null };
+        let mut put = |k: &str, v: Option<Value>| {
+            if let Some(v) = v {
+                m.insert(k.into(), v);
+            }
+        };
+        let field = |k: &str| if self.is_authenticated { data.get(k).cloned() } else { Some(Value::Null) };
+        let by_prefix = |p: &str| Some(if self.is_authenticated && subject.starts_with(p) { Value::from(subject) } else { Value::Null });
+        put("id", field("id"));
+        put("subject", field("subject"));
+        put("scopes", field("scopes"));
+        put("isAuthenticated", Some(Value::Bool(self.is_authenticated)));
+        put("tokenType", Some(Value::from(self.token_type.as_str())));
         match self.token_type {
             TokenType::ApiKey => {
-                m.insert("name".into(), field("name"));
-                m.insert("claims".into(), field("claims"));
-                m.insert("userId".into(), by_prefix("user_"));
-                m.insert("orgId".into(), by_prefix("org_"));
+                put("name", field("name"));
+                put("claims", field("claims"));
+                put("userId", by_prefix("user_"));
+                put("orgId", by_prefix("org_"));
             }
             TokenType::M2mToken => {
-                m.insert("claims".into(), field("claims"));
-                m.insert("machineId".into(), field("subject"));
+                put("claims", field("claims"));
+                put("machineId", field("subject"));
             }
             _ => {
-                m.insert("userId".into(), field("subject"));
-                m.insert("clientId".into(), field("clientId"));
+                put("userId", field("subject"));
+                put("clientId", field("clientId"));
             }
         }
         Value::Object(m)
@@ -528,7 +535,9 @@ impl MachineAuth {
 /// The token object of a verified machine JWT, shaped like the Backend API's: the claims are
 /// read once more, into owned values that move into the object.
 fn jwt_token_object(token_type: TokenType, claims: &Claims, expired: bool) -> Map<String, Value> {
-    let split_spaces = |v: Option<&Value>| v.and_then(Value::as_str).map(|s| Value::from(s.split(' ').filter(|x| !x.is_empty()).collect::<Vec<_>>()));
+    // JavaScript's `s.split(" ")`: every single space splits, empty pieces kept.
+    let split_spaces = |v: Option<&Value>| v.and_then(Value::as_str).map(|s| Value::from(s.split(' ').collect::<Vec<_>>()));
+    let present = |v: Option<Value>| v.filter(|v| !v.is_null());
     let (exp, iat) = (claims.num(claim::EXP).unwrap_or(0.0), claims.num(claim::IAT).unwrap_or(0.0));
     let mut data = Map::new();
     data.insert("revoked".into(), Value::Bool(false));
@@ -543,7 +552,9 @@ fn jwt_token_object(token_type: TokenType, claims: &Claims, expired: bool) -> Ma
     if token_type == TokenType::M2mToken {
         let (named, rest) = pick_members(claims.json(), ["jti", "sub"], &["iss", "exp", "nbf", "iat"], true).unwrap_or_default();
         id_and_subject(named, &mut data);
-        let scopes = split_spaces(rest.get("scopes")).or_else(|| rest.get("aud").filter(|a| a.is_array()).cloned()).unwrap_or_else(|| json!([]));
+        // `scopes?.split(" ") ?? aud ?? []`: the `aud` claim in whatever shape it has. A `scopes`
+        // claim that is not a string never gets here (machine.rs refuses the token).
+        let scopes = split_spaces(rest.get("scopes")).or_else(|| present(rest.get("aud").cloned())).unwrap_or_else(|| json!([]));
         data.insert("scopes".into(), scopes);
         data.insert("claims".into(), if rest.is_empty() { Value::Null } else { Value::Object(rest) });
         data.insert("revocationReason".into(), Value::Null);
@@ -551,7 +562,8 @@ fn jwt_token_object(token_type: TokenType, claims: &Claims, expired: bool) -> Ma
     }
     let ([jti, sub, scp, scope, client_id], _) = pick_members(claims.json(), ["jti", "sub", "scp", "scope", "client_id"], &[], false).unwrap_or_default();
     id_and_subject([jti, sub], &mut data);
-    data.insert("scopes".into(), scp.filter(|s| s.is_array()).or_else(|| split_spaces(scope.as_ref())).unwrap_or_else(|| json!([])));
+    // `scp ?? scope?.split(" ") ?? []`: `scp` in whatever shape it has.
+    data.insert("scopes".into(), present(scp).or_else(|| split_spaces(scope.as_ref())).unwrap_or_else(|| json!([])));
     data.insert("clientId".into(), client_id.unwrap_or_else(|| Value::from("")));
     data.insert("type".into(), Value::from("oauth_token"));
     data
@@ -609,7 +621,7 @@ mod tests {
         );
         assert_eq!(
             Value::Object(m2m.data().into_owned()),
-            json!({"id": "mt_1", "subject": "mch_1", "scopes": ["a", "b"], "claims": {"scopes": "a  b", "custom": {"k": 1}}, "revoked": false,
+            json!({"id": "mt_1", "subject": "mch_1", "scopes": ["a", "", "b"], "claims": {"scopes": "a  b", "custom": {"k": 1}}, "revoked": false,
                    "revocationReason": null, "expired": true, "expiration": 100000.0, "createdAt": 40000.0, "updatedAt": 40000.0})
         );
         assert_eq!(m2m.subject(), Some("mch_1"));

@@ -80,6 +80,7 @@ pub mod claim {
         SUB = "sub", SID = "sid", AZP = "azp", ISS = "iss", STS = "sts", FEA = "fea", PLA = "pla", V = "v",
         EXP = "exp", NBF = "nbf", IAT = "iat", AUD = "aud", ACT = "act", FVA = "fva",
         ORG_ID = "org_id", ORG_ROLE = "org_role", ORG_SLUG = "org_slug", ORG_PERMISSIONS = "org_permissions", O = "o",
+        SCOPES = "scopes", SCP = "scp", SCOPE = "scope",
     );
 
     /// Fields of the v2 organization claim `o` (kept when `o` is an object).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::auth_object::MachineAuth;
-use crate::claims::{claim, header};
+use crate::claims::{claim, header, Claims, Field};
 use crate::context::Call;
 use crate::jwt::{category, is_jwt_format, ClaimRules, Jwt, TokenError, VerifyError};
 use crate::state::TokenType;
@@ -173,7 +173,10 @@ impl Call<'_> {
             Ok(Value::Object(m)) => m,
             _ => return Err(MachineError::new(tt, code::UNEXPECTED_ERROR, "Unexpected error", Some(resp.status))),
         };
-        let data: Map<String, Value> = body.into_iter().map(|(k, v)| (camel(&k), v)).collect();
+        // The reference maps the token objects it knows from snake_case (`client_id` → `clientId`, …)
+        // and uses any other answer as it is.
+        let known = matches!(body.get("object").and_then(Value::as_str), Some("api_key" | "machine_to_machine_token" | "clerk_idp_oauth_access_token"));
+        let data: Map<String, Value> = if known { body.into_iter().map(|(k, v)| (camel(&k), v)).collect() } else { body };
         if tt == TokenType::OAuthToken {
             self.check_opaque_audience(&data)?;
         }
@@ -208,8 +211,27 @@ impl Call<'_> {
         } else {
             return Err(invalid_type(jwt));
         }
+        let token_type = if m2m { TokenType::M2mToken } else { TokenType::OAuthToken };
+        check_scopes_claim(token_type, &jwt.payload)?;
         let expired = jwt.payload.num(claim::EXP).unwrap_or(0.0) * 1000.0 <= self.now_ms - skew;
-        Ok(MachineAuth::from_jwt(if m2m { TokenType::M2mToken } else { TokenType::OAuthToken }, jwt.payload.clone(), expired))
+        Ok(MachineAuth::from_jwt(token_type, jwt.payload.clone(), expired))
+    }
+}
+
+/// The scopes of a verified machine JWT come from `scopes?.split(" ")` (M2M) or
+/// `scp ?? scope?.split(" ")` (OAuth) in the reference: a `scopes` (or, without `scp`, `scope`)
+/// claim that is neither a string nor null makes it throw a TypeError out of
+/// `authenticateRequest`. Here such a token is refused: signed-out `unexpected-error` (README,
+/// deliberate differences).
+fn check_scopes_claim(token_type: TokenType, claims: &Claims) -> Result<(), MachineError> {
+    let (key, name) = match token_type {
+        TokenType::M2mToken => (claim::SCOPES, "scopes"),
+        _ if matches!(claims.field(claim::SCP), None | Some(Field::Null)) => (claim::SCOPE, "scope"),
+        _ => return Ok(()),
+    };
+    match claims.field(key) {
+        None | Some(Field::Null | Field::Str(_)) => Ok(()),
+        Some(_) => Err(MachineError::new(token_type, code::UNEXPECTED_ERROR, format!("Invalid {name} claim {}: expected a string of space-separated scopes", claims.js(key)), None)),
     }
 }
 

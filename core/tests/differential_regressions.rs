@@ -64,3 +64,87 @@ fn a_list_inside_the_audience_or_issuer_list_is_an_invalid_option() {
     assert_eq!(o.audience_list(), vec!["a".to_string()]);
     assert_eq!(o.issuer_list(), vec!["https://clerk.example.com".to_string()]);
 }
+
+/// DIFF_SEED=1 case 111, DIFF_SEED=4: an M2M JWT's scopes are `scopes?.split(" ") ?? aud ?? []`
+/// in the reference: JavaScript's split (empty pieces kept) and, without `scopes`, the `aud`
+/// claim in whatever shape it has (a string stays a string).
+#[test]
+fn m2m_jwt_scopes_are_the_references() {
+    let dev = instance();
+    let auth = authenticator(&dev, json!({}));
+    for (claims, scopes) in [
+        (json!({"scopes": "a  b"}), json!(["a", "", "b"])),
+        (json!({"scopes": ""}), json!([""])),
+        (json!({"scopes": null, "aud": ["x"]}), json!(["x"])),
+        (json!({"aud": ""}), json!("")),
+        (json!({"aud": "https://api.example.com"}), json!("https://api.example.com")),
+        (json!({"aud": 42}), json!(42)),
+        (json!({}), json!([])),
+    ] {
+        let (st, auth) = auth_json(&auth, &m2m_jwt(&dev, claims.clone()), json!({"acceptsToken": "m2m_token"}));
+        assert_eq!(st.status, AuthStatus::SignedIn, "{claims}");
+        assert_eq!(auth["scopes"], scopes, "{claims}");
+    }
+}
+
+/// DIFF_SEED=2: an OAuth JWT's scopes are `scp ?? scope?.split(" ") ?? []`: `scp` as it is
+/// (a string stays a string), else `scope` split like JavaScript.
+#[test]
+fn oauth_jwt_scopes_are_the_references() {
+    let dev = instance();
+    let auth = authenticator(&dev, json!({}));
+    for (claims, scopes) in [
+        (json!({"scp": "profile email"}), json!("profile email")),
+        (json!({"scp": [], "scope": "a b"}), json!([])),
+        (json!({"scp": ["r"], "scope": ["not", "split"]}), json!(["r"])),
+        (json!({"scope": "a  b"}), json!(["a", "", "b"])),
+        (json!({}), json!([])),
+    ] {
+        let (st, auth) = auth_json(&auth, &oauth_jwt(&dev, claims.clone()), json!({"acceptsToken": "oauth_token"}));
+        assert_eq!(st.status, AuthStatus::SignedIn, "{claims}");
+        assert_eq!(auth["scopes"], scopes, "{claims}");
+    }
+}
+
+/// DIFF_SEED=4 (5 cases): the reference throws `payload.scopes?.split is not a function` out of
+/// authenticateRequest for an M2M JWT whose `scopes` is not a string (OAuth: `scope` without
+/// `scp`); clerkauth signed it in with `[]`. Now signed-out `unexpected-error` (README).
+#[test]
+fn a_machine_jwt_scopes_claim_that_is_not_a_string_is_refused() {
+    let dev = instance();
+    let auth = authenticator(&dev, json!({}));
+    let cases = [
+        (m2m_jwt(&dev, json!({"scopes": ["mch_2"]})), TokenType::M2mToken),
+        (m2m_jwt(&dev, json!({"scopes": 5})), TokenType::M2mToken),
+        (oauth_jwt(&dev, json!({"scope": ["profile"]})), TokenType::OAuthToken),
+        (oauth_jwt(&dev, json!({"scp": null, "scope": {"a": 1}})), TokenType::OAuthToken),
+    ];
+    for (token, tt) in cases {
+        let (st, auth) = auth_json(&auth, &token, json!({"acceptsToken": "any"}));
+        assert_eq!((st.status, st.reason.as_deref(), st.token_type), (AuthStatus::SignedOut, Some("unexpected-error"), Some(tt)));
+        assert_eq!(auth["isAuthenticated"], json!(false));
+    }
+}
+
+/// DIFF_SEED=2 case 208: the reference maps only the token objects it knows (`object`:
+/// `clerk_idp_oauth_access_token`, …) from snake_case; any other answer is used as it is, so
+/// `toAuth().clientId` is undefined (absent) for an answer without `object`, where clerkauth
+/// gave `client_id` renamed.
+#[test]
+fn an_opaque_token_answer_without_a_known_object_is_used_as_it_is() {
+    let dev = instance();
+    let answer = json!({"id": "oat_id_1", "client_id": "client_1", "subject": "user_1", "scopes": ["profile"], "revoked": false, "expired": false});
+    let with_object = {
+        let mut a = answer.clone();
+        a["object"] = json!("clerk_idp_oauth_access_token");
+        a
+    };
+    for (body, client_id) in [(answer, None), (with_object, Some(json!("client_1")))] {
+        let server = Server::start(move |_, _| Reply::json(200, body.clone()));
+        let auth = authenticator(&dev, json!({"apiUrl": server.url()}));
+        let (st, auth) = auth_json(&auth, "oat_abcdefghijklmnopqrstuvwxyz012345", json!({"acceptsToken": "oauth_token"}));
+        assert_eq!(st.status, AuthStatus::SignedIn);
+        assert_eq!(auth.get("clientId").cloned(), client_id);
+        assert_eq!((auth["id"].clone(), auth["userId"].clone()), (json!("oat_id_1"), json!("user_1")));
+    }
+}

@@ -333,6 +333,22 @@ async function authenticateWith(getNative, request, runtimeOptions, instanceOpti
   return runNative(getNative(), plain, overrides, now);
 }
 
+/** The options @clerk/backend's createClerkClient binds (spec 1.5). */
+const FACTORY_KEYS = ['secretKey', 'machineSecretKey', 'jwtKey', 'apiUrl', 'apiVersion', 'proxyUrl', 'publishableKey', 'isSatellite', 'domain', 'audience'];
+
+/**
+ * Per-call options of a client, merged as @clerk/backend's factory merges them: for the options
+ * it binds, a per-call value replaces the client's only when truthy (`domain: ''` or
+ * `secretKey: undefined` keep the client's value), and per-call `apiUrl`/`apiVersion` are
+ * ignored (the client's Backend API is used).
+ */
+function clientCallOptions(runtimeOptions) {
+  if (runtimeOptions === null || typeof runtimeOptions !== 'object') return runtimeOptions;
+  const out = { ...runtimeOptions };
+  for (const k of FACTORY_KEYS) if (!out[k] || k === 'apiUrl' || k === 'apiVersion') delete out[k];
+  return out;
+}
+
 /**
  * `createClerkClient(options)`: a client whose `authenticateRequest(request, options)` has
  * @clerk/backend's signature. The native authenticator (parsed keys, JWKS cache) is built
@@ -350,10 +366,11 @@ function createClerkClient(options = {}) {
   };
   return {
     authenticateRequest(request, runtimeOptions) {
-      return authenticateWith(getNative, request, runtimeOptions, instanceOptions);
+      return authenticateWith(getNative, request, clientCallOptions(runtimeOptions), instanceOptions);
     },
     /** Synchronous variant (blocks the event loop on network work; for benchmarks). */
-    authenticateRequestSync(request, runtimeOptions) {
+    authenticateRequestSync(request, options) {
+      const runtimeOptions = clientCallOptions(options);
       const plain = toPlainRequest(request);
       const overrides = optionsJson(runtimeOptions);
       const now = pickNow(runtimeOptions, instanceOptions);

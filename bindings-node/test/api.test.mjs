@@ -193,3 +193,33 @@ test('network work runs off the event loop', async () => {
   assert.equal(s.status, 'signed-in', s.reason);
   assert.ok(ticks >= 10, `event loop ticked only ${ticks} times during a 400 ms JWKS fetch`);
 });
+
+// Found by the differential test (DIFF_SEED=2, 95 cases): @clerk/backend's createClerkClient
+// binds secretKey, publishableKey, jwtKey, apiUrl, domain … and a per-call value replaces one
+// only when truthy; per-call apiUrl/apiVersion are ignored (spec 1.5). clerkauth let `''` wipe
+// the client's secret key and followed a per-call apiUrl.
+test('createClerkClient: per-call falsy values keep the client options, per-call apiUrl is ignored', async () => {
+  let calls = 0;
+  const server = http.createServer((req, res) => {
+    calls++;
+    const body = JSON.stringify({ keys: [keys.jwk] });
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const client = createClerkClient({ secretKey: inst.secretKey, publishableKey: inst.publishableKey, apiUrl: `http://127.0.0.1:${server.address().port}`, domain: 'sat.example.net' });
+    const req = new Request('https://app.example.com/', { headers: { authorization: `Bearer ${token()}` } });
+    const s = await client.authenticateRequest(req, { nowMs: NOW, secretKey: '', publishableKey: '', domain: '', jwtKey: undefined, apiUrl: 'http://127.0.0.1:9' });
+    assert.equal(s.status, 'signed-in', s.reason);
+    assert.equal(s.publishableKey, inst.publishableKey);
+    assert.equal(s.domain, 'sat.example.net');
+    assert.equal(calls, 1, "the JWKS came from the client's Backend API");
+    // A truthy per-call value still replaces the client's.
+    const other = await client.authenticateRequest(req, { nowMs: NOW, domain: 'other.example.net' });
+    assert.equal(other.domain, 'other.example.net');
+  } finally {
+    server.closeAllConnections?.();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

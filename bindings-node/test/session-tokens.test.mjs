@@ -128,7 +128,9 @@ test('an unreachable Backend API rejects with unexpected-error', async () => {
   await new Promise((resolve) => closed.listen(0, '127.0.0.1', resolve));
   const { port } = closed.address();
   await new Promise((resolve) => closed.close(resolve));
-  const auth = (await signedIn(token(), { apiUrl: `http://127.0.0.1:${port}` })).toAuth();
+  // The client's Backend API (a per-call apiUrl is ignored, as by @clerk/backend's factory).
+  const state = await createClerkClient({ ...options(), apiUrl: `http://127.0.0.1:${port}` }).authenticateRequest(request(token()), { nowMs: NOW });
+  const auth = state.toAuth();
   await rejectsWithCode(auth.getToken({ template: 'supabase' }), 'unexpected-error', /unreachable/);
 });
 

@@ -176,7 +176,8 @@ function audienceOption(r) {
     [1, []],
     [1, ['', '']],
     [1, ['', AUD_A]],
-    [1, [[AUD_A], AUD_B]],
+    [0.2, [[AUD_A], AUD_B]], // not a string entry: see nonStringEntries
+    [0.1, [AUD_A, 7]],
   ]);
 }
 
@@ -312,6 +313,11 @@ function opaqueToken(r, type, nowMs, ctx) {
   return { token, answer, notes: [outcome, answer.body && answer.body.aud !== undefined ? `aud=${JSON.stringify(answer.body.aud)}` : ''] };
 }
 
+/** An `audience`/`issuer` option with an entry that is neither a string nor falsy. */
+export function nonStringEntries(v) {
+  return Array.isArray(v) && v.some((e) => e && typeof e !== 'string');
+}
+
 /** Options drawn per case (only the reference's options: never this project's additions). */
 function drawOptions(r, ctx) {
   const o = {};
@@ -326,6 +332,7 @@ function drawOptions(r, ctx) {
     [1, 'https://clerk.other-app.com'],
     [1, ['', '']],
     [1, `http://${ctx.fapi}`],
+    [0.1, [[fapiUrl]]], // not a string entry: see nonStringEntries
   ]);
   if (issuer !== undefined) o.issuer = issuer;
   const audience = audienceOption(r);
@@ -387,6 +394,29 @@ function drawOptions(r, ctx) {
   return o;
 }
 
+/**
+ * Where the options go: @clerk/backend's createClerkClient keeps only ten build-time options
+ * (secretKey, machineSecretKey, jwtKey, apiUrl, apiVersion, proxyUrl, publishableKey,
+ * isSatellite, domain, audience); a per-call value replaces one of them only when truthy, and
+ * per-call apiUrl/apiVersion are ignored (spec 1.5). Sometimes some options move to
+ * createClerkClient, and sometimes a call passes falsy or ignored values for build-time ones.
+ */
+function placeOptions(r, instance, options) {
+  if (r.chance(0.12)) {
+    for (const k of ['audience', 'proxyUrl', 'isSatellite', 'domain', 'authorizedParties', 'issuer', 'acceptsToken', 'signInUrl', 'organizationSyncOptions']) {
+      if (k in options && r.chance(0.5)) {
+        instance[k] = options[k];
+        delete options[k];
+      }
+    }
+  }
+  if (r.chance(0.05)) {
+    const falsy = { proxyUrl: '', isSatellite: false, domain: '', audience: '', secretKey: '', jwtKey: '', publishableKey: '' };
+    for (const [k, v] of Object.entries(falsy)) if (k in instance && r.chance(0.5)) options[k] = v;
+  }
+  if (r.chance(0.03)) options.apiUrl = 'http://127.0.0.1:9'; // ignored per call: nothing answers there
+}
+
 /** The session-token directive cookies of a refresh or handshake answer. */
 function sessionDirectives(r, keys, nowS, claims, ctx, { name = '__session' } = {}) {
   const fresh = { ...claims, exp: nowS + 60, iat: nowS - 1, nbf: nowS - 5 };
@@ -419,12 +449,18 @@ export function randomCase(r, keys, nowMs, apiUrl) {
   const instance = { publishableKey: inst.publishableKey, secretKey: secretKeyFor(kind, jwksMode), apiUrl };
   if (keyMode === 'jwtKey') instance.jwtKey = keys.publicPem;
   if (r.chance(0.06)) instance.machineSecretKey = r.pick([`${BAD_MACHINE_KEY}_${r.id('', 20)}`, `msk_good_${r.id('', 20)}`]);
+  // Rarely a configuration the reference refuses, or accepts only for some acceptsToken values.
+  const config = r.weighted([[100, null], [1, 'no-publishable-key'], [0.5, 'bad-publishable-key'], [0.5, 'no-secret-key']]);
+  if (config === 'no-publishable-key') delete instance.publishableKey;
+  if (config === 'bad-publishable-key') instance.publishableKey = r.pick(['pk_live_garbage', 'pk_test_' + b64u(Buffer.from('nodollar.example.com'))]);
+  if (config === 'no-secret-key') delete instance.secretKey;
 
   // The credential, then options that mostly admit it.
   const credential = r.weighted([[50, 'session'], [8, 'm2m-jwt'], [8, 'oauth-jwt'], [6, 'api_key'], [5, 'm2m_token'], [6, 'oauth_token'], [12, 'none']]);
   ctx.tokenType = { session: 'session', none: 'none', 'm2m-jwt': 'm2m_token', 'oauth-jwt': 'oauth_token' }[credential] || credential;
   const options = drawOptions(r, ctx);
   if (options.isSatellite && options.domain && kind === 'prod') ctx.satelliteFapi = `clerk.${options.domain}`;
+  placeOptions(r, instance, options);
   const bapi = { machine: {}, refresh: {}, nonce: {} };
   let cred = null;
   if (credential === 'session') cred = sessionJwt(r, keys, nowS, ctx);
@@ -441,7 +477,10 @@ export function randomCase(r, keys, nowMs, apiUrl) {
   const headers = [];
   const cookies = [];
   const query = [];
-  if (carrier === 'bearer') headers.push(['authorization', r.weighted([[12, `Bearer ${cred.token}`], [1, cred.token], [0.5, `bearer ${cred.token}`], [0.3, `Basic ${cred.token}`]])]);
+  if (carrier === 'bearer') {
+    const t = cred.token;
+    headers.push(['authorization', r.weighted([[24, `Bearer ${t}`], [2, t], [1, `bearer ${t}`], [0.5, `Basic ${t}`], [0.5, `Bearer  ${t}`], [0.5, `Bearer ${t} extra`]])]);
+  }
   const useSuffixed = r.chance(0.3);
   const sessionName = useSuffixed ? `__session_${suffix}` : '__session';
   const uatName = useSuffixed ? `__client_uat_${suffix}` : '__client_uat';
@@ -528,16 +567,19 @@ export function randomCase(r, keys, nowMs, apiUrl) {
   }
   if (r.chance(0.2)) headers.push(['referer', r.pick([`${origin}/prev`, `https://${inst.fapi}/sign-in`, 'https://elsewhere.example.com/', 'https://accounts.example.com/sign-in', 'not a url'])]);
   if (r.chance(0.1)) headers.push(['origin', r.pick([origin, 'https://elsewhere.example.com', 'https://accounts.example.com'])]);
-  const forwarded = r.weighted([[10, null], [1, 'host+proto'], [0.5, 'host-list'], [0.5, 'empty-host'], [0.5, 'cloudfront']]);
+  const forwarded = r.weighted([[10, null], [1, 'host+proto'], [0.5, 'host-list'], [0.5, 'empty-host'], [0.5, 'cloudfront'], [0.3, 'bad-host'], [0.3, 'host-port']]);
   if (forwarded === 'host+proto') headers.push(['x-forwarded-host', r.pick(['public.example.com', host])], ['x-forwarded-proto', r.pick(['https', 'http', 'https,http'])]);
   if (forwarded === 'host-list') headers.push(['x-forwarded-host', `public.example.com, ${host}`], ['x-forwarded-proto', 'https']);
   if (forwarded === 'empty-host') headers.push(['x-forwarded-host', ''], ['x-forwarded-proto', 'https']);
   if (forwarded === 'cloudfront') headers.push(['cloudfront-forwarded-proto', 'https'], ['x-forwarded-proto', 'http']);
+  if (forwarded === 'bad-host') headers.push(['x-forwarded-host', 'evil<host'], ['x-forwarded-proto', 'https']);
+  if (forwarded === 'host-port') headers.push(['x-forwarded-host', 'public.example.com:8443'], ['x-forwarded-proto', 'https']);
   headers.push(['host', host]);
   headers.push(['user-agent', r.pick(['Mozilla/5.0', 'curl/8.0', 'node'])]);
 
   const target = r.pick(ORGS);
-  const path = r.pick(['/', '/dashboard', '/api/data', `/orgs/${target.slug}`, `/orgs/${target.id}/settings`, `/orgs/${target.slug}/projects/1`, `/ORGS/${target.slug}`, `/app/x/orgs/${target.slug}`, '/me', '/me/profile', '/user/abc', '/sign-in']);
+  const path = r.pick(['/', '/dashboard', '/api/data', `/orgs/${target.slug}`, `/orgs/${target.id}/settings`, `/orgs/${target.slug}/projects/1`, `/ORGS/${target.slug}`, `/app/x/orgs/${target.slug}`, '/me', '/me/profile', '/user/abc', '/sign-in', `/orgs/%61${target.slug}`, `/orgs/${target.slug}/`]);
+  if (r.chance(0.1)) for (const h of headers) h[0] = h[0].replace(/(^|-)([a-z])/g, (_, d, c) => d + c.toUpperCase()); // Header-Name case
   const qs = query.length ? '?' + new URLSearchParams(query).toString() : '';
   const hasChecks = [
     { role: 'org:admin' },
@@ -554,7 +596,7 @@ export function randomCase(r, keys, nowMs, apiUrl) {
     { reverification: { level: 'first_factor', afterMinutes: 20 } },
     {},
   ];
-  const about = [kind, keyMode === 'jwks' ? `jwks:${jwksMode}` : 'jwtKey', `${credential}@${carrier}`, ...(cred ? cred.notes.filter(Boolean) : []), `${shape}/${method}`, `path=${path}`].join(' ') + hsNote;
+  const about = [kind, keyMode === 'jwks' ? `jwks:${jwksMode}` : 'jwtKey', `${credential}@${carrier}`, ...(cred ? cred.notes.filter(Boolean) : []), `${shape}/${method}`, `path=${path}`, ...(config ? [config] : [])].join(' ') + hsNote;
   return {
     about,
     instance,

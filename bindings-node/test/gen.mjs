@@ -550,7 +550,7 @@ export function randomCase(r, keys, nowMs, apiUrl) {
 
   // The request's shape.
   const shape = r.weighted([[5, 'document'], [2, 'navigate-no-sfd'], [4, 'fetch'], [1, 'iframe'], [2, 'websocket'], [2, 'bare']]);
-  let method = r.weighted([[8, 'GET'], [1, 'POST'], [0.5, 'HEAD']]);
+  let method = r.weighted([[16, 'GET'], [2, 'POST'], [1, 'HEAD'], [0.3, 'PUT'], [0.3, 'OPTIONS'], [0.3, 'get'], [0.2, 'post'], [0.2, 'patch']]);
   if (shape === 'document') {
     headers.push(['sec-fetch-dest', 'document'], ['sec-fetch-mode', 'navigate']);
     if (r.chance(0.8)) headers.push(['accept', 'text/html,application/xhtml+xml']);

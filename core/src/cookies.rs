@@ -49,10 +49,8 @@ impl<'a> Cookies<'a> {
         // Names are short: a plain scan finds the `=` sooner than a vectorized search.
         let Some(eq) = part.bytes().position(|b| b == b'=') else { return };
         let key = trim_ws(&part[..eq]);
-        let mut value = trim_ws(&part[eq + 1..]);
-        if value.len() >= 2 && value.starts_with('"') && value.ends_with('"') {
-            value = &value[1..value.len() - 1];
-        }
+        // cookie@1 keeps double quotes (cookie@0 removed them).
+        let value = trim_ws(&part[eq + 1..]);
         if pairs.iter().any(|(k, _)| *k == key) {
             return;
         }
@@ -161,7 +159,7 @@ mod tests {
         assert_eq!(c.get("baz"), None);
         assert_eq!(Cookies::parse(Some("foo=%C0")).get("foo"), Some("%C0"));
         assert_eq!(Cookies::parse(Some("foo=%zz")).get("foo"), Some("%zz"));
-        assert_eq!(Cookies::parse(Some("q=\"quoted\"")).get("q"), Some("quoted"));
+        assert_eq!(Cookies::parse(Some("q=\"quoted\"")).get("q"), Some("\"quoted\""), "cookie@1 keeps quotes");
         let c = Cookies::parse(Some("k%=%41%; v=%41; w=x%"));
         assert_eq!((c.get("k%"), c.get("v"), c.get("w")), (Some("%41%"), Some("A"), Some("x%")), "a % in one part does not decode another");
     }

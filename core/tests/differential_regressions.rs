@@ -148,3 +148,27 @@ fn an_opaque_token_answer_without_a_known_object_is_used_as_it_is() {
         assert_eq!((auth["id"].clone(), auth["userId"].clone()), (json!("oat_id_1"), json!("user_1")));
     }
 }
+
+/// A session token in the cookie flow, on a request that cannot handshake (so a would-be
+/// handshake is signed-out with its reason).
+fn cookie_request(cookie: String) -> Request {
+    Request::new("GET", format!("{APP}/dashboard")).header("cookie", cookie).header("sec-fetch-dest", "empty")
+}
+
+fn session_claims(extra: Value) -> Value {
+    let mut claims = json!({"sub": "user_1", "sid": "sess_1", "azp": APP, "iss": "https://diff-regress-3.clerk.accounts.dev", "exp": NOW_S + 60, "iat": NOW_S - 5, "nbf": NOW_S - 10});
+    claims.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    claims
+}
+
+/// Differential (seeds 2-7, ~10 cases per 2000): @clerk/backend 3.25.0 parses cookies with
+/// cookie@1.1.1, which keeps double quotes; clerkauth removed them (cookie@0's rule), so a
+/// quoted `__session` verified instead of being token-invalid.
+#[test]
+fn a_quoted_cookie_value_keeps_its_quotes() {
+    let dev = instance();
+    let auth = authenticator(&dev, json!({}));
+    let token = dev.sign(Map::new(), &session_claims(json!({})));
+    let st = auth.authenticate_with(&cookie_request(format!("__session=\"{token}\"; __client_uat={}; __clerk_db_jwt=dvb_1", NOW_S - 100)), &Options::default(), Some(NOW_MS)).unwrap();
+    assert_eq!((st.status, st.reason.as_deref()), (AuthStatus::SignedOut, Some("token-invalid")));
+}

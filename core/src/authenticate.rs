@@ -381,7 +381,8 @@ impl Call<'_> {
         if is_machine_class(&token, &jwt) || jwt.has_non_session_category() {
             return Ok(self.signed_out("token-type-mismatch", "", Vec::new()));
         }
-        if jwt.payload.num(claim::IAT).is_some_and(|iat| iat < self.client_uat) {
+        // JavaScript's `payload.iat < clientUat`, whatever the unverified `iat` holds.
+        if crate::js::to_number(jwt.payload.value(claim::IAT).as_ref()) < self.client_uat {
             return Ok(self.maybe_handshake("session-token-iat-before-client-uat", "", None));
         }
         let claims = match self.verify_session_jwt(&jwt, self.opts.skew_ms()) {

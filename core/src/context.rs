@@ -75,13 +75,14 @@ pub(crate) fn js_parse_int(s: &str) -> f64 {
     }
 }
 
-/// JavaScript `Number(s)` for the redirect counter; NaN → 0.
+/// JavaScript `Number(s) || 0` for the redirect counter.
 fn js_number(s: &str) -> f64 {
-    let t = s.trim();
-    if t.is_empty() {
-        return 0.0;
+    let n = crate::js::string_to_number(s);
+    if n.is_nan() {
+        0.0
+    } else {
+        n
     }
-    t.parse::<f64>().ok().filter(|f| !f.is_nan()).unwrap_or(0.0)
 }
 
 /// First value of a query parameter (URLSearchParams semantics).
@@ -97,8 +98,9 @@ fn pk_str<'a>(pk: &Cow<'a, PublishableKey>, field: fn(&PublishableKey) -> &str) 
     }
 }
 
-fn iat_of(jwt: Option<&Jwt>) -> f64 {
-    jwt.and_then(|j| j.payload.num(claim::IAT)).unwrap_or(0.0)
+/// `decoded?.payload.iat || 0`, compared as JavaScript compares it.
+fn iat_of(jwt: Option<&Jwt>) -> serde_json::Value {
+    crate::js::or_zero(jwt.and_then(|j| j.payload.value(claim::IAT)))
 }
 
 impl<'a> Call<'a> {
@@ -256,15 +258,16 @@ impl<'a> Call<'a> {
         // The suffixed session token, decoded at most once and only when a rule needs it.
         let ss_jwt = OnceCell::new();
         let suffixed_session = || ss_jwt.get_or_init(|| ss.and_then(|t| Jwt::decode(t).ok())).as_ref();
-        if sc != Some("0") && uc != Some("0") && iat_of(plain_session) > iat_of(suffixed_session()) {
+        if sc != Some("0") && uc != Some("0") && crate::js::less_than(Some(&iat_of(suffixed_session())), Some(&iat_of(plain_session))) {
             return false;
         }
         if sc == Some("0") && uc != Some("0") {
             return false;
         }
         if !self.is_prod() && sc != Some("0") && uc == Some("0") {
-            let exp = suffixed_session().and_then(|j| j.payload.num(claim::EXP));
-            if exp.is_some_and(|e| e <= (self.now_ms / 1000.0).floor()) {
+            // `exp <= Date.now() / 1000 >> 0`, whatever `exp` holds.
+            let expired = suffixed_session().is_some_and(|j| crate::js::to_number(j.payload.value(claim::EXP).as_ref()) <= (self.now_ms / 1000.0).floor());
+            if expired {
                 return false;
             }
         }
@@ -355,6 +358,7 @@ mod tests {
         assert_eq!(js_parse_int(""), 0.0);
         assert_eq!(js_number(" 2 "), 2.0);
         assert_eq!(js_number("garbage"), 0.0);
+        assert_eq!((js_number("0x3"), js_number("inf"), js_number("Infinity")), (3.0, 0.0, f64::INFINITY));
     }
 
     #[test]

@@ -99,7 +99,7 @@ impl Call<'_> {
         let headers = vec![
             ("location".to_string(), location),
             ("cache-control".to_string(), "no-store".to_string()),
-            ("set-cookie".to_string(), format!("__clerk_redirect_count={}; SameSite=Lax; HttpOnly; Max-Age=2", self.redirect_loop_counter + 1.0)),
+            ("set-cookie".to_string(), format!("__clerk_redirect_count={}; SameSite=Lax; HttpOnly; Max-Age=2", crate::js::number_to_string(self.redirect_loop_counter + 1.0))),
         ];
         self.handshake(reason, message, headers)
     }

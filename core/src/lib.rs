@@ -32,6 +32,7 @@ pub mod cookies;
 pub mod devinstance;
 mod error;
 mod handshake;
+mod js;
 pub mod jwks;
 pub mod jwt;
 pub mod keys;

@@ -172,3 +172,62 @@ fn a_quoted_cookie_value_keeps_its_quotes() {
     let st = auth.authenticate_with(&cookie_request(format!("__session=\"{token}\"; __client_uat={}; __clerk_db_jwt=dvb_1", NOW_S - 100)), &Options::default(), Some(NOW_MS)).unwrap();
     assert_eq!((st.status, st.reason.as_deref()), (AuthStatus::SignedOut, Some("token-invalid")));
 }
+
+/// Differential (DIFF_SEED=2 cases 123, 867): the stale-token test is JavaScript's
+/// `payload.iat < clientUat` on the unverified token, so a string, `null` or one-element array
+/// `iat` is compared as a number (`null` is 0); clerkauth only compared number `iat`s.
+#[test]
+fn the_stale_token_test_compares_iat_as_javascript_does() {
+    let dev = instance();
+    let auth = authenticator(&dev, json!({}));
+    let uat = NOW_S - 50;
+    let run = |iat: Value| {
+        let token = dev.sign(Map::new(), &session_claims(json!({ "iat": iat })));
+        let st = auth.authenticate_with(&cookie_request(format!("__session={token}; __client_uat={uat}; __clerk_db_jwt=dvb_1")), &Options::default(), Some(NOW_MS)).unwrap();
+        st.reason
+    };
+    for stale in [json!((NOW_S - 100).to_string()), json!(null), json!([NOW_S - 100]), json!(" 0x10 "), json!([])] {
+        assert_eq!(run(stale.clone()).as_deref(), Some("session-token-iat-before-client-uat"), "{stale}");
+    }
+    // Not less than client_uat (NaN, or later): verification runs and refuses a non-number iat.
+    for not_stale in [json!("abc"), json!((NOW_S - 5).to_string()), json!([1, 2]), json!({})] {
+        assert_eq!(run(not_stale.clone()).as_deref(), Some("token-verification-failed"), "{not_stale}");
+    }
+}
+
+/// Suffixed-cookie selection compares `iat || 0` of both session cookies with JavaScript's `>`:
+/// two strings compare as strings ("9" > "10").
+#[test]
+fn suffixed_cookie_selection_compares_iats_as_javascript_does() {
+    let dev = instance();
+    let auth = authenticator(&dev, json!({}));
+    let suffix = clerkauth::keys::cookie_suffix(&dev.publishable_key);
+    let plain = dev.sign(Map::new(), &session_claims(json!({"iat": "9", "sub": "user_plain"})));
+    let suffixed = dev.sign(Map::new(), &session_claims(json!({"iat": "10", "sub": "user_suffixed"})));
+    let cookie = format!("__session={plain}; __session_{suffix}={suffixed}; __client_uat=1; __client_uat_{suffix}=1; __clerk_db_jwt=dvb_1");
+    let st = auth.authenticate_with(&cookie_request(cookie), &Options::default(), Some(NOW_MS)).unwrap();
+    // "9" > "10": the un-suffixed pair is used, whose token then fails verification (string iat).
+    let message = st.message.clone().unwrap_or_default();
+    assert!(message.contains("\"9\""), "the un-suffixed token was verified: {message}");
+}
+
+/// Differential (DIFF_SEED=2 case 1466): `__clerk_redirect_count` is `Number(cookie) || 0`, and
+/// the next value is written with JavaScript's number formatting (`Infinity`, not `inf`); `0x3`
+/// is 3, a redirect loop.
+#[test]
+fn the_redirect_counter_is_a_javascript_number() {
+    let dev = instance();
+    let auth = authenticator(&dev, json!({}));
+    let document = |count: &str| {
+        let req = Request::new("GET", format!("{APP}/dashboard"))
+            .header("cookie", format!("__client_uat={}; __clerk_db_jwt=dvb_1; __clerk_redirect_count={count}", NOW_S - 100))
+            .header("sec-fetch-dest", "document");
+        auth.authenticate_with(&req, &Options::default(), Some(NOW_MS)).unwrap()
+    };
+    let st = document("Infinity");
+    assert_eq!(st.status, AuthStatus::Handshake);
+    assert!(st.headers.iter().any(|(k, v)| k == "set-cookie" && v.starts_with("__clerk_redirect_count=Infinity;")), "{:?}", st.headers);
+    let st = document("0x3");
+    assert_eq!((st.status, st.reason.as_deref()), (AuthStatus::SignedOut, Some("client-uat-but-no-session-token")), "a loop: no redirect");
+    assert!(document("inf").headers.iter().any(|(k, v)| k == "set-cookie" && v.starts_with("__clerk_redirect_count=1;")), "inf is NaN, so 0");
+}

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
-use crate::claims::{claim, pick_members, Claims, Field, Key};
+use crate::claims::{claim, pick_members, Claims, Key};
 use crate::state::TokenType;
 
 /// A signed-in session's auth properties, read from its verified claims when asked for: the
@@ -194,9 +194,11 @@ fn is_v2(claims: &Claims) -> bool {
     claims.num(claim::V) == Some(2.0)
 }
 
-/// A v2 token with an active organization (`o` an object).
+/// A v2 token with an active organization: `o` truthy, as the reference tests it (its fields
+/// are read only from an object; any other truthy `o` gives no id, slug or role and no
+/// permissions).
 fn is_v2_org(claims: &Claims) -> bool {
-    is_v2(claims) && matches!(claims.field(claim::O), Some(Field::Object))
+    is_v2(claims) && claims.truthy(claim::O)
 }
 
 impl SessionAuth {
@@ -450,7 +452,8 @@ impl SessionAuth {
         if let Some(sid) = self.session_id() {
             m.insert("sessionId".into(), Value::from(sid));
         }
-        m.insert("sessionStatus".into(), self.session_status().map(Value::from).unwrap_or(Value::Null));
+        // `sts ?? null`: the claim in whatever shape it has.
+        m.insert("sessionStatus".into(), self.claims.value(claim::STS).unwrap_or(Value::Null));
         m.insert("userId".into(), Value::from(self.user_id()));
         for (k, v) in [("actor", self.actor()), ("orgId", self.org_id()), ("orgRole", self.org_role()), ("orgSlug", self.org_slug()), ("orgPermissions", self.org_permissions())] {
             if let Some(v) = v {

@@ -211,6 +211,21 @@ fn suffixed_cookie_selection_compares_iats_as_javascript_does() {
     assert!(message.contains("\"9\""), "the un-suffixed token was verified: {message}");
 }
 
+/// Differential (DIFF_SEED=2 case 671, DIFF_SEED=5 case 1013): the reference reads a v2
+/// organization when `o` is truthy (`orgPermissions` is then `[]` for an `o` that is not an
+/// object) and `sessionStatus` is `sts ?? null` whatever its type.
+#[test]
+fn odd_v2_org_and_sts_claims_read_as_the_reference_reads_them() {
+    let dev = instance();
+    let auth = authenticator(&dev, json!({}));
+    let token = dev.sign(Map::new(), &session_claims(json!({"v": 2, "fea": "u:a", "o": "org_x", "sts": 1})));
+    let (st, auth) = auth_json(&auth, &token, json!({}));
+    assert_eq!(st.status, AuthStatus::SignedIn);
+    assert_eq!(auth["orgPermissions"], json!([]));
+    assert!(auth.get("orgId").is_none() && auth.get("orgRole").is_none());
+    assert_eq!(auth["sessionStatus"], json!(1));
+}
+
 /// Differential (DIFF_SEED=2 case 1466): `__clerk_redirect_count` is `Number(cookie) || 0`, and
 /// the next value is written with JavaScript's number formatting (`Infinity`, not `inf`); `0x3`
 /// is 3, a redirect loop.

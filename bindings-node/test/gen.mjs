@@ -56,7 +56,9 @@ const HASH = { RS256: 'sha256', RS384: 'sha384', RS512: 'sha512' };
 export function signJwt(privateKey, payload, header = {}) {
   const h = { alg: 'RS256', typ: 'JWT', kid: 'ins_test_kid', ...header };
   for (const k of Object.keys(h)) if (h[k] === undefined) delete h[k];
-  const input = `${b64u(JSON.stringify(h))}.${b64u(JSON.stringify(payload))}`;
+  // A string payload is signed as it is (hand-written JSON: duplicate names, escapes).
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const input = `${b64u(JSON.stringify(h))}.${b64u(text)}`;
   const sig = crypto.sign(HASH[h.alg] || 'sha256', Buffer.from(input), privateKey);
   return `${input}.${b64u(sig)}`;
 }
@@ -89,6 +91,7 @@ export const JWKS_MODES = {
   rotated: 'rotatedjwks', // only ins_other_kid: tokens signed with the instance key miss their kid
   empty: 'emptyjwks', // {"keys": []}
   invalid: 'invalidkey', // 401 clerk_key_invalid (the reference retries it 5 times: ~2-4 s)
+  noalg: 'noalgjwks', // both keys, without `alg` (an RS384/RS512 token can then verify)
 };
 
 function secretKeyFor(kind, jwksMode) {
@@ -102,6 +105,7 @@ export function jwksAnswer(keys, secretKey) {
   if (secretKey.includes(JWKS_MODES.invalid)) return { status: 401, body: { errors: [{ code: 'clerk_key_invalid', message: 'Secret key is invalid', long_message: 'Secret key is invalid' }] } };
   if (secretKey.includes(JWKS_MODES.empty)) return { status: 200, body: { keys: [] } };
   if (secretKey.includes(JWKS_MODES.rotated)) return { status: 200, body: { keys: [keys.otherJwk] } };
+  if (secretKey.includes(JWKS_MODES.noalg)) return { status: 200, body: { keys: [keys.jwk, keys.otherJwk].map(({ alg, ...k }) => k) } };
   return { status: 200, body: { keys: [keys.jwk, keys.otherJwk] } };
 }
 
@@ -219,14 +223,36 @@ function sessionJwt(r, keys, nowS, ctx) {
     Object.assign(claims, { v: 2, fea: r.pick(['u:dashboard', 'uo:support']), pla: 'u:free' });
     if (r.chance(0.2)) Object.assign(claims, { org_id: 'org_ignored', org_role: 'org:admin' }); // v2 without o: org fields absent
   }
-  if (r.chance(0.08)) claims.act = r.pick([{ sub: r.id('user_') }, { sub: r.id('user_'), type: 'agent' }, { sub: r.id('user_'), extra: 1 }]);
+  if (r.chance(0.08)) claims.act = r.pick([{ sub: r.id('user_') }, { sub: r.id('user_'), type: 'agent' }, { sub: r.id('user_'), extra: 1 }, 'user_x', null]);
+  // Claims of shapes Clerk does not issue.
+  const odd = r.weighted([[40, null], [1, 'exp-float'], [0.5, 'exp-string'], [0.5, 'nbf-null'], [0.5, 'iat-string'], [0.5, 'sub-number'], [0.5, 'sts-other'], [0.5, 'fva-odd'], [0.5, 'v-string'], [0.5, 'o-odd'], [0.5, 'fea-spaces'], [0.5, 'perms-string'], [0.5, 'fpm-odd']]);
+  if (odd === 'exp-float') claims.exp += 0.5;
+  if (odd === 'exp-string') claims.exp = String(claims.exp);
+  if (odd === 'nbf-null') claims.nbf = null;
+  if (odd === 'iat-string') claims.iat = String(claims.iat);
+  if (odd === 'sub-number') claims.sub = 12345;
+  if (odd === 'sts-other') claims.sts = r.pick(['revoked', 1, '']);
+  if (odd === 'fva-odd') claims.fva = r.pick([[1], 'x', [null, 1], [1, 2, 3], [-2, 5]]);
+  if (odd === 'v-string') claims.v = '2';
+  if (odd === 'o-odd') Object.assign(claims, { v: 2, o: r.pick(['org_x', { id: 'org_x', rol: '' }, { slg: 'noid' }, { id: 'org_x', per: ' read , edit ', fpm: ' 3 ' }]) });
+  if (odd === 'fea-spaces') Object.assign(claims, { fea: ' o:posts , u:dashboard ', pla: ' u:pro ' });
+  if (odd === 'perms-string') Object.assign(claims, { org_id: 'org_x', org_permissions: 'org:posts:edit', org_role: 'admin' });
+  if (odd === 'fpm-odd') Object.assign(claims, { v: 2, fea: 'o:posts', o: { id: 'org_x', rol: 'admin', per: 'read,edit', fpm: r.pick(['007', '18446744073709551617', '1.5', '-1', '3,']) } });
 
   const cat = r.weighted([[40, undefined], [2, CAT.session], [1, CAT.ignore], [1, CAT.template], [1, CAT.unknown], [0.5, CAT.m2m]]);
   const typ = r.weighted([[40, 'JWT'], [2, undefined], [0.5, 'at+jwt'], [0.5, 'xyz']]);
-  const alg = r.weighted([[40, 'RS256'], [0.5, 'RS384'], [0.5, 'HS256']]);
+  const alg = r.weighted([[40, 'RS256'], [0.5, 'RS384'], [0.5, 'RS512'], [0.5, 'HS256']]);
   const signer = r.weighted([[30, 'main'], [1, 'other-same-kid'], [1, 'other-own-kid'], [0.5, 'unknown-kid']]);
   const header = { alg, typ, cat, kid: { main: 'ins_test_kid', 'other-same-kid': 'ins_test_kid', 'other-own-kid': 'ins_other_kid', 'unknown-kid': 'ins_unknown_kid' }[signer] };
-  let token = signJwt(signer === 'main' || signer === 'unknown-kid' ? keys.privateKey : keys.otherPrivateKey, claims, header);
+  // Hand-written payload JSON: a duplicate name (the last one wins in JSON.parse) or escapes.
+  const text = r.weighted([[40, null], [1, 'dup'], [1, 'escapes']]);
+  let payload = claims;
+  if (text === 'dup') {
+    const first = r.pick(['sub', 'azp', 'iss', 'exp', 'sid']);
+    payload = `{"${first}":${JSON.stringify(r.pick(['user_first', 'https://first.example.com', 1]))},${JSON.stringify(claims).slice(1)}`;
+  }
+  if (text === 'escapes') payload = JSON.stringify(claims).replace(/\//g, '\\/').replace(/"user_/g, '"\\u0075ser_').replace(/"org_/g, '"org\\u005f');
+  let token = signJwt(signer === 'main' || signer === 'unknown-kid' ? keys.privateKey : keys.otherPrivateKey, payload, header);
   const damage = r.weighted([[40, null], [1, 'truncated-sig'], [0.5, 'not-a-jwt']]);
   if (damage === 'truncated-sig') token = token.slice(0, -5);
   if (damage === 'not-a-jwt') token = 'not.a.jwt';
@@ -237,6 +263,8 @@ function sessionJwt(r, keys, nowS, ctx) {
   if (alg !== 'RS256') notes.push(`alg=${alg}`);
   if (signer !== 'main') notes.push(signer);
   if (damage) notes.push(damage);
+  if (odd) notes.push(odd);
+  if (text) notes.push(`payload-${text}`);
   return { token, claims, notes, age };
 }
 
@@ -445,7 +473,7 @@ export function randomCase(r, keys, nowMs, apiUrl) {
 
   // Instance (build-time) options: networkless jwtKey, or the JWKS of the loopback Backend API.
   const keyMode = r.weighted([[6, 'jwtKey'], [4, 'jwks']]);
-  const jwksMode = keyMode === 'jwks' ? r.weighted([[20, 'std'], [1, 'rotated'], [1, 'empty'], [0.1, 'invalid']]) : 'std';
+  const jwksMode = keyMode === 'jwks' ? r.weighted([[20, 'std'], [1, 'rotated'], [1, 'empty'], [1, 'noalg'], [0.1, 'invalid']]) : 'std';
   const instance = { publishableKey: inst.publishableKey, secretKey: secretKeyFor(kind, jwksMode), apiUrl };
   if (keyMode === 'jwtKey') instance.jwtKey = keys.publicPem;
   if (r.chance(0.06)) instance.machineSecretKey = r.pick([`${BAD_MACHINE_KEY}_${r.id('', 20)}`, `msk_good_${r.id('', 20)}`]);
@@ -484,10 +512,17 @@ export function randomCase(r, keys, nowMs, apiUrl) {
   const useSuffixed = r.chance(0.3);
   const sessionName = useSuffixed ? `__session_${suffix}` : '__session';
   const uatName = useSuffixed ? `__client_uat_${suffix}` : '__client_uat';
-  if (carrier === 'cookie' && r.chance(0.92)) cookies.push(`${sessionName}=${cred.token}`);
+  if (carrier === 'cookie' && r.chance(0.92)) {
+    // Cookie values as browsers and proxies may write them (the cookie package's parsing).
+    const encoding = r.weighted([[30, null], [0.5, 'quoted'], [1, 'percent'], [0.5, 'spaces']]);
+    const value = { quoted: `"${cred.token}"`, percent: `%${cred.token.charCodeAt(0).toString(16)}${cred.token.slice(1)}`, spaces: ` ${cred.token} ` }[encoding] || cred.token;
+    cookies.push(`${sessionName}=${value}`);
+    if (r.chance(0.03)) cookies.push(`${sessionName}=second-one-is-ignored`);
+    if (encoding) cred.notes.push(`cookie-${encoding}`);
+  }
   if (carrier !== 'bearer' || r.chance(0.2)) {
     const iat = typeof claims.iat === 'number' ? claims.iat : nowS - 10;
-    const uat = r.weighted([[4, iat], [1, iat - 100], [1, iat + 5], [2, 0], [2, undefined], [0.3, ' 12abc'], [0.3, -1]]);
+    const uat = r.weighted([[8, iat], [2, iat - 100], [2, iat + 5], [4, 0], [4, undefined], [0.3, ' 12abc'], [0.3, -1], [0.3, '0x10'], [0.3, `${iat}.9`], [0.3, '1e3'], [0.3, '%31']]);
     if (uat !== undefined) cookies.push(`${uatName}=${uat}`);
   }
   if (useSuffixed && r.chance(0.4)) cookies.push(`__session=${signJwt(keys.privateKey, { ...claims, sid: r.id('sess_'), iat: (claims.iat || nowS) + r.pick([-60, 0, 60]) })}`);
@@ -513,7 +548,7 @@ export function randomCase(r, keys, nowMs, apiUrl) {
     }
   }
   if (kind === 'dev' && r.chance(0.7)) cookies.push(`__clerk_db_jwt${r.chance(0.3) ? `_${suffix}` : ''}=${r.id('dvb_', 20)}`);
-  if (r.chance(0.06)) cookies.push(`__clerk_redirect_count=${r.pick([1, 2, 3, 3, 4])}`);
+  if (r.chance(0.06)) cookies.push(`__clerk_redirect_count=${r.pick([1, 2, 3, 3, 4, '0x3', ' 3 ', '3.0', '0b11', 'inf', 'Infinity', ''])}`);
   if (r.chance(0.15)) cookies.push(`other=${r.id('', 6)}`);
 
   // Handshake: a JWT carrying cookie directives, or a nonce the Backend API resolves.

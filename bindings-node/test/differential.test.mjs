@@ -148,6 +148,35 @@ async function runClerkauth(c, asPlainObject) {
   }
 }
 
+/**
+ * The Backend API calls that are made once per request (machine-token verification, refresh,
+ * handshake payload; not the cached JWKS), as comparable text: method, path, query pairs,
+ * the Bearer key, the API version header and the JSON body.
+ */
+function perRequestCalls(calls) {
+  return calls
+    .filter((x) => !x.target.startsWith('/v1/jwks'))
+    .map((x) => {
+      const u = new URL(x.target, 'http://bapi');
+      const query = [...u.searchParams.entries()].sort();
+      return JSON.stringify([x.method, u.pathname, query, x.authorization, x.apiVersion, sortKeys(x.body)]);
+    })
+    .sort();
+}
+
+function sortKeys(v) {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  return v;
+}
+
+function compareCalls(refCalls, ourCalls) {
+  const a = perRequestCalls(refCalls);
+  const b = perRequestCalls(ourCalls);
+  if (JSON.stringify(a) === JSON.stringify(b)) return null;
+  return `Backend API calls differ:\n    reference ${a.join('\n              ')}\n    clerkauth ${b.join('\n              ')}`;
+}
+
 const brief = (res) => JSON.stringify({ ...res, echo: undefined, auth: undefined, authKeepPending: undefined });
 
 function report(i, c, diff, want, got, refCalls, ourCalls) {
@@ -201,7 +230,7 @@ test(`differential vs @clerk/backend ${require('@clerk/backend/package.json').ve
     if (deliberate) tally[`deliberate: ${deliberate.name}`] = (tally[`deliberate: ${deliberate.name}`] || 0) + 1;
     const wrong = deliberate && deliberate.check(got);
     const compared = deliberate ? wrong && `${wrong} (README deliberate difference: ${deliberate.name}), got ${brief(got)}` : compareFull(got, want);
-    const diff = compared || (unknown.length ? `unexpected Backend API calls: ${unknown.map((x) => `${x.method} ${x.target}`).join(', ')}` : null);
+    const diff = compared || (deliberate ? null : compareCalls(refCalls, ourCalls)) || (unknown.length ? `unexpected Backend API calls: ${unknown.map((x) => `${x.method} ${x.target}`).join(', ')}` : null);
     if (diff) failures.push({ line: `#${i} ${diff.slice(0, 200)} | ${c.about}`, full: report(i, c, diff, want, got, refCalls, ourCalls) });
   }
   const list = (o) => Object.entries(o).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ');

@@ -218,7 +218,7 @@ export async function startDiffBapi({ jwksAnswer, badMachineKey }) {
         body = null;
       }
       const a = route(req.method, url, bearer, body);
-      calls.push({ method: req.method, target: req.url, known: a.known, status: a.status });
+      calls.push({ method: req.method, target: req.url, known: a.known, status: a.status, authorization: req.headers.authorization, apiVersion: req.headers['clerk-api-version'], body });
       const text = JSON.stringify(a.body ?? null);
       res.writeHead(a.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
       res.end(text);

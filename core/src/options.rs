@@ -191,6 +191,14 @@ impl Options {
                 check_string_list(name, v)?;
             }
         }
+        // A `typ` is compared with each entry: anything but strings would silently allow nothing
+        // (the reference) or be ignored (header_types), so it is refused like other mistyped options.
+        if let Some(v) = &self.header_type {
+            let strings = |a: &Vec<Value>| a.iter().all(Value::is_string);
+            if !(v.is_string() || v.as_array().is_some_and(strings)) {
+                return Err(Error::new(ErrorCode::InvalidOption, format!("Invalid headerType: {v} (expected a string or a list of strings)")));
+            }
+        }
         if let Some(m) = self.missing_azp.as_deref() {
             if m != "accept" && m != "reject" {
                 return Err(Error::new(ErrorCode::InvalidOption, format!("Invalid missingAzp: {m}")));
@@ -312,6 +320,20 @@ mod tests {
                 assert!(e.to_string().contains(name), "{e}");
             }
         }
+    }
+
+    #[test]
+    fn a_header_type_that_is_not_strings_is_an_error() {
+        for bad in [json!(5), json!(["JWT", 5]), json!({"t": "JWT"}), json!(null), json!([null])] {
+            let e = Options::from_json(&json!({ "headerType": bad })).map(|o| o.header_types());
+            // `null` is "not given" for serde; everything else is refused.
+            if bad.is_null() {
+                assert_eq!(e.unwrap(), None);
+            } else {
+                assert_eq!(e.unwrap_err().code(), crate::ErrorCode::InvalidOption, "{bad}");
+            }
+        }
+        assert_eq!(Options::from_json(&json!({"headerType": ["JWT", "at+jwt"]})).unwrap().header_types(), Some(vec!["JWT".to_string(), "at+jwt".to_string()]));
     }
 
     #[test]

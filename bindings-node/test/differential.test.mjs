@@ -76,7 +76,7 @@ function compareFull(got, want) {
 /**
  * Case classes where clerkauth differs on purpose (README, "Deliberate differences from the
  * reference"): each is checked against clerkauth's documented behaviour instead of the
- * reference's. `applies(c, want)` picks the class; `check(got)` returns null or what is wrong.
+ * reference's. `applies(c, want)` picks the class; `check(got, want)` returns null or what is wrong.
  */
 const DELIBERATE = [
   {
@@ -85,6 +85,13 @@ const DELIBERATE = [
     // (the reference keeps them as entries that never match).
     applies: (c) => [c.options, c.instance].some((o) => nonStringEntries(o.audience) || nonStringEntries(o.issuer)),
     check: (got) => (got.error && got.error.startsWith('invalid-option:') ? null : 'expected an invalid-option error'),
+  },
+  {
+    name: 'option of another type',
+    // README: "Options of another type than the documented one are `invalid-option` errors,
+    // where the reference runs with them" (a string authorizedParties, isSatellite: "false", …).
+    applies: (c) => c.wrongType !== null,
+    check: (got, want) => (got.error && (got.error.startsWith('invalid-option:') || want.error !== undefined) ? null : 'expected an invalid-option error'),
   },
   {
     name: 'non-string machine JWT scopes claim',
@@ -228,7 +235,7 @@ test(`differential vs @clerk/backend ${require('@clerk/backend/package.json').ve
     const unknown = [...refCalls, ...ourCalls].filter((x) => !x.known);
     const deliberate = DELIBERATE.find((d) => d.applies(c, want));
     if (deliberate) tally[`deliberate: ${deliberate.name}`] = (tally[`deliberate: ${deliberate.name}`] || 0) + 1;
-    const wrong = deliberate && deliberate.check(got);
+    const wrong = deliberate && deliberate.check(got, want);
     const compared = deliberate ? wrong && `${wrong} (README deliberate difference: ${deliberate.name}), got ${brief(got)}` : compareFull(got, want);
     const diff = compared || (deliberate ? null : compareCalls(refCalls, ourCalls)) || (unknown.length ? `unexpected Backend API calls: ${unknown.map((x) => `${x.method} ${x.target}`).join(', ')}` : null);
     if (diff) failures.push({ line: `#${i} ${diff.slice(0, 200)} | ${c.about}`, full: report(i, c, diff, want, got, refCalls, ourCalls) });

@@ -422,6 +422,20 @@ function drawOptions(r, ctx) {
   return o;
 }
 
+/** Rarely an option of a type the reference does not expect (it never checks them). */
+function wrongTypeOption(r, options, ctx) {
+  const odd = r.weighted([[100, null], [1, 'parties-string'], [0.5, 'accepts-bogus'], [0.5, 'accepts-bogus-list'], [0.5, 'satellite-string'], [0.5, 'header-type-number'], [0.5, 'patterns-string'], [0.5, 'skew-negative'], [0.3, 'parties-with-null']]);
+  if (odd === 'parties-string') options.authorizedParties = r.pick([ctx.origin, 'https://app.example.com.evil.net', '']);
+  if (odd === 'accepts-bogus') options.acceptsToken = 'bogus';
+  if (odd === 'accepts-bogus-list') options.acceptsToken = ['bogus', 'session_token'];
+  if (odd === 'satellite-string') Object.assign(options, { isSatellite: r.pick(['true', 'false']), domain: 'satellite.example.net', signInUrl: 'https://accounts.example.com/sign-in' });
+  if (odd === 'header-type-number') options.headerType = 5;
+  if (odd === 'patterns-string') options.organizationSyncOptions = { organizationPatterns: '/orgs/:slug' };
+  if (odd === 'skew-negative') options.clockSkewInMs = -30000;
+  if (odd === 'parties-with-null') options.authorizedParties = [null, ctx.origin];
+  return odd;
+}
+
 /**
  * Where the options go: @clerk/backend's createClerkClient keeps only ten build-time options
  * (secretKey, machineSecretKey, jwtKey, apiUrl, apiVersion, proxyUrl, publishableKey,
@@ -488,6 +502,7 @@ export function randomCase(r, keys, nowMs, apiUrl) {
   ctx.tokenType = { session: 'session', none: 'none', 'm2m-jwt': 'm2m_token', 'oauth-jwt': 'oauth_token' }[credential] || credential;
   const options = drawOptions(r, ctx);
   if (options.isSatellite && options.domain && kind === 'prod') ctx.satelliteFapi = `clerk.${options.domain}`;
+  const oddOption = wrongTypeOption(r, options, ctx);
   placeOptions(r, instance, options);
   const bapi = { machine: {}, refresh: {}, nonce: {} };
   let cred = null;
@@ -609,7 +624,8 @@ export function randomCase(r, keys, nowMs, apiUrl) {
   if (forwarded === 'cloudfront') headers.push(['cloudfront-forwarded-proto', 'https'], ['x-forwarded-proto', 'http']);
   if (forwarded === 'bad-host') headers.push(['x-forwarded-host', 'evil<host'], ['x-forwarded-proto', 'https']);
   if (forwarded === 'host-port') headers.push(['x-forwarded-host', 'public.example.com:8443'], ['x-forwarded-proto', 'https']);
-  headers.push(['host', host]);
+  const hostHeader = r.weighted([[30, host], [1, 'other.example.com'], [0.5, `${host.split(':')[0]}:443`], [0.5, null]]);
+  if (hostHeader) headers.push(['host', hostHeader]);
   headers.push(['user-agent', r.pick(['Mozilla/5.0', 'curl/8.0', 'node'])]);
 
   const target = r.pick(ORGS);
@@ -631,14 +647,16 @@ export function randomCase(r, keys, nowMs, apiUrl) {
     { reverification: { level: 'first_factor', afterMinutes: 20 } },
     {},
   ];
-  const about = [kind, keyMode === 'jwks' ? `jwks:${jwksMode}` : 'jwtKey', `${credential}@${carrier}`, ...(cred ? cred.notes.filter(Boolean) : []), `${shape}/${method}`, `path=${path}`, ...(config ? [config] : [])].join(' ') + hsNote;
+  const about = [kind, keyMode === 'jwks' ? `jwks:${jwksMode}` : 'jwtKey', `${credential}@${carrier}`, ...(cred ? cred.notes.filter(Boolean) : []), `${shape}/${method}`, `path=${path}`, ...(config ? [config] : []), ...(oddOption ? [oddOption] : [])].join(' ') + hsNote;
   return {
     about,
     instance,
     options,
-    request: { method, url: `${origin}${path}${qs}`, headers },
+    request: { method, url: `${r.chance(0.02) ? origin.replace('https://', 'HTTPS://').toUpperCase() : origin}${r.chance(0.01) ? '/caf\u00e9' : path}${qs}`, headers },
     nowMs,
     hasChecks,
+    // An option of a type the reference does not expect (README: clerkauth refuses it).
+    wrongType: oddOption && oddOption !== 'skew-negative' ? oddOption : null,
     bapi,
     token: cred ? cred.token : null,
   };

@@ -307,7 +307,14 @@ fn shared_authenticator_under_key_rotation_and_a_flaky_backend_api() {
         "apiUrl": server.url,
     }))
     .unwrap();
-    let policy = JwksPolicy { ttl_ms: 60, kid_refetch_interval_ms: 10, stale_if_error_ms: 100, retry: RetryPolicy { attempts: 2, base_delay: Duration::from_millis(1) } };
+    let policy = JwksPolicy {
+        ttl_ms: 60,
+        kid_refetch_interval_ms: 10,
+        stale_if_error_ms: 100,
+        backoff_ms: 10,
+        backoff_max_ms: 40,
+        retry: RetryPolicy { attempts: 2, base_delay: Duration::from_millis(1) },
+    };
     let auth = Arc::new(
         Authenticator::builder(opts)
             .jwks_policy(policy)

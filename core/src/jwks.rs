@@ -256,13 +256,15 @@ fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
     l.read().unwrap_or_else(|p| p.into_inner())
 }
 
-impl Scope {
-    /// Marks a fetch as started (the caller holds `flight` and saw none in flight).
-    fn claim(flight: &mut Flight, now_ms: f64) {
-        flight.in_flight = true;
-        flight.attempted_ms = Some(now_ms);
+impl Flight {
+    /// Marks a fetch as started (none was in flight).
+    fn claim(&mut self, now_ms: f64) {
+        self.in_flight = true;
+        self.attempted_ms = Some(now_ms);
     }
+}
 
+impl Scope {
     /// Runs a claimed fetch (no lock held) and lands its outcome; returns the flight locked.
     /// A panicking transport counts as a failed fetch, so the flight always ends.
     fn fetch(&self, api: &BackendApi, secret_key: &str, started_ms: f64, policy: &JwksPolicy) -> MutexGuard<'_, Flight> {
@@ -400,7 +402,7 @@ impl JwksCache {
             Plan::Serve(k) => return Ok(k),
             Plan::Fail(e) => return Err(e),
             Plan::ServeAndRefresh(k) => {
-                Scope::claim(&mut flight, now_ms);
+                flight.claim(now_ms);
                 drop(flight);
                 self.refresh_in_background(scope, api, secret_key, now_ms);
                 return Ok(k);
@@ -410,7 +412,7 @@ impl JwksCache {
                 flight = scope.landed.wait_while(flight, |f| f.landed == seen).unwrap_or_else(|p| p.into_inner());
             }
             Plan::Fetch => {
-                Scope::claim(&mut flight, now_ms);
+                flight.claim(now_ms);
                 drop(flight);
                 flight = scope.fetch(api, secret_key, now_ms, &self.policy);
             }
@@ -446,11 +448,14 @@ impl JwksCache {
             return if refresh { Plan::ServeAndRefresh(k) } else { Plan::Serve(k) };
         }
         let rate_limited = self.usable(&keys, now_ms) && flight.attempted_ms.is_some_and(|a| now_ms - a < self.policy.kid_refetch_interval_ms as f64);
-        match backoff {
-            _ if flight.in_flight => Plan::Wait,
-            Some(f) => Plan::Fail(f.error.clone()),
-            None if rate_limited => Plan::Fail(kid_mismatch(kid)),
-            None => Plan::Fetch,
+        if flight.in_flight {
+            Plan::Wait
+        } else if let Some(f) = backoff {
+            Plan::Fail(f.error.clone())
+        } else if rate_limited {
+            Plan::Fail(kid_mismatch(kid))
+        } else {
+            Plan::Fetch
         }
     }
 
@@ -521,5 +526,19 @@ fn fetch_jwks(api: &BackendApi, secret_key: &str, retry: &RetryPolicy) -> Result
                 std::thread::sleep(delay);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let p = JwksPolicy { backoff_ms: 1_000, backoff_max_ms: 30_000, ..JwksPolicy::default() };
+        let steps: Vec<f64> = (1..=7).map(|n| p.backoff(n)).collect();
+        assert_eq!(steps, [1_000.0, 2_000.0, 4_000.0, 8_000.0, 16_000.0, 30_000.0, 30_000.0]);
+        assert_eq!(p.backoff(u32::MAX), 30_000.0, "no overflow after many failures");
+        assert_eq!(JwksPolicy { backoff_ms: u64::MAX, ..p }.backoff(40), 30_000.0);
     }
 }

@@ -35,6 +35,7 @@ mod handshake;
 pub mod jwks;
 pub mod jwt;
 pub mod keys;
+mod lru;
 mod machine;
 mod membership;
 mod option_names;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export function vectorsDir() {
-  return process.env.CLERKAUTH_VECTORS || path.resolve(here, '../../../shared/conformance/vectors');
+  return process.env.CLERKAUTH_VECTORS || path.resolve(here, '../../tests/conformance/vectors');
 }
 
 export function loadVectors(dir = vectorsDir()) {

@@ -206,11 +206,20 @@ fn worker_tokens(t: usize, keys: &[SigningKey], attacker: &SigningKey, now_s: i6
         "a.b.c".into(),
         format!("{h}.{other_user}.{s}"),
         format!("{}.{p}.", URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#)),
-        format!("{h}.{p}.{}", s.replace('-', "+")),
+        format!("{h}.{p}.{}", other_first_char(&s)),
         format!("{h}.{p}"),
         "x".repeat(4096),
     ];
+    assert!(garbage.iter().all(|g| !genuine.contains(g)), "a garbage token is a genuine one");
     Worker { user, sid, genuine, expired, forged, garbage }
+}
+
+/// The signature with its first character swapped for another base64url character: it still
+/// decodes, to bytes whose first byte differs (the first character is its top six bits), and an
+/// RS256 signature is the only one for its key and message, so this one never verifies.
+fn other_first_char(sig: &str) -> String {
+    let replacement = if sig.starts_with('A') { 'B' } else { 'A' };
+    format!("{replacement}{}", &sig[1..])
 }
 
 fn request(token: &str, cookie: bool) -> Request {

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -26,7 +25,8 @@ def vectors_dir() -> Optional[Path]:
 
 
 class MockBapi:
-    """Answers the listed (method, path) routes; records every request, listed or not."""
+    """Answers the listed (method, path) routes; records every request, listed or not. A route
+    with a "gate" (helpers.Gate) answers only once the gate is released (503 if it never is)."""
 
     def __init__(self) -> None:
         self.routes: List[Dict[str, Any]] = []
@@ -46,10 +46,10 @@ class MockBapi:
                 route = mock.match(self.command, self.path)
                 with mock.lock:
                     mock.seen.append({"method": self.command, "target": self.path, "headers": dict(self.headers), "body": body, "matched": route is not None})
-                if route is not None and route.get("delay_s"):
-                    time.sleep(float(route["delay_s"]))
                 if route is None:
                     status, payload = 404, b'{"errors":[{"code":"resource_not_found"}]}'
+                elif route.get("gate") is not None and not route["gate"].hold():
+                    status, payload = 503, b'{"errors":[{"code":"gate_never_released"}]}'
                 else:
                     status, payload = int(route.get("status", 200)), json.dumps(route.get("body")).encode()
                 self.send_response(status)

@@ -5,7 +5,8 @@ hand-written edge cases. Deterministic: re-running it rewrites the same files.
 
     python3 fuzz/seed.py [VECTORS_DIR]
 
-VECTORS_DIR defaults to $CLERKAUTH_VECTORS, else the repository's tests/conformance/vectors. Each target gets at most MAX_PER_TARGET files; the whole corpus stays small.
+VECTORS_DIR defaults to $CLERKAUTH_VECTORS, else the repository's tests/conformance/vectors.
+Each target gets at most MAX_PER_TARGET files; the whole corpus stays small.
 """
 import base64
 import hashlib

@@ -185,15 +185,10 @@ impl Call<'_> {
         let expired = self.session_token().map(str::to_string).ok_or("missing-session-token")?;
         let refresh = self.refresh_token_in_cookie.clone().ok_or("missing-refresh-token")?;
         let jwt = Jwt::decode(&expired).map_err(|_| "expired-session-token-decode-failed")?;
-        let sid = jwt.payload.str(claim::SID).map(str::to_string).ok_or("expired-session-token-missing-sid-claim")?;
-        let mut request_headers = Map::new();
-        for (name, _) in &self.request.headers {
-            let lname = name.to_ascii_lowercase();
-            if !request_headers.contains_key(&lname) {
-                let v = self.request.header_value(&lname).unwrap_or_default();
-                request_headers.insert(lname, json!([v]));
-            }
-        }
+        // An empty sid is missing (JavaScript's `!sid`); `.` / `..` would address another endpoint.
+        let sid = jwt.payload.str(claim::SID).filter(|s| !s.is_empty()).ok_or("expired-session-token-missing-sid-claim")?;
+        let sid = crate::bapi::path_segment(sid, "session id").map_err(|_| "expired-session-token-invalid-sid-claim")?;
+        let request_headers: Map<String, Value> = self.request.joined_headers().into_iter().map(|(name, value)| (name, json!([value]))).collect();
         let body = json!({
             "format": "cookie",
             "expired_token": expired,
@@ -201,7 +196,7 @@ impl Call<'_> {
             "request_origin": self.clerk_url.origin().ascii_serialization(),
             "request_headers": request_headers,
         });
-        let mut url = self.api().versioned(&format!("sessions/{}/refresh", crate::bapi::segment(&sid)));
+        let mut url = self.api().versioned(&format!("sessions/{sid}/refresh"));
         if self.suffixed {
             url.push_str("?suffixed_cookies=true");
         }
@@ -405,7 +400,7 @@ impl Call<'_> {
         {
             return Ok(self.maybe_handshake("primary-domain-cross-origin-sync", "Cross-origin request from satellite domain requires handshake", None));
         }
-        Ok(self.organization_sync(state))
+        Ok(self.organization_sync(state, true))
     }
 
     // ----- organization sync (section 13 + onMismatch) -----
@@ -414,7 +409,12 @@ impl Call<'_> {
         self.org_matcher.as_ref()?.find_target(self.clerk_url.path())
     }
 
-    fn organization_sync(&mut self, mut state: RequestState) -> RequestState {
+    /// Organization sync for a signed-in session state. Only the cookie flow's own sign-in may
+    /// become an activation handshake (`handshake_possible`, the reference's step); every other
+    /// signed-in session (Bearer, any/list header, refresh, handshake resolution) cannot be
+    /// handshaken, so a different organization there is a mismatch handled by `onMismatch`.
+    fn organization_sync(&mut self, mut state: RequestState, handshake_possible: bool) -> RequestState {
+        self.org_synced = true;
         let Some(target) = self.sync_target() else { return state };
         let Some(auth) = state.to_auth().and_then(|a| match a {
             crate::auth_object::AuthObject::SignedIn(s) => Some(s),
@@ -436,10 +436,12 @@ impl Call<'_> {
         if self.redirect_loop_counter >= 3.0 {
             self.auth.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
             self.trace.step("org-sync", || "handshake loop (counter ≥ 3): activation skipped".into());
-        } else if self.eligible_for_handshake() {
+        } else if handshake_possible && self.eligible_for_handshake() {
             let mut hs = self.maybe_handshake("active-organization-mismatch", "", None);
             hs.organization_sync = report(SyncOutcome::Handshake);
             return hs;
+        } else if !handshake_possible {
+            self.trace.step("org-sync", || "no handshake possible: the session did not come from the cookie flow's sign-in".into());
         } else {
             self.trace.step("org-sync", || {
                 format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method, self.sec_fetch_dest, self.accept)
@@ -454,7 +456,10 @@ impl Call<'_> {
                 state
             }
             OnMismatch::SignedOut => {
-                let mut so = self.signed_out(extra_reason::ORGANIZATION_MISMATCH, "The URL names an organization that is not the session's active organization", Vec::new());
+                // A refresh's or handshake's cookies still reach the browser: the session is
+                // fine, only this request is refused.
+                let headers = std::mem::take(&mut state.headers);
+                let mut so = self.signed_out(extra_reason::ORGANIZATION_MISMATCH, "The URL names an organization that is not the session's active organization", headers);
                 so.organization_sync = report(SyncOutcome::Mismatch);
                 so
             }
@@ -478,12 +483,12 @@ impl Call<'_> {
                 state
             }
             Ok(None) => {
-                let mut so = self.signed_out(extra_reason::ORGANIZATION_NOT_MEMBER, "The user is not a member of the organization the URL names", Vec::new());
+                let mut so = self.signed_out(extra_reason::ORGANIZATION_NOT_MEMBER, "The user is not a member of the organization the URL names", std::mem::take(&mut state.headers));
                 so.organization_sync = report(SyncOutcome::NotMember);
                 so
             }
             Err(e) => {
-                let mut so = self.signed_out(extra_reason::MEMBERSHIP_LOOKUP_FAILED, &e, Vec::new());
+                let mut so = self.signed_out(extra_reason::MEMBERSHIP_LOOKUP_FAILED, &e, std::mem::take(&mut state.headers));
                 so.organization_sync = report(SyncOutcome::Mismatch);
                 so
             }
@@ -507,7 +512,15 @@ impl Call<'_> {
         state
     }
 
+    /// Runs the flows, then organization sync for a signed-in session the flow did not sync
+    /// itself (header flows, refresh, handshake resolution). Machine tokens are not affected.
     fn run(&mut self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
+        let state = self.run_flows(accepts)?;
+        let session = state.status == AuthStatus::SignedIn && matches!(state.auth, AuthData::Session(_));
+        Ok(if session && !self.org_synced { self.organization_sync(state, false) } else { state })
+    }
+
+    fn run_flows(&mut self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
         let header_token = self.token_in_header.clone();
         // Machine-token rules look at the header token once (none apply to `session_token`).
         let candidate = header_token.as_deref().filter(|_| *accepts != AcceptsToken::One(TokenType::SessionToken)).map(|t| self.candidate(t));

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clerkauth::jwks::{JwksPolicy, RetryPolicy};
-use clerkauth::{Authenticator, Error as CoreError, ErrorCode, HasCheck, Options, Request, RequestState};
+use clerkauth::{Authenticator, Error as CoreError, ErrorCode, HasCheck, OptionKind, Options, Request, RequestState, OPTION_NAMES};
 use napi::bindgen_prelude::{AsyncTask, Either};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
@@ -215,6 +215,13 @@ impl NativeState {
     pub fn session_token(&self, session_id: String, template: Option<String>, expires_in_seconds: Option<f64>) -> AsyncTask<SessionTokenTask> {
         AsyncTask::new(SessionTokenTask { auth: Arc::clone(&self.auth), overrides: self.overrides.as_ref().map(Arc::clone), session_id, template, expires_in_seconds })
     }
+}
+
+/// The `@clerk/backend` options the core accepts and ignores: the JS layer sends their names
+/// (so the core checks them) but never their values, which need not be JSON (an `apiClient`).
+#[napi(catch_unwind)]
+pub fn ignored_option_names() -> Vec<String> {
+    OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::IgnoredReference).map(|o| o.name.to_string()).collect()
 }
 
 /// The library version.

@@ -1,5 +1,7 @@
 //! Backend API requests: URL building, standard headers, error bodies.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -18,7 +20,7 @@ pub const DEFAULT_API_VERSION: &str = "v1";
 #[derive(Clone, Copy)]
 pub struct BackendApi<'a> {
     /// The transport.
-    pub transport: &'a dyn Transport,
+    pub transport: &'a Arc<dyn Transport>,
     /// Base URL (`apiUrl`).
     pub api_url: &'a str,
     /// Path version (`apiVersion`).

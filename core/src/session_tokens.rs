@@ -53,7 +53,7 @@ impl Authenticator {
             return Err(Error::new(ErrorCode::MissingSecretKey, "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance."));
         };
         let api = BackendApi {
-            transport: self.transport.as_ref(),
+            transport: &self.transport,
             api_url: opts.api_url.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_URL),
             api_version: opts.api_version.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_VERSION),
         };

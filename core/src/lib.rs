@@ -59,7 +59,7 @@ pub use error::{Error, ErrorCode, Result};
 pub use machine::{is_machine_token, machine_token_type};
 pub use options::{AcceptsToken, MissingAzp, Options, OrganizationSyncOptions};
 pub use org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
-pub use request::{parse_authorization, Request};
+pub use request::{parse_authorization, request_url, Request};
 pub use state::{AuthStatus, RequestState, TokenType};
 pub use trace::{Trace, TraceStep};
 

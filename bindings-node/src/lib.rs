@@ -188,6 +188,13 @@ impl NativeState {
     }
 }
 
+/// The absolute URL from a request's scheme, Host header and target (the core's rule: an
+/// `invalid-request` error when the host is not `host[:port]`).
+#[napi(catch_unwind)]
+pub fn request_url(scheme: String, host: String, target: String) -> Either<String, NativeError> {
+    either(clerkauth::request_url(&scheme, &host, &target).map_err(NativeError::from))
+}
+
 /// The library version.
 #[napi(catch_unwind)]
 pub fn version() -> String {

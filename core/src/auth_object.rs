@@ -353,7 +353,12 @@ impl SessionAuth {
         if claim.is_empty() {
             return false;
         }
-        let Ok((org, user)) = split_by_scope(claim) else { return false };
+        let Ok((mut org, user)) = split_by_scope(claim) else { return false };
+        if self.scope.is_some() {
+            // The token's organization entitlements belong to its active organization, not to
+            // the organization or personal account this object is scoped to.
+            org.clear();
+        }
         let mut parts = x.split(':');
         let first = parts.next().unwrap_or("");
         match parts.next() {

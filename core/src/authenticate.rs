@@ -405,7 +405,7 @@ impl Call<'_> {
         {
             return Ok(self.maybe_handshake("primary-domain-cross-origin-sync", "Cross-origin request from satellite domain requires handshake", None));
         }
-        Ok(self.organization_sync(state))
+        Ok(self.organization_sync(state, true))
     }
 
     // ----- organization sync (section 13 + onMismatch) -----
@@ -414,7 +414,12 @@ impl Call<'_> {
         self.org_matcher.as_ref()?.find_target(self.clerk_url.path())
     }
 
-    fn organization_sync(&mut self, mut state: RequestState) -> RequestState {
+    /// Organization sync for a signed-in session state. Only the cookie flow's own sign-in may
+    /// become an activation handshake (`handshake_possible`, the reference's step); every other
+    /// signed-in session (Bearer, any/list header, refresh, handshake resolution) cannot be
+    /// handshaken, so a different organization there is a mismatch handled by `onMismatch`.
+    fn organization_sync(&mut self, mut state: RequestState, handshake_possible: bool) -> RequestState {
+        self.org_synced = true;
         let Some(target) = self.sync_target() else { return state };
         let Some(auth) = state.to_auth().and_then(|a| match a {
             crate::auth_object::AuthObject::SignedIn(s) => Some(s),
@@ -436,10 +441,12 @@ impl Call<'_> {
         if self.redirect_loop_counter >= 3.0 {
             self.auth.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
             self.trace.step("org-sync", || "handshake loop (counter ≥ 3): activation skipped".into());
-        } else if self.eligible_for_handshake() {
+        } else if handshake_possible && self.eligible_for_handshake() {
             let mut hs = self.maybe_handshake("active-organization-mismatch", "", None);
             hs.organization_sync = report(SyncOutcome::Handshake);
             return hs;
+        } else if !handshake_possible {
+            self.trace.step("org-sync", || "no handshake possible: the session did not come from the cookie flow's sign-in".into());
         } else {
             self.trace.step("org-sync", || {
                 format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method, self.sec_fetch_dest, self.accept)
@@ -454,7 +461,10 @@ impl Call<'_> {
                 state
             }
             OnMismatch::SignedOut => {
-                let mut so = self.signed_out(extra_reason::ORGANIZATION_MISMATCH, "The URL names an organization that is not the session's active organization", Vec::new());
+                // A refresh's or handshake's cookies still reach the browser: the session is
+                // fine, only this request is refused.
+                let headers = std::mem::take(&mut state.headers);
+                let mut so = self.signed_out(extra_reason::ORGANIZATION_MISMATCH, "The URL names an organization that is not the session's active organization", headers);
                 so.organization_sync = report(SyncOutcome::Mismatch);
                 so
             }
@@ -478,12 +488,12 @@ impl Call<'_> {
                 state
             }
             Ok(None) => {
-                let mut so = self.signed_out(extra_reason::ORGANIZATION_NOT_MEMBER, "The user is not a member of the organization the URL names", Vec::new());
+                let mut so = self.signed_out(extra_reason::ORGANIZATION_NOT_MEMBER, "The user is not a member of the organization the URL names", std::mem::take(&mut state.headers));
                 so.organization_sync = report(SyncOutcome::NotMember);
                 so
             }
             Err(e) => {
-                let mut so = self.signed_out(extra_reason::MEMBERSHIP_LOOKUP_FAILED, &e, Vec::new());
+                let mut so = self.signed_out(extra_reason::MEMBERSHIP_LOOKUP_FAILED, &e, std::mem::take(&mut state.headers));
                 so.organization_sync = report(SyncOutcome::Mismatch);
                 so
             }
@@ -507,7 +517,15 @@ impl Call<'_> {
         state
     }
 
+    /// Runs the flows, then organization sync for a signed-in session the flow did not sync
+    /// itself (header flows, refresh, handshake resolution). Machine tokens are not affected.
     fn run(&mut self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
+        let state = self.run_flows(accepts)?;
+        let session = state.status == AuthStatus::SignedIn && matches!(state.auth, AuthData::Session(_));
+        Ok(if session && !self.org_synced { self.organization_sync(state, false) } else { state })
+    }
+
+    fn run_flows(&mut self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
         let header_token = self.token_in_header.clone();
         // Machine-token rules look at the header token once (none apply to `session_token`).
         let candidate = header_token.as_deref().filter(|_| *accepts != AcceptsToken::One(TokenType::SessionToken)).map(|t| self.candidate(t));

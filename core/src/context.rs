@@ -47,6 +47,8 @@ pub(crate) struct Call<'a> {
     pub redirect_loop_counter: f64,
     pub trace: Recorder,
     pub org_matcher: Option<std::sync::Arc<crate::org_sync::OrganizationMatcher>>,
+    /// Organization sync already decided for this call's state (the cookie flow's own step).
+    pub org_synced: bool,
 }
 
 /// JavaScript `parseInt(s, 10)`-like with `0x` hex; NaN → 0.
@@ -139,6 +141,7 @@ impl<'a> Call<'a> {
             pk: None,
             trace: Recorder::default(),
             org_matcher: None,
+            org_synced: false,
         };
         // Proxy URL: a path is resolved against the public origin.
         if let Some(p) = call.opts.proxy_url.as_deref().filter(|p| !p.is_empty()) {

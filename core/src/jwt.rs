@@ -484,6 +484,23 @@ mod tests {
     }
 
     #[test]
+    fn issuer_rules() {
+        let iss = |v: Value, want: &[&str]| assert_issuer(&claims(serde_json::json!({ "iss": v })), &want.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let a = "https://clerk.example.com";
+        assert!(iss(Value::from(a), &[a]).is_ok());
+        assert!(iss(Value::from(a), &["https://b.example", a]).is_ok());
+        assert!(iss(Value::from("anything"), &[]).is_ok(), "empty list: no check");
+        for bad in [format!("{a}/"), "http://clerk.example.com".into(), "HTTPS://CLERK.EXAMPLE.COM".into(), "clerk.example.com".into(), String::new()] {
+            let e = iss(Value::from(bad.as_str()), &[a]).unwrap_err();
+            assert_eq!(e.reason, reason::TOKEN_INVALID_ISSUER, "{bad}");
+        }
+        let e = iss(Value::from(7), &[a, "https://b.example"]).unwrap_err();
+        assert_eq!(e.message, format!("Invalid JWT issuer claim (iss) 7. Expected \"{a},https://b.example\"."));
+        let e = assert_issuer(&claims(serde_json::json!({})), &[a.to_string()]).unwrap_err();
+        assert_eq!(e.message, format!("Invalid JWT issuer claim (iss) undefined. Expected \"{a}\"."));
+    }
+
+    #[test]
     fn azp_rules() {
         let p = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let azp = |v: Value| claims(serde_json::json!({ "azp": v }));

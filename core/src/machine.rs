@@ -246,3 +246,31 @@ fn invalid_type(jwt: &Jwt) -> MachineError {
         None,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::oauth_audience;
+    use serde_json::{json, Value};
+
+    /// Spec 18.2's table, OAuth column, with `audience` = X.
+    #[test]
+    fn oauth_audience_rule() {
+        let want = vec!["X".to_string()];
+        let check = |aud: Option<Value>| oauth_audience(&want, aud.as_ref());
+        for invalid in [None, Some(json!(null)), Some(json!("")), Some(json!(0)), Some(json!(false)), Some(json!([])), Some(json!(["", ""])), Some(json!(["", "X"])), Some(json!(["X", 7])), Some(json!(42))] {
+            let e = check(invalid.clone()).unwrap_err();
+            assert!(e.starts_with("Invalid OAuth audience claim (aud) "), "{invalid:?}: {e}");
+        }
+        assert!(check(None).unwrap_err().contains("(aud) undefined."));
+        for mismatch in [json!("Y"), json!(["Y"]), json!("X/v1"), json!("x")] {
+            let e = check(Some(mismatch.clone())).unwrap_err();
+            assert_eq!(e, format!("OAuth audience mismatch. Verification expected audience [\"X\"], but incoming token has aud {mismatch}."));
+        }
+        for pass in [json!("X"), json!(["Y", "X"])] {
+            assert!(check(Some(pass.clone())).is_ok(), "{pass}");
+        }
+        // No audience configured: no check at all, whatever the token carries.
+        assert!(oauth_audience(&[], None).is_ok());
+        assert!(oauth_audience(&[], Some(&json!(42))).is_ok());
+    }
+}

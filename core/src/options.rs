@@ -292,3 +292,38 @@ impl Options {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Options;
+    use serde_json::json;
+
+    #[test]
+    fn string_list_options_are_normalised_like_the_reference() {
+        let issuer = |v| Options::from_json(&json!({ "issuer": v })).unwrap().issuer_list();
+        assert_eq!(issuer(json!("a")), ["a"]);
+        assert_eq!(issuer(json!(["a", "", null, false, ["b", ""]])), ["a", "b"]);
+        assert!(issuer(json!("")).is_empty() && issuer(json!([])).is_empty() && issuer(json!(["", ""])).is_empty());
+        let audience = Options::from_json(&json!({ "audience": [["x"], "y"] })).unwrap().audience_list();
+        assert_eq!(audience, ["x", "y"]);
+    }
+
+    #[test]
+    fn string_list_options_of_another_shape_are_errors() {
+        for bad in [json!(7), json!(true), json!({"a": 1}), json!(["a", 7]), json!([["a", ["b"]]])] {
+            for name in ["issuer", "audience"] {
+                let e = Options::from_json(&json!({ name: bad })).unwrap_err();
+                assert_eq!(e.code(), crate::ErrorCode::InvalidOption, "{name}: {bad}");
+                assert!(e.to_string().contains(name), "{e}");
+            }
+        }
+    }
+
+    #[test]
+    fn per_call_issuer_overlays_the_instance() {
+        let base = Options::from_json(&json!({ "issuer": "https://a.example" })).unwrap();
+        let call = Options::from_json(&json!({ "issuer": ["https://b.example"] })).unwrap();
+        assert_eq!(base.merged(&call).issuer_list(), ["https://b.example"]);
+        assert_eq!(base.merged(&Options::default()).issuer_list(), ["https://a.example"]);
+    }
+}

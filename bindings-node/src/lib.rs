@@ -8,6 +8,7 @@
 //! thrown Error, never a dead process.
 
 mod pool;
+mod promises;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -61,12 +62,9 @@ fn on_worker<T>(env: &Env, work: impl FnOnce() -> Result<T, NativeError> + Send 
 where
     T: ToNapiValue + Send + 'static,
 {
-    let (deferred, promise) = env.create_deferred()?;
-    pool::spawn(move || match catch_unwind(AssertUnwindSafe(work)) {
-        Ok(result) => deferred.resolve(|_| Ok(either(result))),
-        Err(p) => deferred.reject(napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p)))),
-    });
-    Ok(promise)
+    promises::spawn(env, move || {
+        catch_unwind(AssertUnwindSafe(work)).map(either).map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))
+    })
 }
 
 fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {

@@ -35,8 +35,14 @@ const ErrorCode = Object.freeze({
 const AuthStatus = Object.freeze({ SignedIn: 'signed-in', SignedOut: 'signed-out', Handshake: 'handshake' });
 const TokenType = Object.freeze({ SessionToken: 'session_token', ApiKey: 'api_key', M2MToken: 'm2m_token', OAuthToken: 'oauth_token' });
 
-/** Options handled by this JS layer only (never sent to the core as options). */
+/**
+ * Options read by this JS layer only, never sent to the core (the core's list names them as
+ * host keys: it rejects them if they reach it).
+ */
 const JS_ONLY = new Set(['nowMs', 'jwksRetryBaseDelayMs', 'clerkClient']);
+
+/** @clerk/backend options that do not affect authentication: their names go to the core, their values do not. */
+const IGNORED = new Set(native.ignoredOptionNames());
 
 /** Options that define a long-lived authenticator (keys, Backend API, caches). */
 const INSTANCE_KEYS = ['secretKey', 'publishableKey', 'jwtKey', 'machineSecretKey', 'apiUrl', 'apiVersion', 'jwksCacheTtlInMs', 'membershipCacheTtlInMs', 'verifiedTokenCacheSize'];
@@ -50,6 +56,11 @@ function isNativeError(v) {
   return v !== null && typeof v === 'object' && typeof v.code === 'string' && typeof v.message === 'string' && typeof v.toJson !== 'function';
 }
 
+/**
+ * Options as the core's JSON, or null when there are none. Every name but the JS layer's own
+ * goes to the core, which rejects unknown ones; `undefined` and function values are sent as
+ * `null` (not given), so their names are checked too.
+ */
 function optionsJson(options) {
   if (options === undefined || options === null) return null;
   if (typeof options !== 'object') throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: options must be an object');
@@ -58,8 +69,7 @@ function optionsJson(options) {
   for (const key of Object.keys(options)) {
     if (JS_ONLY.has(key)) continue;
     const v = options[key];
-    if (v === undefined || typeof v === 'function') continue;
-    out[key] = v;
+    out[key] = v === undefined || typeof v === 'function' || IGNORED.has(key) ? null : v;
     any = true;
   }
   if (!any) return null;

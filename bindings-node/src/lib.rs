@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clerkauth::jwks::{JwksPolicy, RetryPolicy};
-use clerkauth::{Authenticator, Error as CoreError, ErrorCode, HasCheck, Options, Request, RequestState};
+use clerkauth::{Authenticator, Error as CoreError, ErrorCode, HasCheck, OptionKind, Options, Request, RequestState, OPTION_NAMES};
 use napi::bindgen_prelude::{Either, Object, ToNapiValue};
 use napi::{Env, Status};
 use napi_derive::napi;
@@ -191,6 +191,13 @@ impl NativeState {
 #[napi(catch_unwind)]
 pub fn request_url(scheme: String, host: String, target: String) -> Either<String, NativeError> {
     either(clerkauth::request_url(&scheme, &host, &target).map_err(NativeError::from))
+}
+
+/// The `@clerk/backend` options the core accepts and ignores: the JS layer sends their names
+/// (so the core checks them) but never their values, which need not be JSON (an `apiClient`).
+#[napi(catch_unwind)]
+pub fn ignored_option_names() -> Vec<String> {
+    OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::IgnoredReference).map(|o| o.name.to_string()).collect()
 }
 
 /// The library version.

@@ -41,6 +41,46 @@ test('configuration errors reject with stable codes', async () => {
   await rejectsWithCode(authenticateRequest(req, circular), 'invalid-option');
 });
 
+async function rejectsNaming(promise, message) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof ClerkAuthError, `not a ClerkAuthError: ${e && e.stack}`);
+    assert.equal(e.code, 'invalid-option', e.message);
+    assert.equal(e.message, message);
+    return true;
+  });
+}
+
+test('an unknown option name is an invalid-option error naming it, with a suggestion', async () => {
+  const req = new Request('https://app.example.com/', { headers: { authorization: `Bearer ${token()}` } });
+  const parties = ['https://app.example.com'];
+  await rejectsNaming(authenticateRequest(req, { ...base, authorizedParty: parties }), 'Unknown option `authorizedParty` (did you mean `authorizedParties`?)');
+  await rejectsNaming(createClerkClient({ ...base, SecretKey: 'sk' }).authenticateRequest(req), 'Unknown option `SecretKey` (did you mean `secretKey`?)');
+  await rejectsNaming(authenticateRequest(req, { ...base, frobnicate: true }), 'Unknown option `frobnicate`');
+  // An undefined or function value does not hide the name.
+  await rejectsNaming(authenticateRequest(req, { ...base, audiance: undefined }), 'Unknown option `audiance` (did you mean `audience`?)');
+  await rejectsNaming(authenticateRequest(req, { ...base, onRequest: () => {} }), 'Unknown option `onRequest`');
+  await rejectsNaming(
+    authenticateRequest(req, { ...base, organizationSyncOptions: { organizationPattern: ['/orgs/:id'] } }),
+    'Unknown option `organizationSyncOptions.organizationPattern` (did you mean `organizationSyncOptions.organizationPatterns`?)',
+  );
+  // Per-call options of a client follow the same rule, sync and async.
+  const client = createClerkClient(base);
+  await rejectsNaming(client.authenticateRequest(req, { clockSkewInMS: 0 }), 'Unknown option `clockSkewInMS` (did you mean `clockSkewInMs`?)');
+  assert.throws(() => client.authenticateRequestSync(req, { issuers: ['x'] }), (e) => e.code === 'invalid-option' && e.message === 'Unknown option `issuers` (did you mean `issuer`?)');
+});
+
+test("createClerkClient's options that do not affect authentication are accepted and ignored", async () => {
+  const req = new Request('https://app.example.com/', { headers: { authorization: `Bearer ${token()}` } });
+  // Values that are not JSON (a client with methods and a cycle) are never serialised.
+  const apiClient = { users: { getUser: () => null } };
+  apiClient.self = apiClient;
+  const client = createClerkClient({
+    ...base, telemetry: { disabled: true }, userAgent: 'my-app/1.0', sdkMetadata: { name: 'my-sdk', version: '1.0.0' }, requireSecretKey: false,
+  });
+  assert.equal((await client.authenticateRequest(req, { nowMs: NOW, apiClient })).status, 'signed-in');
+  assert.equal((await authenticateRequest(req, { ...base, nowMs: NOW, telemetry: { disabled: true }, apiClient })).status, 'signed-in');
+});
+
 test('unusable requests reject with invalid-request', async () => {
   await rejectsWithCode(authenticateRequest(null, base), 'invalid-request');
   await rejectsWithCode(authenticateRequest('https://x.example/', base), 'invalid-request');

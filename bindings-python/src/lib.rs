@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use clerkauth::devinstance::DevInstance as CoreDevInstance;
-use clerkauth::{AuthObject, Authenticator as CoreAuthenticator, Error, ErrorCode, HasCheck, Options, Request, SyncTarget};
+use clerkauth::{AuthObject, Authenticator as CoreAuthenticator, Error, ErrorCode, HasCheck, KeyCase, OptionKind, Options, Request, SyncTarget, OPTION_NAMES};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -223,7 +223,7 @@ impl Overrides {
     #[new]
     fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
         let s = options_json.to_string();
-        let opts = py.detach(move || guard(|| Options::from_json_str(&s))).map_err(|e| core_error(py, &e))?;
+        let opts = py.detach(move || guard(|| Options::from_json_str_in(&s, KeyCase::Snake))).map_err(|e| core_error(py, &e))?;
         Ok(Overrides { opts: Arc::new(opts) })
     }
 }
@@ -244,7 +244,7 @@ impl NativeAuthenticator {
     fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
         let s = options_json.to_string();
         let inner = py
-            .detach(move || guard(|| Options::from_json_str(&s).and_then(CoreAuthenticator::new)))
+            .detach(move || guard(|| Options::from_json_str_in(&s, KeyCase::Snake).and_then(CoreAuthenticator::new)))
             .map_err(|e| core_error(py, &e))?;
         Ok(NativeAuthenticator { inner: Arc::new(inner) })
     }
@@ -623,6 +623,11 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The @clerk/backend options the core accepts and ignores, in both spellings: the façade
+    // sends their names (the core checks them) but not their values, which need not be JSON.
+    let ignored = OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::IgnoredReference);
+    let ignored: Vec<String> = ignored.flat_map(|o| [o.name.to_string(), KeyCase::Snake.spell(o.name)]).collect();
+    m.add("IGNORED_OPTION_NAMES", PyTuple::new(m.py(), ignored)?)?;
     m.add_class::<NativeAuthenticator>()?;
     m.add_class::<Overrides>()?;
     m.add_class::<RequestState>()?;

@@ -10,7 +10,7 @@ import sysconfig
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict
 
 import pytest
 
@@ -80,15 +80,51 @@ def test_now_ms_and_per_call_options(clerk: clerkauth.Authenticator, dev: Any) -
     assert state.trace and all(isinstance(s, tuple) and len(s) == 2 for s in state.trace) and state.explain()
 
 
-def test_options_mapping_and_from_options(dev: Any) -> None:
-    from clerkauth._options import OPTION_NAMES, to_reference
-
-    assert OPTION_NAMES["organization_sync_options"] == "organizationSyncOptions"
-    assert OPTION_NAMES["clock_skew_in_ms"] == "clockSkewInMs"
-    assert to_reference({"authorized_parties": ("a",), "organization_sync_options": {"organization_patterns": ("/o/:id",), "on_mismatch": "signed-out"}, "domain": None}) == {
-        "authorizedParties": ["a"], "organizationSyncOptions": {"organizationPatterns": ["/o/:id"], "onMismatch": "signed-out"}}
-    a = clerkauth.Authenticator.from_options({"secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwt_key": dev.jwt_key})
+def test_options_snake_case_and_from_options(dev: Any) -> None:
+    a = clerkauth.Authenticator.from_options({"secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwt_key": dev.jwt_key, "domain": None})
     assert a.authenticate_request(url="https://x.example.com/", headers={"authorization": f"Bearer {token(dev)}"}).is_authenticated
+    b = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key, authorized_parties=("https://a.example",))
+    state = b.authenticate_request(url="https://x.example.com/", headers={"authorization": f"Bearer {token(dev)}"}, organization_sync_options={"organization_patterns": ("/o/:id",)})
+    assert state.reason == "token-invalid-authorized-parties"
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"authorized_party": ["https://a.example"]}, "Unknown option `authorized_party` (did you mean `authorized_parties`?)"),
+        ({"secretkey": "sk"}, "Unknown option `secretkey` (did you mean `secret_key`?)"),
+        ({"authorizedParty": None}, "Unknown option `authorizedParty` (did you mean `authorizedParties`?)"),
+        ({"frobnicate": True}, "Unknown option `frobnicate`"),
+        (
+            {"organization_sync_options": {"organization_pattern": ["/o/:id"]}},
+            "Unknown option `organization_sync_options.organization_pattern` (did you mean `organization_sync_options.organization_patterns`?)",
+        ),
+    ],
+)
+def test_an_unknown_option_name_raises_naming_it(dev: Any, options: Dict[str, Any], message: str) -> None:
+    with pytest.raises(clerkauth.ConfigurationError) as e:
+        clerkauth.Authenticator.from_options({"secret_key": dev.secret_key, "publishable_key": dev.publishable_key, **options})
+    assert e.value.code == "invalid-option" and e.value.message == message
+    # Per-call options follow the same rule.
+    clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key)
+    with pytest.raises(clerkauth.ConfigurationError) as e:
+        clerk.authenticate_request(url="https://x.example.com/", **options)
+    assert e.value.code == "invalid-option" and e.value.message == message
+
+
+def test_clock_is_a_keyword_not_an_option(dev: Any) -> None:
+    with pytest.raises(clerkauth.ConfigurationError, match=r"^`now_ms` is not an option of the core: the clock of one call is an argument"):
+        clerkauth.Authenticator.from_options({"secret_key": dev.secret_key, "now_ms": 1})
+
+
+def test_reference_options_without_effect_on_authentication_are_accepted(dev: Any) -> None:
+    clerk = clerkauth.Authenticator(
+        secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key,
+        telemetry={"disabled": True}, user_agent="my-app/1.0", sdk_metadata={"name": "x", "version": "1"}, require_secret_key=False,
+        api_client=object(),  # never serialised
+    )
+    state = clerk.authenticate_request(url="https://x.example.com/", headers={"authorization": f"Bearer {token(dev)}"}, userAgent="per-call")
+    assert state.is_authenticated
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 //! The request as plain data, header lookup, `Authorization` parsing and the public URL.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use url::Url;
 
 use crate::{Error, ErrorCode};
@@ -93,6 +94,30 @@ impl Request {
     /// Each value of a header, trimmed, in order.
     pub(crate) fn header_values<'r, 'n>(&'r self, name: &'n str) -> impl Iterator<Item = &'r str> + use<'r, 'n> {
         self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| trim_value(v))
+    }
+
+    /// Every header once, by lower-case name in order of first appearance, with its values
+    /// joined as [`Request::header_value`] joins them (`""` when empty), in one pass over the
+    /// header list however many headers repeat.
+    pub(crate) fn joined_headers(&self) -> Vec<(String, String)> {
+        let mut joined: Vec<(String, String)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (name, value) in &self.headers {
+            let name = name.to_ascii_lowercase();
+            let value = trim_value(value);
+            match index.get(&name) {
+                Some(&i) => {
+                    let acc = &mut joined[i].1;
+                    acc.push_str(if name == "cookie" { "; " } else { ", " });
+                    acc.push_str(value);
+                }
+                None => {
+                    index.insert(name.clone(), joined.len());
+                    joined.push((name, value.to_string()));
+                }
+            }
+        }
+        joined
     }
 
     /// True when the header is present at all (even with an empty value).
@@ -311,6 +336,40 @@ pub(crate) fn public_url(headers: &Headers, initial: Url) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_headers_agree_with_header_value() {
+        let req = Request::new("GET", "https://a.test/")
+            .header("X-A", " 1 ")
+            .header("cookie", "a=1")
+            .header("x-a", "2")
+            .header("Empty", "")
+            .header("COOKIE", "b=2")
+            .header("x-A", "")
+            .header("Empty", " ");
+        let joined = req.joined_headers();
+        let names: Vec<&str> = joined.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["x-a", "cookie", "empty"]);
+        for (name, value) in &joined {
+            assert_eq!(*value, req.header_value(name).unwrap_or_default(), "{name}");
+        }
+        assert_eq!(joined[0].1, "1, 2, ");
+        assert_eq!(joined[1].1, "a=1; b=2");
+    }
+
+    #[test]
+    fn many_headers_join_in_one_pass() {
+        // 100 000 distinct names and 100 000 repeats of one: a lookup per name over the whole
+        // list would make ~10^10 comparisons (minutes).
+        const N: usize = 100_000;
+        let mut req = Request::new("GET", "https://a.test/");
+        req.headers.extend((0..N).map(|i| (format!("X-H{i}"), i.to_string())));
+        req.headers.extend((0..N).map(|_| ("x-same".to_string(), "v".to_string())));
+        let joined = req.joined_headers();
+        assert_eq!(joined.len(), N + 1);
+        assert!(joined[..N].iter().enumerate().all(|(i, (n, v))| *n == format!("x-h{i}") && *v == i.to_string()));
+        assert_eq!(joined[N].1.len(), N * 3 - 2, "v, v, … v");
+    }
 
     #[test]
     fn public_url_fast_path_agrees_with_origin_comparison() {

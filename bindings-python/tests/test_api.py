@@ -16,7 +16,7 @@ import pytest
 
 import clerkauth
 from clerkauth import _native
-from helpers import ORG, run_while_spinning, token
+from helpers import ORG, Gate, call_while_held, token
 
 
 @pytest.fixture(scope="module")
@@ -209,36 +209,30 @@ def test_jwks_over_loopback_backend_api(dev: Any, bapi: Any) -> None:
 
 
 def test_gil_released_during_network_call(dev: Any, bapi: Any) -> None:
-    bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks(), "delay_s": 0.5}])
+    gate = Gate()
+    bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks(), "gate": gate}])
     a = jwks_authenticator(dev, bapi)
-    state, spins = run_while_spinning(lambda: a.authenticate_request(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"}))
+    state = call_while_held(lambda: a.authenticate_request(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"}), gate)
     assert state.is_authenticated
-    assert spins > 10_000, f"main thread barely ran ({spins} spins): GIL held during the network call?"
 
 
 def test_async_variant_does_not_block_event_loop(dev: Any, bapi: Any) -> None:
-    bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks(), "delay_s": 0.5}])
+    # The JWKS reply is held until a coroutine on the same event loop releases it, after it saw
+    # the request arrive: the call completes only if the loop kept running meanwhile.
+    gate = Gate()
+    bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks(), "gate": gate}])
     a = jwks_authenticator(dev, bapi)
 
     async def main() -> Any:
-        ticks = 0
-        done = False
+        call = asyncio.ensure_future(a.authenticate_request_async(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"}))
+        arrived = await asyncio.get_running_loop().run_in_executor(None, gate.arrived.wait, Gate.WAIT_S)
+        gate.released.set()
+        assert not call.done(), "answered before the reply was released"
+        return arrived, await call
 
-        async def ticker() -> None:
-            nonlocal ticks
-            while not done:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        tt = asyncio.create_task(ticker())
-        state = await a.authenticate_request_async(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"})
-        done = True
-        await tt
-        return state, ticks
-
-    state, ticks = asyncio.run(main())
+    arrived, state = asyncio.run(main())
+    assert arrived, "the JWKS request never reached the Backend API"
     assert state.is_authenticated and state.to_auth().user_id == "user_1"
-    assert ticks >= 20, ticks
 
 
 def test_thread_pool_stress(clerk: clerkauth.Authenticator, dev: Any) -> None:

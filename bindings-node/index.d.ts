@@ -20,6 +20,8 @@ export type ClerkAuthErrorCode =
 export declare class ClerkAuthError extends Error {
   readonly name: 'ClerkAuthError';
   readonly code: ClerkAuthErrorCode;
+  /** 400 when `clerkMiddleware` passes an `invalid-request` error (an unusable Host header) to `next`. */
+  status?: number;
   constructor(code: ClerkAuthErrorCode, message: string, options?: { cause?: unknown });
 }
 
@@ -276,6 +278,10 @@ export interface ClerkMiddlewareOptions extends AuthenticateRequestOptions {
 
 export type NextFunction = (err?: unknown) => void;
 
+/**
+ * Express/Connect middleware. Errors go to `next(err)`; a request whose Host header is not
+ * `host[:port]` gives an `invalid-request` error with `status: 400`.
+ */
 export declare function clerkMiddleware(options?: ClerkMiddlewareOptions): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
 
 export declare function getAuth(req: IncomingMessage, options?: { treatPendingAsSignedOut?: boolean }): AuthObject;

@@ -120,10 +120,27 @@ function headerPairsFrom(headers) {
 }
 
 /**
+ * The absolute URL of a request from its scheme, Host header and request target, combined by
+ * the core: the target is parsed against the host (as the reference's `new URL(path, base)`),
+ * and a Host that is not `host[:port]` (`app.example.com#`, `…/x`, `user@…` …) is an
+ * `invalid-request` error rather than a URL whose path is not the request's.
+ */
+function requestUrl(scheme, host, target) {
+  let r;
+  try {
+    r = native.requestUrl(scheme, host, target);
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+  return r;
+}
+
+/**
  * A Node `http.IncomingMessage` (or an Express/Connect request, or an HTTP/2 compat request)
- * as plain data. The absolute URL is built from the Host header (`:authority` for HTTP/2)
- * and the socket's encryption; `x-forwarded-host` / `x-forwarded-proto` are applied by the
- * core exactly as the reference applies them.
+ * as plain data. The absolute URL is built from the Host header (`:authority` for HTTP/2),
+ * the socket's encryption and the request target; `x-forwarded-host` / `x-forwarded-proto`
+ * are applied by the core exactly as the reference applies them.
  */
 function fromIncomingMessage(req) {
   const headers = [];
@@ -143,18 +160,8 @@ function fromIncomingMessage(req) {
   const host = hostHeader || authority || 'localhost';
   const encrypted = !!(req.socket && req.socket.encrypted) || !!(req.connection && req.connection.encrypted);
   const proto = scheme || (encrypted ? 'https' : 'http');
-  let path = typeof req.originalUrl === 'string' ? req.originalUrl : req.url || '/';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
-    // Absolute-form request target (proxies): keep only the path and query.
-    try {
-      const u = new URL(path);
-      path = u.pathname + u.search;
-    } catch {
-      path = '/';
-    }
-  }
-  if (!path.startsWith('/')) path = '/' + path;
-  return { method: req.method || 'GET', url: `${proto}://${host}${path}`, headers };
+  const target = typeof req.originalUrl === 'string' ? req.originalUrl : req.url || '/';
+  return { method: req.method || 'GET', url: requestUrl(proto, host, target), headers };
 }
 
 /** Converts any supported request to `{method, url, headers: [[k, v], ...]}`. */
@@ -176,7 +183,7 @@ function toPlainRequest(request) {
   const headers = headerPairsFrom(request.headers);
   if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
     const host = headers.find(([k]) => k.toLowerCase() === 'host');
-    url = `http://${host ? host[1] : 'localhost'}${url.startsWith('/') ? '' : '/'}${url}`;
+    url = requestUrl('http', host ? host[1] : 'localhost', url);
   }
   return { method: typeof request.method === 'string' ? request.method : 'GET', url, headers };
 }
@@ -462,7 +469,12 @@ function clerkMiddleware(options = {}) {
         }
         next();
       },
-      (err) => next(err),
+      (err) => {
+        // A request the core cannot read (a Host header that is not host[:port]) is the
+        // client's error: Express-style error handlers answer it with err.status.
+        if (err instanceof ClerkAuthError && err.code === ErrorCode.InvalidRequest) err.status = 400;
+        next(err);
+      },
     );
   };
 }

@@ -607,6 +607,13 @@ pymethods_with_getters! {
 // Module
 // ---------------------------------------------------------------------------------------------
 
+/// The absolute URL from a request's scheme, Host header and target (the core's rule; an
+/// `InvalidRequestError` when the host is not `host[:port]`).
+#[pyfunction]
+fn request_url(py: Python<'_>, scheme: &str, host: &str, target: &str) -> PyResult<String> {
+    guard(|| clerkauth::request_url(scheme, host, target)).map_err(|e| core_error(py, &e))
+}
+
 /// Deliberately panics inside the guard (tests check it surfaces as `ClerkAuthError`).
 #[pyfunction]
 fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
@@ -627,6 +634,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<OrganizationSync>()?;
     m.add_class::<Auth>()?;
     m.add_class::<DevInstance>()?;
+    m.add_function(wrap_pyfunction!(request_url, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

@@ -62,7 +62,7 @@ pub use machine::{is_machine_token, machine_token_type};
 pub use option_names::{KeyCase, OptionKind, OptionName, OPTION_NAMES, ORGANIZATION_SYNC_OPTION_NAMES};
 pub use options::{AcceptsToken, MissingAzp, Options, OrganizationSyncOptions};
 pub use org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
-pub use request::{parse_authorization, Request};
+pub use request::{parse_authorization, request_url, Request};
 pub use state::{AuthStatus, RequestState, TokenType};
 pub use trace::{Trace, TraceStep};
 

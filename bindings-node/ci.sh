@@ -15,7 +15,7 @@ npx napi build --platform --release --output-dir native --js native.js --dts nat
 ls -l native/
 
 echo "== clerkauth (node): node --test (built package)"
-export CLERKAUTH_VECTORS="${CLERKAUTH_VECTORS:-$(cd "$HERE/../.." && pwd)/shared/conformance/vectors}"
+export CLERKAUTH_VECTORS="${CLERKAUTH_VECTORS:-$(cd "$HERE/.." && pwd)/tests/conformance/vectors}"
 LOG="$(mktemp)"
 # RUST_BACKTRACE=0: one test panics on purpose (to prove panics become JS errors).
 RUST_BACKTRACE=0 node --test --test-reporter=spec test/*.test.mjs >"$LOG" 2>&1 || true

@@ -20,6 +20,8 @@ export type ClerkAuthErrorCode =
 export declare class ClerkAuthError extends Error {
   readonly name: 'ClerkAuthError';
   readonly code: ClerkAuthErrorCode;
+  /** 400 when `clerkMiddleware` passes an `invalid-request` error (an unusable Host header) to `next`. */
+  status?: number;
   constructor(code: ClerkAuthErrorCode, message: string, options?: { cause?: unknown });
 }
 
@@ -50,7 +52,11 @@ export interface OrganizationSyncOptions {
   onMismatch?: 'keep-active' | 'signed-out' | 'resolve-membership';
 }
 
-/** Options with @clerk/backend's names (plus clerkauth's additions). */
+/**
+ * Options with @clerk/backend's names (plus clerkauth's additions). Any other name is an
+ * `invalid-option` error naming it (with a "did you mean" for a near miss), thrown by
+ * `authenticateRequest` (for `createClerkClient` options: by its first call).
+ */
 export interface AuthenticateRequestOptions {
   secretKey?: string;
   publishableKey?: string;
@@ -59,6 +65,8 @@ export interface AuthenticateRequestOptions {
   apiUrl?: string;
   apiVersion?: string;
   audience?: string | string[];
+  /** Accepted `iss` values of session tokens (exact match; empty = no check). */
+  issuer?: string | string[];
   authorizedParties?: string[];
   clockSkewInMs?: number;
   headerType?: string | string[];
@@ -92,6 +100,16 @@ export interface AuthenticateRequestOptions {
    * check (time, azp, aud, typ) still runs per request. Read when the client is created.
    */
   verifiedTokenCacheSize?: number;
+  /** @clerk/backend's internal Backend API client: accepted and ignored (clerkauth calls the Backend API itself, with secretKey/apiUrl/apiVersion). */
+  apiClient?: unknown;
+  /** @clerk/backend `createClerkClient` option without effect on authentication: accepted and ignored. */
+  requireSecretKey?: boolean;
+  /** @clerk/backend `createClerkClient` option (the Backend API client's User-Agent): accepted and ignored. */
+  userAgent?: string;
+  /** @clerk/backend `createClerkClient` option (telemetry): accepted and ignored. */
+  sdkMetadata?: { name: string; version: string; environment?: string };
+  /** @clerk/backend `createClerkClient` option (telemetry): accepted and ignored. */
+  telemetry?: { disabled?: boolean; debug?: boolean; samplingRate?: number };
   /** clerkauth addition: the clock, in ms since the Unix epoch (default: now). */
   nowMs?: number;
   /** clerkauth testing knob: base delay of the JWKS retry backoff in ms (default 125). */
@@ -260,6 +278,10 @@ export interface ClerkMiddlewareOptions extends AuthenticateRequestOptions {
 
 export type NextFunction = (err?: unknown) => void;
 
+/**
+ * Express/Connect middleware. Errors go to `next(err)`; a request whose Host header is not
+ * `host[:port]` gives an `invalid-request` error with `status: 400`.
+ */
 export declare function clerkMiddleware(options?: ClerkMiddlewareOptions): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
 
 export declare function getAuth(req: IncomingMessage, options?: { treatPendingAsSignedOut?: boolean }): AuthObject;

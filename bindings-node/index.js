@@ -35,8 +35,14 @@ const ErrorCode = Object.freeze({
 const AuthStatus = Object.freeze({ SignedIn: 'signed-in', SignedOut: 'signed-out', Handshake: 'handshake' });
 const TokenType = Object.freeze({ SessionToken: 'session_token', ApiKey: 'api_key', M2MToken: 'm2m_token', OAuthToken: 'oauth_token' });
 
-/** Options handled by this JS layer only (never sent to the core as options). */
+/**
+ * Options read by this JS layer only, never sent to the core (the core's list names them as
+ * host keys: it rejects them if they reach it).
+ */
 const JS_ONLY = new Set(['nowMs', 'jwksRetryBaseDelayMs', 'clerkClient']);
+
+/** @clerk/backend options that do not affect authentication: their names go to the core, their values do not. */
+const IGNORED = new Set(native.ignoredOptionNames());
 
 /** Options that define a long-lived authenticator (keys, Backend API, caches). */
 const INSTANCE_KEYS = ['secretKey', 'publishableKey', 'jwtKey', 'machineSecretKey', 'apiUrl', 'apiVersion', 'jwksCacheTtlInMs', 'membershipCacheTtlInMs', 'verifiedTokenCacheSize'];
@@ -50,6 +56,11 @@ function isNativeError(v) {
   return v !== null && typeof v === 'object' && typeof v.code === 'string' && typeof v.message === 'string' && typeof v.toJson !== 'function';
 }
 
+/**
+ * Options as the core's JSON, or null when there are none. Every name but the JS layer's own
+ * goes to the core, which rejects unknown ones; `undefined` and function values are sent as
+ * `null` (not given), so their names are checked too.
+ */
 function optionsJson(options) {
   if (options === undefined || options === null) return null;
   if (typeof options !== 'object') throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: options must be an object');
@@ -58,8 +69,7 @@ function optionsJson(options) {
   for (const key of Object.keys(options)) {
     if (JS_ONLY.has(key)) continue;
     const v = options[key];
-    if (v === undefined || typeof v === 'function') continue;
-    out[key] = v;
+    out[key] = v === undefined || typeof v === 'function' || IGNORED.has(key) ? null : v;
     any = true;
   }
   if (!any) return null;
@@ -110,10 +120,27 @@ function headerPairsFrom(headers) {
 }
 
 /**
+ * The absolute URL of a request from its scheme, Host header and request target, combined by
+ * the core: the target is parsed against the host (as the reference's `new URL(path, base)`),
+ * and a Host that is not `host[:port]` (`app.example.com#`, `…/x`, `user@…` …) is an
+ * `invalid-request` error rather than a URL whose path is not the request's.
+ */
+function requestUrl(scheme, host, target) {
+  let r;
+  try {
+    r = native.requestUrl(scheme, host, target);
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+  return r;
+}
+
+/**
  * A Node `http.IncomingMessage` (or an Express/Connect request, or an HTTP/2 compat request)
- * as plain data. The absolute URL is built from the Host header (`:authority` for HTTP/2)
- * and the socket's encryption; `x-forwarded-host` / `x-forwarded-proto` are applied by the
- * core exactly as the reference applies them.
+ * as plain data. The absolute URL is built from the Host header (`:authority` for HTTP/2),
+ * the socket's encryption and the request target; `x-forwarded-host` / `x-forwarded-proto`
+ * are applied by the core exactly as the reference applies them.
  */
 function fromIncomingMessage(req) {
   const headers = [];
@@ -133,18 +160,8 @@ function fromIncomingMessage(req) {
   const host = hostHeader || authority || 'localhost';
   const encrypted = !!(req.socket && req.socket.encrypted) || !!(req.connection && req.connection.encrypted);
   const proto = scheme || (encrypted ? 'https' : 'http');
-  let path = typeof req.originalUrl === 'string' ? req.originalUrl : req.url || '/';
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
-    // Absolute-form request target (proxies): keep only the path and query.
-    try {
-      const u = new URL(path);
-      path = u.pathname + u.search;
-    } catch {
-      path = '/';
-    }
-  }
-  if (!path.startsWith('/')) path = '/' + path;
-  return { method: req.method || 'GET', url: `${proto}://${host}${path}`, headers };
+  const target = typeof req.originalUrl === 'string' ? req.originalUrl : req.url || '/';
+  return { method: req.method || 'GET', url: requestUrl(proto, host, target), headers };
 }
 
 /** Converts any supported request to `{method, url, headers: [[k, v], ...]}`. */
@@ -166,7 +183,7 @@ function toPlainRequest(request) {
   const headers = headerPairsFrom(request.headers);
   if (!/^[a-z][a-z0-9+.-]*:/i.test(url)) {
     const host = headers.find(([k]) => k.toLowerCase() === 'host');
-    url = `http://${host ? host[1] : 'localhost'}${url.startsWith('/') ? '' : '/'}${url}`;
+    url = requestUrl('http', host ? host[1] : 'localhost', url);
   }
   return { method: typeof request.method === 'string' ? request.method : 'GET', url, headers };
 }
@@ -469,7 +486,12 @@ function clerkMiddleware(options = {}) {
         }
         next();
       },
-      (err) => next(err),
+      (err) => {
+        // A request the core cannot read (a Host header that is not host[:port]) is the
+        // client's error: Express-style error handlers answer it with err.status.
+        if (err instanceof ClerkAuthError && err.code === ErrorCode.InvalidRequest) err.status = 400;
+        next(err);
+      },
     );
   };
 }

@@ -14,7 +14,7 @@ if [ ! -x "$PY" ]; then
     python3 -m venv "$VENV"
 fi
 "$PY" -m pip install -q --disable-pip-version-check \
-    "maturin>=1.16,<2" pytest mypy starlette fastapi httpx django flask
+    "maturin>=1.16,<2" pytest mypy starlette fastapi httpx django flask anyio trio
 
 echo "== bindings-python: build wheel (release, abi3)"
 WHEELS="$HERE/dist-ci"

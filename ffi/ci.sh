@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-VECTORS="${CLERKAUTH_VECTORS:-$(cd .. && pwd)/shared/conformance/vectors}"
+VECTORS="${CLERKAUTH_VECTORS:-$ROOT/tests/conformance/vectors}"
 CBINDGEN_VERSION=0.29.4
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 WORK="$TARGET_DIR/ctest"

@@ -5,8 +5,8 @@ hand-written edge cases. Deterministic: re-running it rewrites the same files.
 
     python3 fuzz/seed.py [VECTORS_DIR]
 
-VECTORS_DIR defaults to $CLERKAUTH_VECTORS, else ../shared/conformance/vectors beside the
-repository. Each target gets at most MAX_PER_TARGET files; the whole corpus stays small.
+VECTORS_DIR defaults to $CLERKAUTH_VECTORS, else the repository's tests/conformance/vectors.
+Each target gets at most MAX_PER_TARGET files; the whole corpus stays small.
 """
 import base64
 import hashlib
@@ -26,7 +26,7 @@ def vectors_dir():
         return Path(sys.argv[1])
     if os.environ.get("CLERKAUTH_VECTORS"):
         return Path(os.environ["CLERKAUTH_VECTORS"])
-    return HERE.parent.parent / "shared" / "conformance" / "vectors"
+    return HERE.parent / "tests" / "conformance" / "vectors"
 
 
 def load_vectors(root):

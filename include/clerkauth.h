@@ -271,7 +271,10 @@ const char *clerkauth_last_error_message(void);
 /**
  * Creates an authenticator from `options_json`, a JSON object with `@clerk/backend`'s option
  * names (`secretKey`, `publishableKey`, `jwtKey`, `apiUrl`, `authorizedParties`,
- * `organizationSyncOptions`, `acceptsToken`, …).
+ * `organizationSyncOptions`, `acceptsToken`, …; every name is listed in ffi/README.md). An
+ * unknown name is `CLERKAUTH_STATUS_INVALID_OPTION`, its message naming the key (and the
+ * closest known name for a near miss); `@clerk/backend` options that do not affect
+ * authentication (`telemetry`, `userAgent`, …) are accepted and ignored.
  *
  * Returns OK and writes `*out` (free it with `clerkauth_authenticator_free`), or
  * `CLERKAUTH_STATUS_NULL_PARAMETER`, `_INVALID_UTF8`, `_INVALID_JSON`, `_INVALID_OPTION` or another
@@ -345,7 +348,8 @@ void clerkauth_request_free(clerkauth_request *request);
 /**
  * Authenticates `request` with the authenticator's options, overlaid with `overrides_json`
  * (a JSON object of per-call options such as `authorizedParties`, `acceptsToken`,
- * `organizationSyncOptions`, `explain`; NULL for none), at time `now_ms` (milliseconds since
+ * `organizationSyncOptions`, `explain`, with the names of `clerkauth_authenticator_new`: an
+ * unknown one is `_INVALID_OPTION`; NULL for none), at time `now_ms` (milliseconds since
  * the Unix epoch; any negative value means the system clock).
  *
  * Returns OK and writes `*out` (free it with `clerkauth_result_free`). Authentication

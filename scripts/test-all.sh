@@ -4,7 +4,7 @@
 # (ffi/ci.sh, bindings-python/ci.sh, bindings-node/ci.sh) when present.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-VECTORS="${CLERKAUTH_VECTORS:-$(cd .. && pwd)/shared/conformance/vectors}"
+VECTORS="${CLERKAUTH_VECTORS:-$PWD/tests/conformance/vectors}"
 export CLERKAUTH_VECTORS="$VECTORS"
 passed=0; failed=0; summary=()
 suite() {

@@ -3,19 +3,21 @@
 //! This module is loaded by the hand-written JS API (`index.js`); it is not a public API.
 //! Everything crosses the boundary as JSON strings or plain values. Configuration errors are
 //! returned as `{ code, message }` objects (never thrown) so the JS layer can raise an Error
-//! with a stable `code`. Every export carries `#[napi(catch_unwind)]`, and the worker-thread
-//! part of the async task catches panics itself, so a panic becomes a rejected Promise / a
+//! with a stable `code`. Every export carries `#[napi(catch_unwind)]`, and the work run on the
+//! addon's worker threads catches panics itself, so a panic becomes a rejected Promise / a
 //! thrown Error, never a dead process.
 
+mod pool;
+mod promises;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
 use clerkauth::jwks::{JwksPolicy, RetryPolicy};
-use clerkauth::{Authenticator, Error as CoreError, ErrorCode, HasCheck, Options, Request, RequestState};
-use napi::bindgen_prelude::{AsyncTask, Either};
-use napi::{Env, Status, Task};
+use clerkauth::{Authenticator, Error as CoreError, ErrorCode, HasCheck, OptionKind, Options, Request, RequestState, OPTION_NAMES};
+use napi::bindgen_prelude::{Either, Object, ToNapiValue};
+use napi::{Env, Status};
 use napi_derive::napi;
 use serde_json::Value;
 
@@ -54,25 +56,15 @@ fn either<T>(r: Result<T, NativeError>) -> Either<T, NativeError> {
     }
 }
 
-/// `impl Task` for an async task whose `run(&self) -> Result<$output, NativeError>` does the
-/// work: it runs on a libuv worker thread, so panics are caught here too (a panic rejects the
-/// Promise); the result resolves as the value or the `{ code, message }` error object.
-macro_rules! impl_task {
-    ($task:ty => $output:ty) => {
-        impl Task for $task {
-            type Output = Result<$output, NativeError>;
-            type JsValue = Either<$output, NativeError>;
-
-            fn compute(&mut self) -> napi::Result<Self::Output> {
-                catch_unwind(AssertUnwindSafe(|| self.run()))
-                    .map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))
-            }
-
-            fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-                Ok(either(output))
-            }
-        }
-    };
+/// Runs `work` on the addon's worker threads (never on libuv's pool, see [`pool`]) and returns
+/// a Promise of its result: the value or the `{ code, message }` error object; a panic rejects.
+fn on_worker<T>(env: &Env, work: impl FnOnce() -> Result<T, NativeError> + Send + 'static) -> napi::Result<Object<'_>>
+where
+    T: ToNapiValue + Send + 'static,
+{
+    promises::spawn(env, move || {
+        catch_unwind(AssertUnwindSafe(work)).map(either).map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))
+    })
 }
 
 fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {
@@ -88,7 +80,7 @@ fn parse_request(json: &str) -> Result<Request, NativeError> {
 }
 
 /// A long-lived authenticator (instance options, parsed keys, JWKS cache). Shared by all
-/// requests; the network work it may do runs on the libuv thread pool.
+/// requests; the network work it may do runs on the addon's worker threads.
 #[napi]
 pub struct NativeAuthenticator {
     inner: AssertUnwindSafe<Arc<Authenticator>>,
@@ -111,64 +103,40 @@ pub fn create_authenticator(options_json: String, jwks_retry_base_delay_ms: Opti
     either(build())
 }
 
-pub struct AuthenticateTask {
-    auth: Arc<Authenticator>,
-    request_json: String,
-    overrides_json: Option<String>,
-    now_ms: Option<f64>,
+fn authenticate(auth: &Arc<Authenticator>, request_json: &str, overrides_json: Option<&str>, now_ms: Option<f64>) -> Result<NativeState, NativeError> {
+    let request = parse_request(request_json)?;
+    let overrides = parse_options(overrides_json)?;
+    let state = auth.authenticate_with(&request, &overrides, now_ms).map_err(NativeError::from)?;
+    // Kept for getToken({ template }): the Backend API call uses the same options.
+    let overrides = if overrides.is_empty() { None } else { Some(Arc::new(overrides)) };
+    Ok(NativeState { state: AssertUnwindSafe(state), auth: AssertUnwindSafe(Arc::clone(auth)), overrides: AssertUnwindSafe(overrides) })
 }
 
-impl AuthenticateTask {
-    fn run(&self) -> Result<NativeState, NativeError> {
-        let request = parse_request(&self.request_json)?;
-        let overrides = parse_options(self.overrides_json.as_deref())?;
-        let state = self.auth.authenticate_with(&request, &overrides, self.now_ms).map_err(NativeError::from)?;
-        // Kept for getToken({ template }): the Backend API call uses the same options.
-        let overrides = if overrides.is_empty() { None } else { Some(Arc::new(overrides)) };
-        Ok(NativeState { state: AssertUnwindSafe(state), auth: AssertUnwindSafe(Arc::clone(&self.auth)), overrides: AssertUnwindSafe(overrides) })
-    }
+/// `getToken({ template, expiresInSeconds })`: one Backend API request.
+fn session_token(auth: &Authenticator, overrides: Option<&Options>, session_id: &str, template: Option<&str>, expires_in_seconds: Option<f64>) -> Result<String, NativeError> {
+    let expires_in_seconds = match expires_in_seconds {
+        None => None,
+        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Some(n as u64),
+        Some(n) => return Err(invalid(ErrorCode::InvalidOption, format!("clerkauth: getToken expiresInSeconds must be a non-negative integer, not {n}"))),
+    };
+    let none = Options::default();
+    auth.session_token(session_id, template, expires_in_seconds, overrides.unwrap_or(&none)).map_err(NativeError::from)
 }
-
-impl_task!(AuthenticateTask => NativeState);
-
-/// `getToken({ template, expiresInSeconds })`: one Backend API request on a libuv worker.
-pub struct SessionTokenTask {
-    auth: Arc<Authenticator>,
-    overrides: Option<Arc<Options>>,
-    session_id: String,
-    template: Option<String>,
-    expires_in_seconds: Option<f64>,
-}
-
-impl SessionTokenTask {
-    fn run(&self) -> Result<String, NativeError> {
-        let expires_in_seconds = match self.expires_in_seconds {
-            None => None,
-            Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Some(n as u64),
-            Some(n) => return Err(invalid(ErrorCode::InvalidOption, format!("clerkauth: getToken expiresInSeconds must be a non-negative integer, not {n}"))),
-        };
-        let none = Options::default();
-        let overrides = self.overrides.as_deref().unwrap_or(&none);
-        self.auth.session_token(&self.session_id, self.template.as_deref(), expires_in_seconds, overrides).map_err(NativeError::from)
-    }
-}
-
-impl_task!(SessionTokenTask => String);
 
 #[napi]
 impl NativeAuthenticator {
     /// Authenticates a request (JSON `{method, url, headers: [[k, v], ...]}`) off the event
     /// loop. `overridesJson`: per-call options; `nowMs`: the clock (ms since epoch).
     #[napi(catch_unwind, ts_return_type = "Promise<NativeState | NativeError>")]
-    pub fn authenticate(&self, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> AsyncTask<AuthenticateTask> {
-        AsyncTask::new(AuthenticateTask { auth: Arc::clone(&self.inner), request_json, overrides_json, now_ms })
+    pub fn authenticate<'env>(&self, env: &'env Env, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> napi::Result<Object<'env>> {
+        let auth = Arc::clone(&self.inner);
+        on_worker(env, move || authenticate(&auth, &request_json, overrides_json.as_deref(), now_ms))
     }
 
     /// The same on the calling thread (for benchmarks and tests; blocks on network work).
     #[napi(catch_unwind)]
     pub fn authenticate_sync(&self, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> Either<NativeState, NativeError> {
-        let task = AuthenticateTask { auth: Arc::clone(&self.inner), request_json, overrides_json, now_ms };
-        either(task.run())
+        either(authenticate(&self.inner, &request_json, overrides_json.as_deref(), now_ms))
     }
 }
 
@@ -212,9 +180,24 @@ impl NativeState {
     /// the jwt or a `{ code, message }` error (never rejects, except on a panic).
     /// `expiresInSeconds` must be a non-negative integer (checked here too).
     #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
-    pub fn session_token(&self, session_id: String, template: Option<String>, expires_in_seconds: Option<f64>) -> AsyncTask<SessionTokenTask> {
-        AsyncTask::new(SessionTokenTask { auth: Arc::clone(&self.auth), overrides: self.overrides.as_ref().map(Arc::clone), session_id, template, expires_in_seconds })
+    pub fn session_token<'env>(&self, env: &'env Env, session_id: String, template: Option<String>, expires_in_seconds: Option<f64>) -> napi::Result<Object<'env>> {
+        let (auth, overrides) = (Arc::clone(&self.auth), self.overrides.as_ref().map(Arc::clone));
+        on_worker(env, move || session_token(&auth, overrides.as_deref(), &session_id, template.as_deref(), expires_in_seconds))
     }
+}
+
+/// The absolute URL from a request's scheme, Host header and target (the core's rule: an
+/// `invalid-request` error when the host is not `host[:port]`).
+#[napi(catch_unwind)]
+pub fn request_url(scheme: String, host: String, target: String) -> Either<String, NativeError> {
+    either(clerkauth::request_url(&scheme, &host, &target).map_err(NativeError::from))
+}
+
+/// The `@clerk/backend` options the core accepts and ignores: the JS layer sends their names
+/// (so the core checks them) but never their values, which need not be JSON (an `apiClient`).
+#[napi(catch_unwind)]
+pub fn ignored_option_names() -> Vec<String> {
+    OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::IgnoredReference).map(|o| o.name.to_string()).collect()
 }
 
 /// The library version.

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { makeKeys, signJwt, INSTANCES, rng } from './gen.mjs';
+import { holdReplies } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const clerkauth = require('../index.js');
@@ -39,6 +40,46 @@ test('configuration errors reject with stable codes', async () => {
   const circular = { ...base };
   circular.self = circular;
   await rejectsWithCode(authenticateRequest(req, circular), 'invalid-option');
+});
+
+async function rejectsNaming(promise, message) {
+  await assert.rejects(promise, (e) => {
+    assert.ok(e instanceof ClerkAuthError, `not a ClerkAuthError: ${e && e.stack}`);
+    assert.equal(e.code, 'invalid-option', e.message);
+    assert.equal(e.message, message);
+    return true;
+  });
+}
+
+test('an unknown option name is an invalid-option error naming it, with a suggestion', async () => {
+  const req = new Request('https://app.example.com/', { headers: { authorization: `Bearer ${token()}` } });
+  const parties = ['https://app.example.com'];
+  await rejectsNaming(authenticateRequest(req, { ...base, authorizedParty: parties }), 'Unknown option `authorizedParty` (did you mean `authorizedParties`?)');
+  await rejectsNaming(createClerkClient({ ...base, SecretKey: 'sk' }).authenticateRequest(req), 'Unknown option `SecretKey` (did you mean `secretKey`?)');
+  await rejectsNaming(authenticateRequest(req, { ...base, frobnicate: true }), 'Unknown option `frobnicate`');
+  // An undefined or function value does not hide the name.
+  await rejectsNaming(authenticateRequest(req, { ...base, audiance: undefined }), 'Unknown option `audiance` (did you mean `audience`?)');
+  await rejectsNaming(authenticateRequest(req, { ...base, onRequest: () => {} }), 'Unknown option `onRequest`');
+  await rejectsNaming(
+    authenticateRequest(req, { ...base, organizationSyncOptions: { organizationPattern: ['/orgs/:id'] } }),
+    'Unknown option `organizationSyncOptions.organizationPattern` (did you mean `organizationSyncOptions.organizationPatterns`?)',
+  );
+  // Per-call options of a client follow the same rule, sync and async.
+  const client = createClerkClient(base);
+  await rejectsNaming(client.authenticateRequest(req, { clockSkewInMS: 0 }), 'Unknown option `clockSkewInMS` (did you mean `clockSkewInMs`?)');
+  assert.throws(() => client.authenticateRequestSync(req, { issuers: ['x'] }), (e) => e.code === 'invalid-option' && e.message === 'Unknown option `issuers` (did you mean `issuer`?)');
+});
+
+test("createClerkClient's options that do not affect authentication are accepted and ignored", async () => {
+  const req = new Request('https://app.example.com/', { headers: { authorization: `Bearer ${token()}` } });
+  // Values that are not JSON (a client with methods and a cycle) are never serialised.
+  const apiClient = { users: { getUser: () => null } };
+  apiClient.self = apiClient;
+  const client = createClerkClient({
+    ...base, telemetry: { disabled: true }, userAgent: 'my-app/1.0', sdkMetadata: { name: 'my-sdk', version: '1.0.0' }, requireSecretKey: false,
+  });
+  assert.equal((await client.authenticateRequest(req, { nowMs: NOW, apiClient })).status, 'signed-in');
+  assert.equal((await authenticateRequest(req, { ...base, nowMs: NOW, telemetry: { disabled: true }, apiClient })).status, 'signed-in');
 });
 
 test('unusable requests reject with invalid-request', async () => {
@@ -177,21 +218,25 @@ test('JWKS from a loopback Backend API: fetched once, then warm', async () => {
 });
 
 test('network work runs off the event loop', async () => {
-  const server = http.createServer((req, res) => {
-    setTimeout(() => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ keys: [keys.jwk] }));
-    }, 400);
-  });
+  // The JWKS server runs on this event loop and holds its reply until the test, also on this
+  // loop, has seen the request arrive: the call completes only if the loop kept running.
+  const gate = holdReplies();
+  const server = http.createServer((req, res) => gate.hold(() => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [keys.jwk] }));
+  }));
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const apiUrl = `http://127.0.0.1:${server.address().port}`;
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 20);
-  const s = await authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token({}, Math.floor(Date.now() / 1000))}` } }, { secretKey: 'sk_live_slowjwks', publishableKey: inst.publishableKey, apiUrl });
-  clearInterval(timer);
-  server.close();
-  assert.equal(s.status, 'signed-in', s.reason);
-  assert.ok(ticks >= 10, `event loop ticked only ${ticks} times during a 400 ms JWKS fetch`);
+  try {
+    const call = authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token({}, Math.floor(Date.now() / 1000))}` } }, { secretKey: 'sk_live_slowjwks', publishableKey: inst.publishableKey, apiUrl });
+    await gate.arrived;
+    gate.release();
+    const s = await call;
+    assert.equal(s.status, 'signed-in', s.reason);
+  } finally {
+    server.closeAllConnections?.();
+    server.close();
+  }
 });
 
 // Found by the differential test (DIFF_SEED=2, 95 cases): @clerk/backend's createClerkClient

@@ -1,4 +1,5 @@
-// Shared test helpers: a loopback Backend API, the vector loader and the FORMAT.md comparison.
+// Shared test helpers: a loopback Backend API, a gate holding a loopback server's replies, the vector
+// loader and the FORMAT.md comparison.
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export function vectorsDir() {
-  return process.env.CLERKAUTH_VECTORS || path.resolve(here, '../../../shared/conformance/vectors');
+  return process.env.CLERKAUTH_VECTORS || path.resolve(here, '../../tests/conformance/vectors');
 }
 
 export function loadVectors(dir = vectorsDir()) {
@@ -21,6 +22,29 @@ export function loadVectors(dir = vectorsDir()) {
   };
   walk(dir);
   return out;
+}
+
+/**
+ * A gate for a loopback server's replies: `hold(answer)` (server side) resolves `arrived` and
+ * runs `answer` once `release()` is called.
+ */
+export function holdReplies() {
+  let arrive;
+  const arrived = new Promise((resolve) => (arrive = resolve));
+  const held = [];
+  let released = false;
+  return {
+    arrived,
+    hold(answer) {
+      arrive();
+      if (released) answer();
+      else held.push(answer);
+    },
+    release() {
+      released = true;
+      held.splice(0).forEach((answer) => answer());
+    },
+  };
 }
 
 /**

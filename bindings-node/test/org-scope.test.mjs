@@ -21,9 +21,10 @@ let server;
 let apiUrl;
 
 before(async () => {
-  // Either lookup form (the user's memberships, or globex's filtered by user) answers globex only.
+  // A membership lookup is globex's memberships filtered by the user; any other organization
+  // is unknown (404, not a member).
   server = http.createServer((req, res) => {
-    const found = req.url.includes('memberships') && (req.url.includes('org_globex') || req.url.includes('/users/'));
+    const found = req.url === '/v1/organizations/org_globex/memberships?user_id=user_1';
     res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify(found ? { data: [GLOBEX], total_count: 1 } : { errors: [{ code: 'resource_not_found' }] }));
   });

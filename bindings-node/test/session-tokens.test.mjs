@@ -7,6 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { makeKeys, signJwt, INSTANCES } from './gen.mjs';
+import { holdReplies } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { createClerkClient, authenticateRequest, clerkMiddleware, getAuth, ClerkAuthError } = require('../index.js');
@@ -21,9 +22,10 @@ function token(extra = {}) {
   return signJwt(keys.privateKey, { exp: nowS + 60, iat: nowS - 1, nbf: nowS - 5, sid: 'sess_tok', sub: 'user_tok', iss: `https://${inst.fapi}`, ...extra });
 }
 
-// The Backend API: 401 unless the good key, 404 for the template `missing`, a delayed answer
-// for `slow`, else {"object":"token","jwt":"jwt:<target>[|<body>]"}.
+// The Backend API: 401 unless the good key, 404 for the template `missing`, the answer for
+// `slow` held by the gate `slow`, else {"object":"token","jwt":"jwt:<target>[|<body>]"}.
 let server;
+let slow;
 let apiUrl;
 let seen = [];
 before(async () => {
@@ -42,7 +44,7 @@ before(async () => {
       if (req.method !== 'POST' || !req.url.startsWith('/v1/sessions/')) return reply(405, { errors: [{ code: 'unexpected', message: 'unexpected route' }] });
       if (req.url.endsWith('/tokens/missing')) return reply(404, { errors: [{ code: 'resource_not_found', message: 'JWT template not found' }] });
       const answer = () => reply(200, { object: 'token', jwt: `jwt:${req.url}${body ? '|' + body : ''}` });
-      if (req.url.endsWith('/tokens/slow')) setTimeout(answer, 300);
+      if (req.url.endsWith('/tokens/slow')) slow.hold(answer);
       else answer();
     });
   });
@@ -144,15 +146,14 @@ test('bad options reject with invalid-option before any request', async () => {
 });
 
 test('the request runs off the event loop', async () => {
+  // The server runs on this event loop and holds the `slow` reply until the test, also on this
+  // loop, has seen the request arrive: getToken completes only if the loop kept running.
   const auth = (await signedIn()).toAuth();
-  let ticks = 0;
-  const timer = setInterval(() => ticks++, 10);
-  try {
-    assert.equal(await auth.getToken({ template: 'slow' }), 'jwt:/v1/sessions/sess_tok/tokens/slow');
-  } finally {
-    clearInterval(timer);
-  }
-  assert.ok(ticks >= 10, `the event loop ran only ${ticks} timer ticks during a 300 ms request`);
+  slow = holdReplies();
+  const call = auth.getToken({ template: 'slow' });
+  await slow.arrived;
+  slow.release();
+  assert.equal(await call, 'jwt:/v1/sessions/sess_tok/tokens/slow');
 });
 
 test('pending sessions: null by default, a token with treatPendingAsSignedOut: false', async () => {

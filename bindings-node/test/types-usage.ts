@@ -17,6 +17,10 @@ import {
 
 async function main(): Promise<void> {
   const clerk = createClerkClient({ secretKey: 'sk_test_x', publishableKey: 'pk_test_x', jwtKey: '-----BEGIN PUBLIC KEY-----' });
+  // @clerk/backend's createClerkClient options are accepted (and ignored); unknown names are not.
+  createClerkClient({ secretKey: 'sk', telemetry: { disabled: true }, userAgent: 'app/1', sdkMetadata: { name: 'x', version: '1' }, requireSecretKey: false });
+  // @ts-expect-error unknown option name
+  createClerkClient({ secretKey: 'sk', authorizedParty: ['https://app.example.com'] });
   const state: RequestState = await clerk.authenticateRequest(new Request('https://app.example.com/'), {
     authorizedParties: ['https://app.example.com'],
     organizationSyncOptions: { organizationPatterns: ['/orgs/:slug'], onMismatch: 'signed-out' },

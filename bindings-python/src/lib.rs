@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use clerkauth::devinstance::DevInstance as CoreDevInstance;
-use clerkauth::{AuthObject, Authenticator as CoreAuthenticator, Error, ErrorCode, HasCheck, Options, Request, SyncTarget};
+use clerkauth::{AuthObject, Authenticator as CoreAuthenticator, Error, ErrorCode, HasCheck, KeyCase, OptionKind, Options, Request, SyncTarget, OPTION_NAMES};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -223,7 +223,7 @@ impl Overrides {
     #[new]
     fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
         let s = options_json.to_string();
-        let opts = py.detach(move || guard(|| Options::from_json_str(&s))).map_err(|e| core_error(py, &e))?;
+        let opts = py.detach(move || guard(|| Options::from_json_str_in(&s, KeyCase::Snake))).map_err(|e| core_error(py, &e))?;
         Ok(Overrides { opts: Arc::new(opts) })
     }
 }
@@ -244,7 +244,7 @@ impl NativeAuthenticator {
     fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
         let s = options_json.to_string();
         let inner = py
-            .detach(move || guard(|| Options::from_json_str(&s).and_then(CoreAuthenticator::new)))
+            .detach(move || guard(|| Options::from_json_str_in(&s, KeyCase::Snake).and_then(CoreAuthenticator::new)))
             .map_err(|e| core_error(py, &e))?;
         Ok(NativeAuthenticator { inner: Arc::new(inner) })
     }
@@ -607,6 +607,13 @@ pymethods_with_getters! {
 // Module
 // ---------------------------------------------------------------------------------------------
 
+/// The absolute URL from a request's scheme, Host header and target (the core's rule; an
+/// `InvalidRequestError` when the host is not `host[:port]`).
+#[pyfunction]
+fn request_url(py: Python<'_>, scheme: &str, host: &str, target: &str) -> PyResult<String> {
+    guard(|| clerkauth::request_url(scheme, host, target)).map_err(|e| core_error(py, &e))
+}
+
 /// Deliberately panics inside the guard (tests check it surfaces as `ClerkAuthError`).
 #[pyfunction]
 fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
@@ -616,12 +623,18 @@ fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // The @clerk/backend options the core accepts and ignores, in both spellings: the façade
+    // sends their names (the core checks them) but not their values, which need not be JSON.
+    let ignored = OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::IgnoredReference);
+    let ignored: Vec<String> = ignored.flat_map(|o| [o.name.to_string(), KeyCase::Snake.spell(o.name)]).collect();
+    m.add("IGNORED_OPTION_NAMES", PyTuple::new(m.py(), ignored)?)?;
     m.add_class::<NativeAuthenticator>()?;
     m.add_class::<Overrides>()?;
     m.add_class::<RequestState>()?;
     m.add_class::<OrganizationSync>()?;
     m.add_class::<Auth>()?;
     m.add_class::<DevInstance>()?;
+    m.add_function(wrap_pyfunction!(request_url, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
@@ -17,18 +16,17 @@ HERE = Path(__file__).resolve().parent
 
 
 def vectors_dir() -> Optional[Path]:
+    """$CLERKAUTH_VECTORS, else the repository's tests/conformance/vectors; None when that
+    directory holds no vector (test_vectors_present then fails)."""
     env = os.environ.get("CLERKAUTH_VECTORS")
-    candidates = [Path(env)] if env else []
-    repo = HERE.parent.parent  # bindings-python/tests -> repo root
-    candidates += [repo / "tests" / "vectors", repo.parent / "shared" / "conformance" / "vectors", Path("/work/shared/conformance/vectors")]
-    for c in candidates:
-        if c.is_dir() and any(c.rglob("*.json")):
-            return c
-    return None
+    # bindings-python/tests -> repo root
+    d = Path(env) if env else HERE.parent.parent / "tests" / "conformance" / "vectors"
+    return d if d.is_dir() and any(d.rglob("*.json")) else None
 
 
 class MockBapi:
-    """Answers the listed (method, path) routes; records every request, listed or not."""
+    """Answers the listed (method, path) routes; records every request, listed or not. A route
+    with a "gate" (helpers.Gate) answers only once the gate is released (503 if it never is)."""
 
     def __init__(self) -> None:
         self.routes: List[Dict[str, Any]] = []
@@ -48,10 +46,10 @@ class MockBapi:
                 route = mock.match(self.command, self.path)
                 with mock.lock:
                     mock.seen.append({"method": self.command, "target": self.path, "headers": dict(self.headers), "body": body, "matched": route is not None})
-                if route is not None and route.get("delay_s"):
-                    time.sleep(float(route["delay_s"]))
                 if route is None:
                     status, payload = 404, b'{"errors":[{"code":"resource_not_found"}]}'
+                elif route.get("gate") is not None and not route["gate"].hold():
+                    status, payload = 503, b'{"errors":[{"code":"gate_never_released"}]}'
                 else:
                     status, payload = int(route.get("status", 200)), json.dumps(route.get("body")).encode()
                 self.send_response(status)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 ORG = {"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}
 ORG_SYNC = {"organization_patterns": ["/orgs/:slug", "/orgs/:slug/(.*)"], "on_mismatch": "signed-out"}
@@ -26,15 +26,42 @@ def handshake_cookie() -> str:
     return f"__client_uat={int(time.time()) - 10}; __clerk_db_jwt=dvb_test"
 
 
-def run_while_spinning(call: Callable[[], Any]) -> Tuple[Any, int]:
-    """Runs `call` on another thread and counts how often this thread gets to run meanwhile:
-    a native call that holds the GIL leaves it (nearly) at zero."""
+class Gate:
+    """Holds a loopback Backend API reply (a conftest route's "gate") until released."""
+
+    # Far longer than any test needs, and longer than the 10 s transport timeout.
+    WAIT_S = 30
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.released = threading.Event()
+
+    def hold(self) -> bool:
+        """Server side: the request is here; True once released, False if never."""
+        self.arrived.set()
+        return self.released.wait(self.WAIT_S)
+
+
+def call_while_held(call: Callable[[], Any], gate: Gate) -> Any:
+    """Runs `call` (which makes a Backend API request through a route holding `gate`) on another
+    thread. This thread releases the reply only after it saw the request arrive; the loopback
+    server is Python in this process as well. So `call` succeeds only if the native call let
+    go of the GIL while it waited on the network: held, neither the server nor this thread
+    could run and the call would end in its transport timeout instead."""
     result: Dict[str, Any] = {}
-    t = threading.Thread(target=lambda: result.update(value=call()))
+
+    def run() -> None:
+        try:
+            result["value"] = call()
+        except BaseException as e:  # re-raised on the test thread
+            result["error"] = e
+
+    t = threading.Thread(target=run)
     t.start()
-    time.sleep(0.05)
-    spins = 0
-    while t.is_alive():
-        spins += 1
+    arrived = gate.arrived.wait(Gate.WAIT_S)
+    gate.released.set()
     t.join()
-    return result.get("value"), spins
+    assert arrived, "the request never reached the Backend API"
+    if "error" in result:
+        raise result["error"]
+    return result["value"]

@@ -10,13 +10,13 @@ import sysconfig
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Dict
 
 import pytest
 
 import clerkauth
 from clerkauth import _native
-from helpers import ORG, run_while_spinning, token
+from helpers import ORG, Gate, call_while_held, token
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +80,51 @@ def test_now_ms_and_per_call_options(clerk: clerkauth.Authenticator, dev: Any) -
     assert state.trace and all(isinstance(s, tuple) and len(s) == 2 for s in state.trace) and state.explain()
 
 
-def test_options_mapping_and_from_options(dev: Any) -> None:
-    from clerkauth._options import OPTION_NAMES, to_reference
-
-    assert OPTION_NAMES["organization_sync_options"] == "organizationSyncOptions"
-    assert OPTION_NAMES["clock_skew_in_ms"] == "clockSkewInMs"
-    assert to_reference({"authorized_parties": ("a",), "organization_sync_options": {"organization_patterns": ("/o/:id",), "on_mismatch": "signed-out"}, "domain": None}) == {
-        "authorizedParties": ["a"], "organizationSyncOptions": {"organizationPatterns": ["/o/:id"], "onMismatch": "signed-out"}}
-    a = clerkauth.Authenticator.from_options({"secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwt_key": dev.jwt_key})
+def test_options_snake_case_and_from_options(dev: Any) -> None:
+    a = clerkauth.Authenticator.from_options({"secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwt_key": dev.jwt_key, "domain": None})
     assert a.authenticate_request(url="https://x.example.com/", headers={"authorization": f"Bearer {token(dev)}"}).is_authenticated
+    b = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key, authorized_parties=("https://a.example",))
+    state = b.authenticate_request(url="https://x.example.com/", headers={"authorization": f"Bearer {token(dev)}"}, organization_sync_options={"organization_patterns": ("/o/:id",)})
+    assert state.reason == "token-invalid-authorized-parties"
+
+
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        ({"authorized_party": ["https://a.example"]}, "Unknown option `authorized_party` (did you mean `authorized_parties`?)"),
+        ({"secretkey": "sk"}, "Unknown option `secretkey` (did you mean `secret_key`?)"),
+        ({"authorizedParty": None}, "Unknown option `authorizedParty` (did you mean `authorizedParties`?)"),
+        ({"frobnicate": True}, "Unknown option `frobnicate`"),
+        (
+            {"organization_sync_options": {"organization_pattern": ["/o/:id"]}},
+            "Unknown option `organization_sync_options.organization_pattern` (did you mean `organization_sync_options.organization_patterns`?)",
+        ),
+    ],
+)
+def test_an_unknown_option_name_raises_naming_it(dev: Any, options: Dict[str, Any], message: str) -> None:
+    with pytest.raises(clerkauth.ConfigurationError) as e:
+        clerkauth.Authenticator.from_options({"secret_key": dev.secret_key, "publishable_key": dev.publishable_key, **options})
+    assert e.value.code == "invalid-option" and e.value.message == message
+    # Per-call options follow the same rule.
+    clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key)
+    with pytest.raises(clerkauth.ConfigurationError) as e:
+        clerk.authenticate_request(url="https://x.example.com/", **options)
+    assert e.value.code == "invalid-option" and e.value.message == message
+
+
+def test_clock_is_a_keyword_not_an_option(dev: Any) -> None:
+    with pytest.raises(clerkauth.ConfigurationError, match=r"^`now_ms` is not an option of the core: the clock of one call is an argument"):
+        clerkauth.Authenticator.from_options({"secret_key": dev.secret_key, "now_ms": 1})
+
+
+def test_reference_options_without_effect_on_authentication_are_accepted(dev: Any) -> None:
+    clerk = clerkauth.Authenticator(
+        secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key,
+        telemetry={"disabled": True}, user_agent="my-app/1.0", sdk_metadata={"name": "x", "version": "1"}, require_secret_key=False,
+        api_client=object(),  # never serialised
+    )
+    state = clerk.authenticate_request(url="https://x.example.com/", headers={"authorization": f"Bearer {token(dev)}"}, userAgent="per-call")
+    assert state.is_authenticated
 
 
 @pytest.mark.parametrize(
@@ -173,36 +209,30 @@ def test_jwks_over_loopback_backend_api(dev: Any, bapi: Any) -> None:
 
 
 def test_gil_released_during_network_call(dev: Any, bapi: Any) -> None:
-    bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks(), "delay_s": 0.5}])
+    gate = Gate()
+    bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks(), "gate": gate}])
     a = jwks_authenticator(dev, bapi)
-    state, spins = run_while_spinning(lambda: a.authenticate_request(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"}))
+    state = call_while_held(lambda: a.authenticate_request(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"}), gate)
     assert state.is_authenticated
-    assert spins > 10_000, f"main thread barely ran ({spins} spins): GIL held during the network call?"
 
 
 def test_async_variant_does_not_block_event_loop(dev: Any, bapi: Any) -> None:
-    bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks(), "delay_s": 0.5}])
+    # The JWKS reply is held until a coroutine on the same event loop releases it, after it saw
+    # the request arrive: the call completes only if the loop kept running meanwhile.
+    gate = Gate()
+    bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks(), "gate": gate}])
     a = jwks_authenticator(dev, bapi)
 
     async def main() -> Any:
-        ticks = 0
-        done = False
+        call = asyncio.ensure_future(a.authenticate_request_async(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"}))
+        arrived = await asyncio.get_running_loop().run_in_executor(None, gate.arrived.wait, Gate.WAIT_S)
+        gate.released.set()
+        assert not call.done(), "answered before the reply was released"
+        return arrived, await call
 
-        async def ticker() -> None:
-            nonlocal ticks
-            while not done:
-                ticks += 1
-                await asyncio.sleep(0.01)
-
-        tt = asyncio.create_task(ticker())
-        state = await a.authenticate_request_async(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"})
-        done = True
-        await tt
-        return state, ticks
-
-    state, ticks = asyncio.run(main())
+    arrived, state = asyncio.run(main())
+    assert arrived, "the JWKS request never reached the Backend API"
     assert state.is_authenticated and state.to_auth().user_id == "user_1"
-    assert ticks >= 20, ticks
 
 
 def test_thread_pool_stress(clerk: clerkauth.Authenticator, dev: Any) -> None:

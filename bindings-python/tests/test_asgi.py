@@ -37,8 +37,14 @@ def describe(state: clerkauth.RequestState) -> dict:
     }
 
 
+# Every Starlette/FastAPI test runs under asyncio and under Trio (AnyIO's two backends).
+@pytest.fixture(scope="module", params=["asyncio", "trio"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def starlette_client(clerk: clerkauth.Authenticator) -> TestClient:
+def starlette_client(clerk: clerkauth.Authenticator, backend: str) -> TestClient:
     async def home(request: Request) -> JSONResponse:
         assert isinstance(request.state.clerk_auth, (clerkauth.Auth, type(None)))
         return JSONResponse(describe(request.state.clerk_state))
@@ -50,7 +56,7 @@ def starlette_client(clerk: clerkauth.Authenticator) -> TestClient:
 
     app = Starlette(routes=[Route("/", home), Route("/orgs/{slug}", home), WebSocketRoute("/orgs/{slug}/ws", ws)])
     app.add_middleware(ClerkAuthMiddleware, authenticator=clerk, organization_sync_options=ORG_SYNC)
-    return TestClient(app, base_url="http://testserver")
+    return TestClient(app, base_url="http://testserver", backend=backend)
 
 
 def test_starlette_http_signed_in_header(starlette_client: TestClient, dev: Any) -> None:
@@ -104,7 +110,7 @@ def test_starlette_websocket_handshake_refused(starlette_client: TestClient, dev
 
 
 @pytest.fixture(scope="module")
-def fastapi_client(clerk: clerkauth.Authenticator) -> TestClient:
+def fastapi_client(clerk: clerkauth.Authenticator, backend: str) -> TestClient:
     app = FastAPI()
     require_user = ClerkAuth(clerk, require_auth=True)
     any_state = ClerkAuth(clerk)
@@ -126,7 +132,7 @@ def fastapi_client(clerk: clerkauth.Authenticator) -> TestClient:
         await websocket.send_json({"user_id": auth.user_id if auth else None})
         await websocket.close()
 
-    return TestClient(app)
+    return TestClient(app, backend=backend)
 
 
 def test_fastapi_dependency(fastapi_client: TestClient, dev: Any) -> None:
@@ -153,7 +159,7 @@ def test_fastapi_websocket_dependency(fastapi_client: TestClient, dev: Any) -> N
     assert e.value.code == 1008
 
 
-def test_fastapi_with_middleware_reuses_state(clerk: clerkauth.Authenticator, dev: Any) -> None:
+def test_fastapi_with_middleware_reuses_state(clerk: clerkauth.Authenticator, dev: Any, backend: str) -> None:
     app = FastAPI()
     dep = ClerkAuth(clerk)
     seen = []
@@ -164,7 +170,7 @@ def test_fastapi_with_middleware_reuses_state(clerk: clerkauth.Authenticator, de
         return {"status": state.status}
 
     app.add_middleware(ClerkAuthMiddleware, authenticator=clerk)
-    r = TestClient(app).get("/", headers={"authorization": f"Bearer {token(dev)}"})
+    r = TestClient(app, backend=backend).get("/", headers={"authorization": f"Bearer {token(dev)}"})
     assert r.json() == {"status": "signed-in"} and seen == [True]
 
 

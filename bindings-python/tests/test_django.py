@@ -85,3 +85,22 @@ def test_django_async_client() -> None:
 
     r = asyncio.run(go())
     assert r.status_code == 200 and r.json()["user_id"] == "user_1"
+
+
+def test_django_host_that_is_not_an_authority_is_a_400() -> None:
+    # Glued to the path, each would move it (org patterns would see "/" or "/orgs/other").
+    hosts = ["app.example.com#", "app.example.com/orgs/other?", "app.example.com\\orgs\\other?", "user@app.example.com", "app example.com", "app.example.com:99999"]
+    for host in hosts:
+        r = Client().get("/orgs/acme", HTTP_HOST=host, HTTP_AUTHORIZATION=f"Bearer {token(DEV)}")
+        assert r.status_code == 400, host
+
+    async def go() -> Any:
+        return await AsyncClient().get("/async", headers={"host": "app.example.com#"})
+
+    assert asyncio.run(go()).status_code == 400
+
+
+def test_django_forwarded_host_never_moves_the_path() -> None:
+    for forwarded in ["evil.example#", "evil.example/orgs/other", "evil.example?", "u@evil.example", ""]:
+        r = Client().get("/orgs/acme", HTTP_HOST="app.example.com", HTTP_X_FORWARDED_HOST=forwarded, HTTP_COOKIE=session_cookie(DEV), HTTP_SEC_FETCH_DEST="empty")
+        assert r.json()["status"] == "signed-in" and r.json()["sync"] == "active", forwarded

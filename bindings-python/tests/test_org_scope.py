@@ -18,10 +18,10 @@ GLOBEX = {
     "organization": {"id": "org_globex", "slug": "globex"},
     "public_user_data": {"user_id": "user_1"},
 }
-# Both lookup forms answer with globex only: the user's memberships, or globex's filtered by user.
+# A membership lookup is globex's memberships filtered by the user; any other organization is
+# unknown (404, not a member).
 ROUTES: List[Dict[str, Any]] = [
-    {"method": "GET", "path": "/v1/users/user_1/organization_memberships", "body": {"data": [GLOBEX], "total_count": 1}},
-    {"method": "GET", "path": "/v1/organizations/org_globex/memberships", "body": {"data": [GLOBEX], "total_count": 1}},
+    {"method": "GET", "path": "/v1/organizations/org_globex/memberships?user_id=user_1", "body": {"data": [GLOBEX], "total_count": 1}},
 ]
 MODES = ["keep-active", "signed-out", "resolve-membership"]
 

@@ -61,9 +61,9 @@ pub fn run() -> i32 {
         },
         Route {
             method: "GET".into(),
-            path: "/v1/users/user_alice/organization_memberships".into(),
+            path: "/v1/organizations/org_globex/memberships".into(),
             status: 200,
-            body: json!({"data": [{"role": "org:member", "permissions": ["org:chat:read"], "organization": {"id": "org_globex", "slug": "globex"}}], "total_count": 1}),
+            body: json!({"data": [{"role": "org:member", "permissions": ["org:chat:read"], "organization": {"id": "org_globex", "slug": "globex"}, "public_user_data": {"user_id": "user_alice"}}], "total_count": 1}),
         },
     ]);
     println!("Local dev instance: Frontend API {}  (publishable key {}…)", dev.frontend_api, &dev.publishable_key[..24]);

@@ -10,8 +10,10 @@ use std::process::ExitCode;
 use clerkauth::{Authenticator, Options, Request};
 use serde_json::Value;
 
+const DEFAULT_VECTORS: &str = "tests/conformance/vectors";
+
 const USAGE: &str = "usage:
-  clerkauth vectors run <DIR> [--out FILE]
+  clerkauth vectors run [DIR] [--out FILE]     (DIR: $CLERKAUTH_VECTORS, else tests/conformance/vectors)
   clerkauth authenticate --url URL [--method M] [-H 'name: value']... [--secret-key K] [--publishable-key K]
                          [--jwt-key PEM|@FILE] [--options JSON] [--now-ms MS] [--explain]
   clerkauth demo";
@@ -19,18 +21,27 @@ const USAGE: &str = "usage:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
-        Some("vectors") if args.get(1).map(String::as_str) == Some("run") => match args.get(2) {
-            Some(dir) => {
-                let out = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).map(PathBuf::from);
-                vectors::run(&PathBuf::from(dir), out.as_deref())
-            }
-            None => usage(),
-        },
+        Some("vectors") if args.get(1).map(String::as_str) == Some("run") => vectors_run(&args[2..]),
         Some("authenticate") => authenticate(&args[1..]),
         Some("demo") => demo::run(),
         _ => usage(),
     };
     ExitCode::from(code as u8)
+}
+
+/// `vectors run [DIR] [--out FILE]`; DIR defaults to $CLERKAUTH_VECTORS, else
+/// tests/conformance/vectors (the vendored vectors, from the repository root).
+fn vectors_run(args: &[String]) -> i32 {
+    let (dir, rest) = match args.first() {
+        Some(d) if !d.starts_with("--") => (PathBuf::from(d), &args[1..]),
+        _ => (std::env::var_os("CLERKAUTH_VECTORS").map_or_else(|| PathBuf::from(DEFAULT_VECTORS), PathBuf::from), args),
+    };
+    let out = match rest {
+        [] => None,
+        [flag, file] if flag == "--out" => Some(PathBuf::from(file)),
+        _ => return usage(),
+    };
+    vectors::run(&dir, out.as_deref())
 }
 
 fn usage() -> i32 {

@@ -8,7 +8,7 @@ use clerkauth_cli::vectors::{compare, find_vectors, run_vector};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
-    let dir = std::env::var("CLERKAUTH_VECTORS").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/vectors"));
+    let dir = std::env::var("CLERKAUTH_VECTORS").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/conformance/vectors"));
     assert!(dir.is_dir(), "conformance vectors not found at {} (set CLERKAUTH_VECTORS)", dir.display());
     dir
 }

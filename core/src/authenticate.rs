@@ -185,15 +185,10 @@ impl Call<'_> {
         let expired = self.session_token().map(str::to_string).ok_or("missing-session-token")?;
         let refresh = self.refresh_token_in_cookie.clone().ok_or("missing-refresh-token")?;
         let jwt = Jwt::decode(&expired).map_err(|_| "expired-session-token-decode-failed")?;
-        let sid = jwt.payload.str(claim::SID).map(str::to_string).ok_or("expired-session-token-missing-sid-claim")?;
-        let mut request_headers = Map::new();
-        for (name, _) in &self.request.headers {
-            let lname = name.to_ascii_lowercase();
-            if !request_headers.contains_key(&lname) {
-                let v = self.request.header_value(&lname).unwrap_or_default();
-                request_headers.insert(lname, json!([v]));
-            }
-        }
+        // An empty sid is missing (JavaScript's `!sid`); `.` / `..` would address another endpoint.
+        let sid = jwt.payload.str(claim::SID).filter(|s| !s.is_empty()).ok_or("expired-session-token-missing-sid-claim")?;
+        let sid = crate::bapi::path_segment(sid, "session id").map_err(|_| "expired-session-token-invalid-sid-claim")?;
+        let request_headers: Map<String, Value> = self.request.joined_headers().into_iter().map(|(name, value)| (name, json!([value]))).collect();
         let body = json!({
             "format": "cookie",
             "expired_token": expired,
@@ -201,7 +196,7 @@ impl Call<'_> {
             "request_origin": self.clerk_url.origin().ascii_serialization(),
             "request_headers": request_headers,
         });
-        let mut url = self.api().versioned(&format!("sessions/{}/refresh", crate::bapi::segment(&sid)));
+        let mut url = self.api().versioned(&format!("sessions/{sid}/refresh"));
         if self.suffixed {
             url.push_str("?suffixed_cookies=true");
         }

@@ -1,7 +1,10 @@
 //! Backend API requests: URL building, standard headers, error bodies.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
+use crate::error::{Error, ErrorCode, Result};
 use crate::transport::{HttpRequest, HttpResponse, Transport, TransportError};
 
 /// The Backend API version sent in `Clerk-API-Version` and the handshake URL.
@@ -17,7 +20,7 @@ pub const DEFAULT_API_VERSION: &str = "v1";
 #[derive(Clone, Copy)]
 pub struct BackendApi<'a> {
     /// The transport.
-    pub transport: &'a dyn Transport,
+    pub transport: &'a Arc<dyn Transport>,
     /// Base URL (`apiUrl`).
     pub api_url: &'a str,
     /// Path version (`apiVersion`).
@@ -91,10 +94,22 @@ impl<'a> BackendApi<'a> {
     }
 }
 
-/// Encodes a path segment (ids from tokens are attacker-controlled).
+/// Encodes a path segment or query value (ids from tokens and URLs are attacker-controlled).
 pub fn segment(s: &str) -> String {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
     percent_encoding::utf8_percent_encode(s, SET).to_string()
+}
+
+/// One path segment naming a resource, percent-encoded. Empty (the reference's `requireId`),
+/// `.` and `..` (which URL normalisation would resolve to another endpoint) are refused.
+pub fn path_segment(value: &str, what: &str) -> Result<String> {
+    if value.is_empty() {
+        return Err(Error::new(ErrorCode::InvalidRequest, format!("A valid {what} is required.")));
+    }
+    if value == "." || value == ".." {
+        return Err(Error::new(ErrorCode::InvalidRequest, format!("Invalid {what}: {value:?}")));
+    }
+    Ok(segment(value))
 }
 
 #[cfg(test)]
@@ -106,5 +121,15 @@ mod tests {
         assert_eq!(join_url("https://api.clerk.com", "v1/jwks"), "https://api.clerk.com/v1/jwks");
         assert_eq!(join_url("http://127.0.0.1:9/", "/v1//jwks"), "http://127.0.0.1:9/v1/jwks");
         assert_eq!(join_url("https://x.test/base/", "v1/jwks"), "https://x.test/base/v1/jwks");
+    }
+
+    #[test]
+    fn segments_are_escaped_and_dot_segments_refused() {
+        assert_eq!(path_segment("../x y", "t").unwrap(), "..%2Fx%20y");
+        assert_eq!(path_segment("sess_123", "t").unwrap(), "sess_123");
+        assert_eq!(path_segment("a?b#c%", "t").unwrap(), "a%3Fb%23c%25");
+        for bad in ["", ".", ".."] {
+            assert_eq!(path_segment(bad, "t").unwrap_err().code(), ErrorCode::InvalidRequest);
+        }
     }
 }

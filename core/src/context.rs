@@ -212,7 +212,7 @@ impl<'a> Call<'a> {
     /// The Backend API endpoint for this call.
     pub fn api(&self) -> BackendApi<'_> {
         BackendApi {
-            transport: self.auth.transport.as_ref(),
+            transport: &self.auth.transport,
             api_url: self.opts.api_url.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_URL),
             api_version: self.opts.api_version.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_VERSION),
         }

@@ -1,9 +1,13 @@
 //! Cookie header parsing (the npm `cookie@1` rules) and `Set-Cookie` value extraction.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 /// Parsed request cookies, borrowed from the header (values are copied only when
 /// percent-decoded): first occurrence of a name wins.
+///
+/// Every pair is kept in header order and a lookup takes the first with its name, so parsing
+/// is one pass with no search of earlier names (linear in the header, however many cookies).
 #[derive(Debug, Default, Clone)]
 pub struct Cookies<'a> {
     pairs: Vec<(&'a str, Cow<'a, str>)>,
@@ -44,16 +48,13 @@ impl<'a> Cookies<'a> {
         Cookies { pairs }
     }
 
-    /// Adds one `name=value` part (first occurrence of a name wins).
+    /// Adds one `name=value` part (a repeated name is kept too; lookups take the first).
     fn add(pairs: &mut Vec<(&'a str, Cow<'a, str>)>, part: &'a str, percent: bool) {
         // Names are short: a plain scan finds the `=` sooner than a vectorized search.
         let Some(eq) = part.bytes().position(|b| b == b'=') else { return };
         let key = trim_ws(&part[..eq]);
         // cookie@1 keeps double quotes (cookie@0 removed them).
         let value = trim_ws(&part[eq + 1..]);
-        if pairs.iter().any(|(k, _)| *k == key) {
-            return;
-        }
         let value = if percent && value.contains('%') { decode_uri_component(value).map_or(Cow::Borrowed(value), Cow::Owned) } else { Cow::Borrowed(value) };
         pairs.push((key, value));
     }
@@ -87,9 +88,10 @@ impl<'a> Cookies<'a> {
         self.get(name).filter(|v| !v.is_empty())
     }
 
-    /// All (name, value) pairs.
+    /// All (name, value) pairs, in header order, each name once (its first occurrence).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(k, v)| (*k, &**v))
+        let mut seen = HashSet::with_capacity(self.pairs.len());
+        self.pairs.iter().filter(move |(k, _)| seen.insert(*k)).map(|(k, v)| (*k, &**v))
     }
 }
 
@@ -162,6 +164,38 @@ mod tests {
         assert_eq!(Cookies::parse(Some("q=\"quoted\"")).get("q"), Some("\"quoted\""), "cookie@1 keeps quotes");
         let c = Cookies::parse(Some("k%=%41%; v=%41; w=x%"));
         assert_eq!((c.get("k%"), c.get("v"), c.get("w")), (Some("%41%"), Some("A"), Some("x%")), "a % in one part does not decode another");
+    }
+
+    #[test]
+    fn first_occurrence_wins_in_every_accessor() {
+        let c = Cookies::parse_all(["__session=first; a=1; __session=second", "__session_x=s1; a=2; __session_x=s2"]);
+        assert_eq!(c.get("__session"), Some("first"));
+        assert_eq!(c.get_suffixed("__session", "x"), Some("s1"));
+        assert_eq!(c.get("a"), Some("1"));
+        assert_eq!(c.iter().collect::<Vec<_>>(), [("__session", "first"), ("a", "1"), ("__session_x", "s1")]);
+    }
+
+    #[test]
+    fn many_cookies_parse_in_one_pass() {
+        // 200 000 distinct names, then each name again: a parser that searched the earlier
+        // names for every cookie would make ~4·10^10 comparisons here (minutes), this one
+        // makes none.
+        const N: usize = 200_000;
+        let mut header = String::new();
+        for round in ["first", "again"] {
+            for i in 0..N {
+                header.push_str(&format!("c{i}={round}%20{i}; "));
+            }
+        }
+        let c = Cookies::parse(Some(&header));
+        assert_eq!(c.get("c0"), Some("first 0"));
+        assert_eq!(c.get(&format!("c{}", N - 1)), Some(format!("first {}", N - 1).as_str()));
+        let all: Vec<(&str, &str)> = c.iter().collect();
+        assert_eq!(all.len(), N, "each name once");
+        assert!(all.iter().enumerate().all(|(i, (k, v))| *k == format!("c{i}") && *v == format!("first {i}")));
+        // One name repeated N times: the first value.
+        let same = "s=1; ".to_string() + &"s=2; ".repeat(N);
+        assert_eq!(Cookies::parse(Some(&same)).iter().collect::<Vec<_>>(), [("s", "1")]);
     }
 
     #[test]

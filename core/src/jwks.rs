@@ -1,10 +1,12 @@
 //! Verification keys: the networkless PEM (`jwtKey`) and the Backend API's JWKS, cached per
-//! (apiUrl, apiVersion, secretKey) scope, with single-flight fetching, a rate limit on
-//! refetches for unknown kids and stale keys served while the Backend API is failing.
+//! (apiUrl, apiVersion, secretKey) scope: one fetch in flight per scope, stale keys served
+//! at once while a background thread refreshes them, a backoff after failed fetches, a rate
+//! limit on refetches for unknown kids and a hard expiry.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
-use std::time::Duration;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
 
 use aws_lc_rs::signature::{ParsedPublicKey, RsaParameters, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_2048_8192_SHA384, RSA_PKCS1_2048_8192_SHA512};
 use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind};
@@ -130,7 +132,7 @@ impl RsaKey {
     }
 }
 
-/// Retry schedule for JWKS fetches: the reference makes 5 attempts with a jittered
+/// Retry schedule within one JWKS fetch: the reference makes 5 attempts with a jittered
 /// exponential backoff starting at 125 ms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -146,39 +148,154 @@ impl Default for RetryPolicy {
     }
 }
 
-/// JWKS cache tuning.
+/// JWKS cache tuning. Times are on the request clock (the `now_ms` each call runs at).
+///
+/// Keys are *fresh* for `ttl_ms` after the fetch that brought them, then *stale* for
+/// `stale_if_error_ms`, then unusable (the hard expiry). Fresh and stale keys are *usable*:
+/// a request whose `kid` is in them is served at once, and a request that finds them stale
+/// starts a refresh in the background. A request with no usable key for its `kid` waits for
+/// a fetch (one per scope at a time), unless a rate limit or a backoff answers it at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JwksPolicy {
-    /// How long fetched keys are fresh (reference: 5 minutes).
+    /// How long fetched keys are fresh (reference: 5 minutes; `jwksCacheTtlInMs`).
     pub ttl_ms: u64,
-    /// Minimum interval between refetches caused by unknown kids while the keys are fresh.
+    /// Minimum interval between fetches for a `kid` missing from usable keys (fresh or
+    /// stale); inside it such a request fails with `jwk-kid-mismatch` at once.
     pub kid_refetch_interval_ms: u64,
-    /// How long past expiry cached keys are still served when a refresh fails.
+    /// How long past the TTL keys stay usable while their refresh is pending or failing.
+    /// Past `ttl_ms + stale_if_error_ms` they are never served.
     pub stale_if_error_ms: u64,
-    /// Retry schedule.
+    /// After a failed fetch, no fetch starts for this long (from when it ended); doubled
+    /// after each further failure in a row, up to `backoff_max_ms`. Meanwhile requests are
+    /// served usable keys, or fail at once with the failed fetch's error.
+    pub backoff_ms: u64,
+    /// Cap of the backoff.
+    pub backoff_max_ms: u64,
+    /// Retry schedule within one fetch.
     pub retry: RetryPolicy,
 }
 
 impl Default for JwksPolicy {
     fn default() -> Self {
-        JwksPolicy { ttl_ms: 300_000, kid_refetch_interval_ms: 5_000, stale_if_error_ms: 3_600_000, retry: RetryPolicy::default() }
+        JwksPolicy {
+            ttl_ms: 300_000,
+            kid_refetch_interval_ms: 5_000,
+            stale_if_error_ms: 3_600_000,
+            backoff_ms: 1_000,
+            backoff_max_ms: 30_000,
+            retry: RetryPolicy::default(),
+        }
     }
 }
 
+impl JwksPolicy {
+    /// The backoff after `failures` failed fetches in a row (at least 1).
+    fn backoff(&self, failures: u32) -> f64 {
+        let doubled = self.backoff_ms.saturating_mul(1u64 << (failures - 1).min(32));
+        doubled.min(self.backoff_max_ms) as f64
+    }
+}
+
+/// The keys of a scope, replaced whole by each successful fetch.
 #[derive(Default)]
-struct ScopeState {
+struct KeySet {
     keys: HashMap<String, Arc<RsaKey>>,
-    /// Time of the last successful fetch (ms), if any.
-    updated_ms: Option<f64>,
-    /// Time of the last fetch attempt (ms).
+    /// Request clock at the start of the fetch that brought them, if any.
+    fetched_ms: Option<f64>,
+}
+
+/// A failed fetch, until a fetch succeeds.
+struct Failure {
+    /// Failed fetches in a row.
+    count: u32,
+    /// No fetch starts before this (request clock).
+    retry_at_ms: f64,
+    /// What the failed fetch returned.
+    error: TokenError,
+}
+
+/// The fetching state of a scope. Its lock is held for bookkeeping only, never across a
+/// request to the Backend API or a sleep.
+#[derive(Default)]
+struct Flight {
+    /// A fetch is running (at most one per scope).
+    in_flight: bool,
+    /// Fetches ended so far: waiters wake when it moves.
+    landed: u64,
+    /// Request clock at the start of the last fetch (for the unknown-`kid` rate limit).
     attempted_ms: Option<f64>,
+    failure: Option<Failure>,
 }
 
 #[derive(Default)]
 struct Scope {
-    state: RwLock<ScopeState>,
-    /// Held while fetching: concurrent misses wait for one fetch instead of each fetching.
-    fetching: Mutex<()>,
+    /// Read by every request; written only when a fetch lands (under `flight`).
+    keys: RwLock<KeySet>,
+    flight: Mutex<Flight>,
+    /// Signalled when a fetch lands.
+    landed: Condvar,
+}
+
+/// What a request does once the keys it needs were not found fresh.
+enum Plan {
+    Serve(Arc<RsaKey>),
+    /// Serve this stale key and start a refresh in the background.
+    ServeAndRefresh(Arc<RsaKey>),
+    Fail(TokenError),
+    /// Wait for the fetch in flight.
+    Wait,
+    /// Fetch in this thread.
+    Fetch,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    l.read().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Flight {
+    /// Marks a fetch as started (none was in flight).
+    fn claim(&mut self, now_ms: f64) {
+        self.in_flight = true;
+        self.attempted_ms = Some(now_ms);
+    }
+}
+
+impl Scope {
+    /// Runs a claimed fetch (no lock held) and lands its outcome; returns the flight locked.
+    /// A panicking transport counts as a failed fetch, so the flight always ends.
+    fn fetch(&self, api: &BackendApi, secret_key: &str, started_ms: f64, policy: &JwksPolicy) -> MutexGuard<'_, Flight> {
+        let clock = Instant::now();
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| fetch_jwks(api, secret_key, &policy.retry)))
+            .unwrap_or_else(|_| Err(TokenError::Unexpected("The JWKS fetch panicked.".into())));
+        let mut flight = lock(&self.flight);
+        self.land(&mut flight, outcome, started_ms, started_ms + clock.elapsed().as_secs_f64() * 1000.0, policy);
+        flight
+    }
+
+    /// Ends the fetch in flight: new keys, or a failure that starts (or extends) the backoff.
+    fn land(&self, flight: &mut Flight, outcome: Result<Vec<RsaKey>, TokenError>, started_ms: f64, ended_ms: f64, policy: &JwksPolicy) {
+        flight.in_flight = false;
+        flight.landed += 1;
+        match outcome {
+            Ok(keys) => {
+                // The latest answer is the whole truth: a key the Backend API no longer lists
+                // is dropped at once (the reference merges, so a made-up kid every few seconds
+                // would keep a removed key trusted forever).
+                let keys = keys.into_iter().map(|k| (k.kid.clone(), Arc::new(k))).collect();
+                *self.keys.write().unwrap_or_else(|p| p.into_inner()) = KeySet { keys, fetched_ms: Some(started_ms) };
+                flight.failure = None;
+            }
+            Err(error) => {
+                let count = flight.failure.as_ref().map_or(1, |f| f.count.saturating_add(1));
+                flight.failure = Some(Failure { count, retry_at_ms: ended_ms + policy.backoff(count), error });
+            }
+        }
+        self.landed.notify_all();
+    }
 }
 
 /// The first scope used, found without a lock or an allocation (the instance's own keys in
@@ -200,12 +317,13 @@ pub struct JwksStats {
     pub scopes: usize,
 }
 
-fn kid_mismatch(kid: &str) -> VerifyError {
+fn kid_mismatch(kid: &str) -> TokenError {
     VerifyError::new(
         reason::JWK_KID_MISMATCH,
         format!("Unable to find a signing key in JWKS that matches the kid='{kid}' of the provided session token. Please make sure that the __session cookie or the HTTP authorization header contain a Clerk-generated session JWT."),
     )
     .with_action(action::KID_MISMATCH)
+    .into()
 }
 
 impl JwksCache {
@@ -221,7 +339,16 @@ impl JwksCache {
 
     /// Number of scopes held.
     pub fn stats(&self) -> JwksStats {
-        JwksStats { scopes: self.scopes.lock().map(|s| s.len()).unwrap_or(0) + usize::from(self.primary.get().is_some()) }
+        JwksStats { scopes: lock(&self.scopes).len() + usize::from(self.primary.get().is_some()) }
+    }
+
+    fn fresh(&self, keys: &KeySet, now_ms: f64) -> bool {
+        keys.fetched_ms.is_some_and(|f| now_ms - f < self.policy.ttl_ms as f64)
+    }
+
+    /// Fresh or stale: not past the hard expiry.
+    fn usable(&self, keys: &KeySet, now_ms: f64) -> bool {
+        keys.fetched_ms.is_some_and(|f| now_ms - f < self.policy.ttl_ms as f64 + self.policy.stale_if_error_ms as f64)
     }
 
     fn scope(&self, api: &BackendApi, secret_key: &str, now_ms: f64) -> Arc<Scope> {
@@ -230,7 +357,7 @@ impl JwksCache {
             return s;
         }
         let key = format!("{}|{}|{}", api.api_url, api.api_version, secret_key);
-        let mut scopes = self.scopes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut scopes = lock(&self.scopes);
         // Set by another thread while this one waited for the lock.
         if let Some(s) = primary() {
             return s;
@@ -245,17 +372,18 @@ impl JwksCache {
             }
         }
         // Evict scopes whose keys are past any use before adding a new one.
-        let limit = self.policy.ttl_ms as f64 + self.policy.stale_if_error_ms as f64;
-        scopes.retain(|_, s| {
-            let st = s.state.read().unwrap_or_else(|p| p.into_inner());
-            st.updated_ms.is_some_and(|u| now_ms - u < limit)
-        });
+        scopes.retain(|_, s| self.usable(&read(&s.keys), now_ms));
         let s = Arc::new(Scope::default());
         scopes.insert(key, s.clone());
         s
     }
 
     /// The key for `kid`, fetching the JWKS when needed.
+    ///
+    /// A request whose `kid` is in usable keys never waits on the network: stale keys are
+    /// served while one background thread refreshes them. A request with no usable key for
+    /// its `kid` waits for one fetch at most (the one in flight, or its own), bounded by the
+    /// transport timeouts and the retry schedule.
     pub fn get_key(&self, api: &BackendApi, secret_key: Option<&str>, kid: &str, skip_cache: bool, now_ms: f64) -> Result<Arc<RsaKey>, TokenError> {
         let Some(secret_key) = secret_key.filter(|s| !s.is_empty()) else {
             return Err(VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, "Failed to load JWKS from Clerk Backend or Frontend API.")
@@ -263,58 +391,87 @@ impl JwksCache {
                 .into());
         };
         let scope = self.scope(api, secret_key, now_ms);
-        let ttl = self.policy.ttl_ms as f64;
-        let lookup = |st: &ScopeState, fresh_only: bool| -> Option<Arc<RsaKey>> {
-            let fresh = st.updated_ms.is_some_and(|u| now_ms - u < ttl);
-            if fresh_only && !fresh {
-                return None;
-            }
-            st.keys.get(kid).cloned()
-        };
         if !skip_cache {
-            if let Some(k) = lookup(&scope.state.read().unwrap_or_else(|p| p.into_inner()), true) {
+            let keys = read(&scope.keys);
+            if let Some(k) = keys.keys.get(kid).filter(|_| self.fresh(&keys, now_ms)) {
+                return Ok(k.clone());
+            }
+        }
+        let mut flight = lock(&scope.flight);
+        match self.plan(&scope, &flight, kid, skip_cache, now_ms) {
+            Plan::Serve(k) => return Ok(k),
+            Plan::Fail(e) => return Err(e),
+            Plan::ServeAndRefresh(k) => {
+                flight.claim(now_ms);
+                drop(flight);
+                self.refresh_in_background(scope, api, secret_key, now_ms);
                 return Ok(k);
             }
-        }
-        let started = now_ms;
-        let _flight = scope.fetching.lock().unwrap_or_else(|p| p.into_inner());
-        {
-            let st = scope.state.read().unwrap_or_else(|p| p.into_inner());
-            // Another thread fetched while we waited: use its result.
-            if st.attempted_ms.is_some_and(|a| a >= started) || !skip_cache {
-                if let Some(k) = lookup(&st, true) {
-                    return Ok(k);
-                }
+            Plan::Wait => {
+                let seen = flight.landed;
+                flight = scope.landed.wait_while(flight, |f| f.landed == seen).unwrap_or_else(|p| p.into_inner());
             }
-            // Fresh keys but an unknown kid: refetch at most once per interval.
-            let fresh = st.updated_ms.is_some_and(|u| now_ms - u < ttl);
-            if !skip_cache && fresh && st.attempted_ms.is_some_and(|a| now_ms - a < self.policy.kid_refetch_interval_ms as f64) {
-                return Err(kid_mismatch(kid).into());
+            Plan::Fetch => {
+                flight.claim(now_ms);
+                drop(flight);
+                flight = scope.fetch(api, secret_key, now_ms, &self.policy);
             }
         }
-        let fetched = fetch_jwks(api, secret_key, &self.policy.retry);
-        let mut st = scope.state.write().unwrap_or_else(|p| p.into_inner());
-        st.attempted_ms = Some(now_ms);
-        match fetched {
-            Ok(keys) => {
-                // The latest answer is the whole truth: a key the Backend API no longer lists
-                // is dropped at once (the reference merges, so a made-up kid every few seconds
-                // would keep a removed key trusted forever).
-                st.keys.clear();
-                for k in keys {
-                    st.keys.insert(k.kid.clone(), Arc::new(k));
-                }
-                st.updated_ms = Some(now_ms);
-                st.keys.get(kid).cloned().ok_or_else(|| kid_mismatch(kid).into())
-            }
-            Err(e) => {
-                // Serve a cached key while the Backend API is failing, until the hard expiry.
-                let within = st.updated_ms.is_some_and(|u| now_ms - u < ttl + self.policy.stale_if_error_ms as f64);
-                match (within, st.keys.get(kid)) {
-                    (true, Some(k)) => Ok(k.clone()),
-                    _ => Err(e),
-                }
-            }
+        // The fetch this request waited for or made has landed: its keys (or, if it failed,
+        // the usable keys) have the kid, or its error stands.
+        let keys = read(&scope.keys);
+        match keys.keys.get(kid).filter(|_| self.usable(&keys, now_ms)) {
+            Some(k) => Ok(k.clone()),
+            None => Err(flight.failure.as_ref().map_or_else(|| kid_mismatch(kid), |f| f.error.clone())),
+        }
+    }
+
+    /// Decides, under the flight lock, how a request that found no fresh key proceeds.
+    fn plan(&self, scope: &Scope, flight: &Flight, kid: &str, skip_cache: bool, now_ms: f64) -> Plan {
+        let keys = read(&scope.keys);
+        let cached = keys.keys.get(kid).filter(|_| self.usable(&keys, now_ms)).cloned();
+        let backoff = flight.failure.as_ref().filter(|f| now_ms < f.retry_at_ms);
+        if skip_cache {
+            // `skipJwksCache`: a fetch (the one in flight, or a new one); while backing off,
+            // as if that fetch had failed again.
+            return match (flight.in_flight, backoff, cached) {
+                (true, _, _) => Plan::Wait,
+                (false, Some(_), Some(k)) => Plan::Serve(k),
+                (false, Some(f), None) => Plan::Fail(f.error.clone()),
+                (false, None, _) => Plan::Fetch,
+            };
+        }
+        if let Some(k) = cached {
+            // Stale keys are refreshed by one background fetch at a time, none while backing
+            // off. (Fresh ones are possible here: a fetch landed since the lock-free look.)
+            let refresh = !self.fresh(&keys, now_ms) && !flight.in_flight && backoff.is_none();
+            return if refresh { Plan::ServeAndRefresh(k) } else { Plan::Serve(k) };
+        }
+        let rate_limited = self.usable(&keys, now_ms) && flight.attempted_ms.is_some_and(|a| now_ms - a < self.policy.kid_refetch_interval_ms as f64);
+        if flight.in_flight {
+            Plan::Wait
+        } else if let Some(f) = backoff {
+            Plan::Fail(f.error.clone())
+        } else if rate_limited {
+            Plan::Fail(kid_mismatch(kid))
+        } else {
+            Plan::Fetch
+        }
+    }
+
+    /// Fetches in a new thread a refresh that `flight` was claimed for.
+    fn refresh_in_background(&self, scope: Arc<Scope>, api: &BackendApi, secret_key: &str, started_ms: f64) {
+        let (transport, api_url, api_version, secret_key, policy) =
+            (api.transport.clone(), api.api_url.to_string(), api.api_version.to_string(), secret_key.to_string(), self.policy);
+        let fetcher = scope.clone();
+        let spawned = std::thread::Builder::new().name("clerkauth-jwks-refresh".into()).spawn(move || {
+            let api = BackendApi { transport: &transport, api_url: &api_url, api_version: &api_version };
+            // Lands the outcome; nothing else to do with the flight here.
+            drop(fetcher.fetch(&api, &secret_key, started_ms, &policy));
+        });
+        if let Err(e) = spawned {
+            let error = TokenError::Unexpected(format!("Could not start a JWKS refresh: {e}"));
+            scope.land(&mut lock(&scope.flight), Err(error), started_ms, started_ms, &self.policy);
         }
     }
 }
@@ -369,5 +526,19 @@ fn fetch_jwks(api: &BackendApi, secret_key: &str, retry: &RetryPolicy) -> Result
                 std::thread::sleep(delay);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_its_cap() {
+        let p = JwksPolicy { backoff_ms: 1_000, backoff_max_ms: 30_000, ..JwksPolicy::default() };
+        let steps: Vec<f64> = (1..=7).map(|n| p.backoff(n)).collect();
+        assert_eq!(steps, [1_000.0, 2_000.0, 4_000.0, 8_000.0, 16_000.0, 30_000.0, 30_000.0]);
+        assert_eq!(p.backoff(u32::MAX), 30_000.0, "no overflow after many failures");
+        assert_eq!(JwksPolicy { backoff_ms: u64::MAX, ..p }.backoff(40), 30_000.0);
     }
 }

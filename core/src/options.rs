@@ -4,11 +4,12 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorCode};
+use crate::option_names::{self, KeyCase};
 use crate::state::TokenType;
 
 /// `organizationSyncOptions`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrganizationSyncOptions {
     /// Patterns naming an organization with `:id` or `:slug`.
     pub organization_patterns: Option<Vec<String>>,
@@ -60,9 +61,10 @@ pub enum MissingAzp {
     Accept,
 }
 
-/// Every option. `None` means "not given" (an overlay leaves the base value in place).
+/// Every option the core reads (the `Authentication` names of [`OPTION_NAMES`](crate::OPTION_NAMES)).
+/// `None` means "not given" (an overlay leaves the base value in place).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Options {
     /// `sk_live_…` / `sk_test_…`.
     pub secret_key: Option<String>,
@@ -163,17 +165,34 @@ macro_rules! overlay {
 }
 
 impl Options {
-    /// Parses options from JSON (camelCase keys, unknown keys ignored).
+    /// Parses options from JSON with the reference's camelCase names. A name not in
+    /// [`OPTION_NAMES`](crate::OPTION_NAMES) is an `invalid-option` error naming it (with a
+    /// suggestion for a near miss); the reference's options that do not affect authentication
+    /// are accepted and ignored; a `null` value means "not given".
     pub fn from_json(v: &Value) -> Result<Options, Error> {
-        let opts: Options = serde_json::from_value(v.clone()).map_err(|e| Error::new(ErrorCode::InvalidOption, format!("Invalid options: {e}")))?;
+        Options::from_json_in(v, KeyCase::Camel)
+    }
+
+    /// [`Options::from_json`] with the names spelled as `case` says (Python: snake_case).
+    pub fn from_json_in(v: &Value, case: KeyCase) -> Result<Options, Error> {
+        let Value::Object(given) = v else {
+            return Err(Error::new(ErrorCode::InvalidOption, format!("Invalid options: expected an object, not {v}")));
+        };
+        let known = option_names::checked(given, case)?;
+        let opts: Options = serde_json::from_value(Value::Object(known)).map_err(|e| Error::new(ErrorCode::InvalidOption, format!("Invalid options: {e}")))?;
         opts.validate()?;
         Ok(opts)
     }
 
-    /// Parses options from a JSON string.
+    /// Parses options from a JSON string (as [`Options::from_json`]).
     pub fn from_json_str(s: &str) -> Result<Options, Error> {
+        Options::from_json_str_in(s, KeyCase::Camel)
+    }
+
+    /// Parses options from a JSON string with the names spelled as `case` says.
+    pub fn from_json_str_in(s: &str, case: KeyCase) -> Result<Options, Error> {
         let v: Value = serde_json::from_str(s).map_err(|e| Error::new(ErrorCode::InvalidOption, format!("Invalid options JSON: {e}")))?;
-        Options::from_json(&v)
+        Options::from_json_in(&v, case)
     }
 
     /// Checks the shapes serde cannot.
@@ -296,8 +315,109 @@ impl Options {
 
 #[cfg(test)]
 mod tests {
-    use super::Options;
     use serde_json::json;
+
+    use super::*;
+    use crate::option_names::{OptionKind, OPTION_NAMES, ORGANIZATION_SYNC_OPTION_NAMES};
+
+    fn message(v: Value, case: KeyCase) -> String {
+        let e = Options::from_json_in(&v, case).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::InvalidOption, "{e}");
+        e.message().to_string()
+    }
+
+    #[test]
+    fn an_unknown_name_is_an_error_naming_it_with_a_suggestion() {
+        assert_eq!(message(json!({"secretKey": "sk", "authorizedParty": ["https://a.example"]}), KeyCase::Camel), "Unknown option `authorizedParty` (did you mean `authorizedParties`?)");
+        assert_eq!(message(json!({"SecretKey": "sk"}), KeyCase::Camel), "Unknown option `SecretKey` (did you mean `secretKey`?)");
+        assert_eq!(message(json!({"secret_key": "sk"}), KeyCase::Camel), "Unknown option `secret_key` (did you mean `secretKey`?)");
+        assert_eq!(message(json!({"frobnicate": true}), KeyCase::Camel), "Unknown option `frobnicate`");
+        // A null value does not hide the name.
+        assert_eq!(message(json!({"audiance": null}), KeyCase::Camel), "Unknown option `audiance` (did you mean `audience`?)");
+    }
+
+    #[test]
+    fn nested_organization_sync_names_follow_the_same_rule() {
+        assert_eq!(
+            message(json!({"organizationSyncOptions": {"organizationPattern": ["/orgs/:id"]}}), KeyCase::Camel),
+            "Unknown option `organizationSyncOptions.organizationPattern` (did you mean `organizationSyncOptions.organizationPatterns`?)"
+        );
+        assert_eq!(
+            message(json!({"organization_sync_options": {"on_missmatch": "signed-out"}}), KeyCase::Snake),
+            "Unknown option `organization_sync_options.on_missmatch` (did you mean `organization_sync_options.on_mismatch`?)"
+        );
+    }
+
+    #[test]
+    fn snake_case_names_map_onto_the_same_list() {
+        let o = Options::from_json_in(&json!({"secret_key": "sk", "clock_skew_in_ms": 0, "organization_sync_options": {"on_mismatch": "signed-out"}, "publishableKey": "pk"}), KeyCase::Snake).unwrap();
+        assert_eq!(o.secret_key.as_deref(), Some("sk"));
+        assert_eq!(o.publishable_key.as_deref(), Some("pk"));
+        assert_eq!(o.skew_ms(), 0.0);
+        assert_eq!(o.organization_sync_options.unwrap().on_mismatch.as_deref(), Some("signed-out"));
+        assert_eq!(message(json!({"authorized_party": []}), KeyCase::Snake), "Unknown option `authorized_party` (did you mean `authorized_parties`?)");
+        // snake_case is not accepted where the host spells names as the reference does.
+        assert!(Options::from_json(&json!({"secret_key": "sk"})).is_err());
+    }
+
+    #[test]
+    fn reference_options_without_effect_on_authentication_are_accepted_and_ignored() {
+        let o = Options::from_json(&json!({
+            "secretKey": "sk", "telemetry": {"disabled": true, "debug": false}, "userAgent": "my-app/1.0",
+            "sdkMetadata": {"name": "x", "version": "1"}, "requireSecretKey": false, "apiClient": {"users": {}},
+        }))
+        .unwrap();
+        assert_eq!(o, Options::default().with_secret_key("sk"));
+        assert!(Options::from_json_in(&json!({"user_agent": "a", "sdk_metadata": null}), KeyCase::Snake).unwrap().is_empty());
+    }
+
+    #[test]
+    fn host_keys_are_errors_that_say_where_they_belong() {
+        let m = message(json!({"nowMs": 1}), KeyCase::Camel);
+        assert!(m.starts_with("`nowMs` is not an option of the core: the clock of one call is an argument"), "{m}");
+        assert!(message(json!({"now_ms": 1}), KeyCase::Snake).starts_with("`now_ms` is not an option of the core"));
+        assert!(message(json!({"clerkClient": {}}), KeyCase::Camel).contains("clerkMiddleware"));
+    }
+
+    #[test]
+    fn not_an_object_is_an_error() {
+        assert_eq!(message(json!(["secretKey"]), KeyCase::Camel), "Invalid options: expected an object, not [\"secretKey\"]");
+        assert!(Options::from_json(&json!({"organizationSyncOptions": "x"})).is_err());
+    }
+
+    /// Every authentication name sets its field, and every field has a name: a field added to
+    /// `Options` without a list entry (or the reverse) fails here.
+    #[test]
+    fn the_list_and_the_fields_agree() {
+        let sample = |name: &str| match name {
+            "acceptsToken" => json!("any"),
+            "authorizedParties" => json!(["x"]),
+            "clockSkewInMs" | "jwksCacheTtlInMs" | "membershipCacheTtlInMs" | "verifiedTokenCacheSize" => json!(1),
+            "isSatellite" | "satelliteAutoSync" | "skipJwksCache" | "explain" => json!(true),
+            "organizationSyncOptions" => Value::Object(ORGANIZATION_SYNC_OPTION_NAMES.iter().map(|n| (n.to_string(), if *n == "onMismatch" { json!("signed-out") } else { json!(["/o/:id"]) })).collect()),
+            "missingAzp" => json!("accept"),
+            _ => json!("x"),
+        };
+        let all: serde_json::Map<String, Value> = OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::Authentication).map(|o| (o.name.to_string(), sample(o.name))).collect();
+        let all = Options::from_json(&Value::Object(all)).expect("every authentication name is a field");
+        let Options {
+            secret_key, publishable_key, jwt_key, machine_secret_key, audience, issuer, authorized_parties, clock_skew_in_ms, header_type, domain,
+            is_satellite, satellite_auto_sync, proxy_url, sign_in_url, sign_up_url, after_sign_in_url, after_sign_up_url, organization_sync_options,
+            accepts_token, api_url, api_version, skip_jwks_cache, jwks_cache_ttl_in_ms, require_tab_token, expected_session_header,
+            expected_user_header, missing_azp, membership_cache_ttl_in_ms, explain, verified_token_cache_size,
+        } = all;
+        let set = [
+            secret_key.is_some(), publishable_key.is_some(), jwt_key.is_some(), machine_secret_key.is_some(), audience.is_some(), issuer.is_some(),
+            authorized_parties.is_some(), clock_skew_in_ms.is_some(), header_type.is_some(), domain.is_some(), is_satellite.is_some(),
+            satellite_auto_sync.is_some(), proxy_url.is_some(), sign_in_url.is_some(), sign_up_url.is_some(), after_sign_in_url.is_some(),
+            after_sign_up_url.is_some(), accepts_token.is_some(), api_url.is_some(), api_version.is_some(), skip_jwks_cache.is_some(),
+            jwks_cache_ttl_in_ms.is_some(), require_tab_token.is_some(), expected_session_header.is_some(), expected_user_header.is_some(),
+            missing_azp.is_some(), membership_cache_ttl_in_ms.is_some(), explain.is_some(), verified_token_cache_size.is_some(),
+        ];
+        assert!(set.iter().all(|s| *s), "a field has no name in OPTION_NAMES: {set:?}");
+        let OrganizationSyncOptions { organization_patterns, personal_account_patterns, on_mismatch } = organization_sync_options.expect("organizationSyncOptions");
+        assert!(organization_patterns.is_some() && personal_account_patterns.is_some() && on_mismatch.is_some());
+    }
 
     #[test]
     fn string_list_options_are_normalised_like_the_reference() {

@@ -1,7 +1,10 @@
 //! The request as plain data, header lookup, `Authorization` parsing and the public URL.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use url::Url;
+
+use crate::{Error, ErrorCode};
 
 /// An HTTP request: method, absolute URL and ordered headers. The body is never read.
 ///
@@ -24,9 +27,9 @@ impl Request {
 
     /// From JSON: `{"method", "url", "headers"}` where headers is a list of `[name, value]`
     /// pairs or an object (`{name: value | [values]}`).
-    pub fn from_json(v: &serde_json::Value) -> Result<Request, crate::Error> {
+    pub fn from_json(v: &serde_json::Value) -> Result<Request, Error> {
         use serde_json::Value;
-        let bad = |m: &str| crate::Error::new(crate::ErrorCode::InvalidRequest, m);
+        let bad = |m: &str| Error::new(ErrorCode::InvalidRequest, m);
         let obj = v.as_object().ok_or_else(|| bad("request must be a JSON object"))?;
         let method = obj.get("method").and_then(Value::as_str).unwrap_or("GET").to_string();
         let url = obj.get("url").and_then(Value::as_str).ok_or_else(|| bad("request.url must be a string"))?.to_string();
@@ -93,6 +96,30 @@ impl Request {
         self.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| trim_value(v))
     }
 
+    /// Every header once, by lower-case name in order of first appearance, with its values
+    /// joined as [`Request::header_value`] joins them (`""` when empty), in one pass over the
+    /// header list however many headers repeat.
+    pub(crate) fn joined_headers(&self) -> Vec<(String, String)> {
+        let mut joined: Vec<(String, String)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (name, value) in &self.headers {
+            let name = name.to_ascii_lowercase();
+            let value = trim_value(value);
+            match index.get(&name) {
+                Some(&i) => {
+                    let acc = &mut joined[i].1;
+                    acc.push_str(if name == "cookie" { "; " } else { ", " });
+                    acc.push_str(value);
+                }
+                None => {
+                    index.insert(name.clone(), joined.len());
+                    joined.push((name, value.to_string()));
+                }
+            }
+        }
+        joined
+    }
+
     /// True when the header is present at all (even with an empty value).
     pub fn has_header(&self, name: &str) -> bool {
         self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -108,6 +135,75 @@ impl Request {
 /// A header value without surrounding whitespace (as fetch's `Headers` stores it).
 fn trim_value(v: &str) -> &str {
     v.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+}
+
+/// The absolute URL of a request as a server received it: its `scheme` (`http` or `https`),
+/// its `Host` header (HTTP/2: `:authority`) and its request target. For hosts that see these
+/// parts rather than a URL (Node's `IncomingMessage`, ASGI scopes, WSGI environs, Django …).
+///
+/// The target is resolved against `scheme://host/` as the reference's `new URL(target, base)`
+/// does (dot segments removed, `\` read as `/`, unsafe characters percent-encoded, a fragment
+/// dropped), except that it always stays a path: `//evil/x` names no host. An absolute-form
+/// target (`http://other.example/x`, as sent to proxies) gives its path and query.
+///
+/// `host` must be an authority and nothing more: a name or IPv4 address of ASCII letters,
+/// digits and `-._~`, or a bracketed IPv6 address, then an optional `:port` (0–65535). Anything
+/// else is an [`ErrorCode::InvalidRequest`] error: `app.example.com#`, `…?`, `…\`, `…/x`,
+/// `user@…`, spaces, non-ASCII (IDNs arrive punycoded), an empty or out-of-range port. Glued to
+/// the target, such a Host would move the path into a fragment, a query or another path, and
+/// organization patterns would miss or match another organization.
+pub fn request_url(scheme: &str, host: &str, target: &str) -> Result<String, Error> {
+    let invalid = |what: String| Error::new(ErrorCode::InvalidRequest, format!("Invalid request: {what}"));
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Err(invalid(format!("the scheme {scheme:?} is not http or https")));
+    }
+    let not_a_host = || invalid(format!("the Host header {host:?} is not a host name or address with an optional port"));
+    if !is_authority(host) {
+        return Err(not_a_host());
+    }
+    let mut url = Url::parse(&format!("{scheme}://{host}/")).map_err(|_| not_a_host())?;
+    let target = target.split_once('#').map_or(target, |(t, _)| t);
+    let absolute;
+    let target = match target.split_once("://") {
+        Some((s, _)) if is_scheme(s) => {
+            absolute = Url::parse(target).map_err(|e| invalid(format!("the request target {target:?}: {e}")))?;
+            &absolute[url::Position::BeforePath..url::Position::AfterQuery]
+        }
+        _ => target,
+    };
+    let (path, query) = target.split_once('?').map_or((target, None), |(p, q)| (p, Some(q)));
+    if path.starts_with('/') {
+        url.set_path(path);
+    } else {
+        url.set_path(&format!("/{path}"));
+    }
+    url.set_query(query);
+    Ok(url.into())
+}
+
+/// `host[:port]`: a registered name or IPv4 address (ASCII letters, digits, `-._~`) or a
+/// bracketed IPv6 address, and a port of 1–5 digits up to 65535.
+fn is_authority(authority: &str) -> bool {
+    let (host_ok, port) = match authority.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((ip, port)) => (!ip.is_empty() && ip.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'), port),
+            None => return false,
+        },
+        None => {
+            let (name, port) = authority.split_at(authority.find(':').unwrap_or(authority.len()));
+            (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')), port)
+        }
+    };
+    host_ok
+        && match port.strip_prefix(':') {
+            None => port.is_empty(),
+            Some(p) => (1..=5).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|n| n <= 65535),
+        }
+}
+
+/// A URL scheme: a letter, then letters, digits, `+`, `-` or `.`.
+fn is_scheme(s: &str) -> bool {
+    s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
 }
 
 /// The headers every request is asked for, each located in one pass over the header list.
@@ -242,6 +338,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn joined_headers_agree_with_header_value() {
+        let req = Request::new("GET", "https://a.test/")
+            .header("X-A", " 1 ")
+            .header("cookie", "a=1")
+            .header("x-a", "2")
+            .header("Empty", "")
+            .header("COOKIE", "b=2")
+            .header("x-A", "")
+            .header("Empty", " ");
+        let joined = req.joined_headers();
+        let names: Vec<&str> = joined.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["x-a", "cookie", "empty"]);
+        for (name, value) in &joined {
+            assert_eq!(*value, req.header_value(name).unwrap_or_default(), "{name}");
+        }
+        assert_eq!(joined[0].1, "1, 2, ");
+        assert_eq!(joined[1].1, "a=1; b=2");
+    }
+
+    #[test]
+    fn many_headers_join_in_one_pass() {
+        // 100 000 distinct names and 100 000 repeats of one: a lookup per name over the whole
+        // list would make ~10^10 comparisons (minutes).
+        const N: usize = 100_000;
+        let mut req = Request::new("GET", "https://a.test/");
+        req.headers.extend((0..N).map(|i| (format!("X-H{i}"), i.to_string())));
+        req.headers.extend((0..N).map(|_| ("x-same".to_string(), "v".to_string())));
+        let joined = req.joined_headers();
+        assert_eq!(joined.len(), N + 1);
+        assert!(joined[..N].iter().enumerate().all(|(i, (n, v))| *n == format!("x-h{i}") && *v == i.to_string()));
+        assert_eq!(joined[N].1.len(), N * 3 - 2, "v, v, … v");
+    }
+
+    #[test]
     fn public_url_fast_path_agrees_with_origin_comparison() {
         // The reference rule, spelled out: rebuild the origin and compare serializations.
         fn reference(request: &Request, initial: Url) -> Url {
@@ -284,6 +414,57 @@ mod tests {
                 assert_eq!(public_url(&Headers::new(&r), initial.clone()).as_str(), reference(&r, initial).as_str(), "{u} {hs:?}");
             }
         }
+    }
+
+    #[test]
+    fn request_url_resolves_the_target_against_the_host() {
+        let cases = [
+            ("https", "app.example.com", "/orgs/acme?x=1", "https://app.example.com/orgs/acme?x=1"),
+            ("HTTP", "APP.Example.com:8443", "/a", "http://app.example.com:8443/a"),
+            ("https", "app.example.com:443", "/", "https://app.example.com/"),
+            ("http", "127.0.0.1:3000", "/x", "http://127.0.0.1:3000/x"),
+            ("http", "[::1]:3000", "/x", "http://[::1]:3000/x"),
+            ("http", "[::ffff:127.0.0.1]", "/", "http://[::ffff:7f00:1]/"),
+            ("http", "my_service.internal~1", "/", "http://my_service.internal~1/"),
+            ("http", "localhost", "", "http://localhost/"),
+            // The target stays a path: no scheme-relative reading, no fragment.
+            ("https", "app.example.com", "//evil.example/orgs/x", "https://app.example.com//evil.example/orgs/x"),
+            ("https", "app.example.com", "/orgs/acme#/orgs/other", "https://app.example.com/orgs/acme"),
+            ("https", "app.example.com", "/orgs/acme?a=1#f", "https://app.example.com/orgs/acme?a=1"),
+            ("https", "app.example.com", "orgs/acme", "https://app.example.com/orgs/acme"),
+            ("https", "app.example.com", "*", "https://app.example.com/*"),
+            // As `new URL(target, base)`: dot segments, backslashes, encoding.
+            ("https", "app.example.com", "/orgs/other/../acme", "https://app.example.com/orgs/acme"),
+            ("https", "app.example.com", "/orgs\\acme", "https://app.example.com/orgs/acme"),
+            ("https", "app.example.com", "/a b/é?q=a b", "https://app.example.com/a%20b/%C3%A9?q=a%20b"),
+            ("https", "app.example.com", "/a?", "https://app.example.com/a?"),
+            // Absolute form (proxies): its path and query, never its host.
+            ("https", "app.example.com", "http://other.example:81/orgs/acme?x", "https://app.example.com/orgs/acme?x"),
+        ];
+        for (scheme, host, target, want) in cases {
+            assert_eq!(request_url(scheme, host, target).as_deref(), Ok(want), "{scheme} {host:?} {target:?}");
+        }
+    }
+
+    #[test]
+    fn request_url_rejects_a_host_that_is_not_an_authority() {
+        let hosts = [
+            "", " ", "app.example.com#", "app.example.com#/orgs/other", "app.example.com?", "app.example.com?x=", "app.example.com\\",
+            "app.example.com\\orgs\\other", "app.example.com/", "app.example.com/orgs/other", "user@app.example.com", "u:p@app.example.com",
+            "app.example.com@evil.example", "app example.com", " app.example.com", "app.example.com ", "app.example.com\t", "app.example.com\r\nx: y",
+            "bücher.example", "app.example.com\u{0}", "%61pp.example.com", "app.example.com:", "app.example.com:65536", "app.example.com:99999999",
+            "app.example.com:-1", "app.example.com:8o", "app.example.com:80:80", ":80", "[::1", "[::1]x", "[::1]:", "[]", "[zz::1]", "[::1]:70000",
+            "1.2.3.999", "app.example.com,evil.example", "<app>", "app|example",
+        ];
+        for host in hosts {
+            let err = request_url("https", host, "/orgs/acme").expect_err(host);
+            assert_eq!(err.code(), ErrorCode::InvalidRequest, "{host:?}");
+            assert!(err.message().contains("Host header"), "{host:?}: {}", err.message());
+        }
+        for scheme in ["", "ftp", "javascript", "https:", "ws"] {
+            assert_eq!(request_url(scheme, "app.example.com", "/").unwrap_err().code(), ErrorCode::InvalidRequest, "{scheme:?}");
+        }
+        assert_eq!(request_url("https", "app.example.com", "http://[bad/x").unwrap_err().code(), ErrorCode::InvalidRequest);
     }
 
     #[test]

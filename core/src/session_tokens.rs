@@ -15,23 +15,10 @@ use std::borrow::Cow;
 
 use serde_json::{json, Value};
 
-use crate::bapi::{api_errors, segment, BackendApi, DEFAULT_API_URL, DEFAULT_API_VERSION};
+use crate::bapi::{api_errors, path_segment, BackendApi, DEFAULT_API_URL, DEFAULT_API_VERSION};
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::Options;
 use crate::Authenticator;
-
-/// One path segment, percent-encoded; `.` and `..` (which URL normalisation would resolve)
-/// are refused.
-fn path_segment(value: &str, what: &str) -> Result<String> {
-    if value.is_empty() {
-        // The reference's `requireId`.
-        return Err(Error::new(ErrorCode::InvalidRequest, format!("A valid {what} is required.")));
-    }
-    if value == "." || value == ".." {
-        return Err(Error::new(ErrorCode::InvalidRequest, format!("Invalid {what}: {value:?}")));
-    }
-    Ok(segment(value))
-}
 
 impl Authenticator {
     /// `getToken({ template })`: a JWT minted from the JWT template `template` for the session
@@ -66,7 +53,7 @@ impl Authenticator {
             return Err(Error::new(ErrorCode::MissingSecretKey, "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance."));
         };
         let api = BackendApi {
-            transport: self.transport.as_ref(),
+            transport: &self.transport,
             api_url: opts.api_url.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_URL),
             api_version: opts.api_version.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_VERSION),
         };
@@ -94,21 +81,6 @@ impl Authenticator {
         match v.get("jwt").and_then(Value::as_str) {
             Some(jwt) if !jwt.is_empty() => Ok(jwt.to_string()),
             _ => Err(unexpected("Invalid session token response: no jwt".to_string())),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segments_are_escaped_and_dot_segments_refused() {
-        assert_eq!(path_segment("../x y", "t").unwrap(), "..%2Fx%20y");
-        assert_eq!(path_segment("sess_123", "t").unwrap(), "sess_123");
-        assert_eq!(path_segment("a?b#c%", "t").unwrap(), "a%3Fb%23c%25");
-        for bad in ["", ".", ".."] {
-            assert_eq!(path_segment(bad, "t").unwrap_err().code(), ErrorCode::InvalidRequest);
         }
     }
 }

@@ -43,7 +43,8 @@ impl std::fmt::Display for TransportError {
     }
 }
 
-/// Sends requests to the Backend API. Implementations must be thread-safe.
+/// Sends requests to the Backend API. Implementations must be thread-safe and return within
+/// a bounded time (a timeout): a request with no usable JWKS key waits for the fetch in flight.
 pub trait Transport: Send + Sync {
     /// Sends one request and returns the response, whatever its status.
     fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError>;

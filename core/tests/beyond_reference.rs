@@ -86,14 +86,15 @@ fn document_navigation_still_handshakes() {
 fn membership_server() -> Server {
     Server::start(|method, target| {
         assert_eq!(method, "GET");
-        if target.starts_with("/v1/users/user_1/organization_memberships") {
-            Reply::json(200, json!({"data": [
-                {"object": "organization_membership", "role": "org:member", "permissions": ["org:posts:read"], "organization": {"id": "org_globex", "slug": "globex"}},
-                {"object": "organization_membership", "role": "org:admin", "permissions": ["org:posts:read", "org:posts:edit"], "organization": {"id": "org_acme", "slug": "acme"}}
-            ], "total_count": 2}))
-        } else {
-            Reply::json(404, json!({"errors": [{"code": "resource_not_found"}]}))
-        }
+        // The organization's memberships filtered by the user (one request per lookup).
+        let Some(org) = target.strip_prefix("/v1/organizations/").and_then(|t| t.strip_suffix("/memberships?user_id=user_1")) else {
+            return Reply::json(404, json!({"errors": [{"code": "resource_not_found"}]}));
+        };
+        let data = match org {
+            "org_globex" | "globex" => vec![json!({"object": "organization_membership", "role": "org:member", "permissions": ["org:posts:read"], "organization": {"id": "org_globex", "slug": "globex"}, "public_user_data": {"user_id": "user_1"}})],
+            _ => vec![],
+        };
+        Reply::json(200, json!({"data": data, "total_count": data.len()}))
     })
 }
 

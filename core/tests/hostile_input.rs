@@ -2,7 +2,7 @@
 //! headers, odd URLs, wrong token classes.
 
 use clerkauth::devinstance::DevInstance;
-use clerkauth::{AuthStatus, Authenticator, ErrorCode, Options, Request};
+use clerkauth::{request_url, AuthStatus, Authenticator, ErrorCode, Options, Request, SyncOutcome, SyncTarget};
 use serde_json::json;
 
 mod support;
@@ -126,4 +126,33 @@ fn configuration_errors_have_stable_codes() {
     let e = bad.and_then(Authenticator::new).unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidOrganizationPattern);
     assert_eq!(Options::from_json(&json!({"acceptsToken": "bogus"})).unwrap_err().code(), ErrorCode::InvalidOption);
+}
+
+#[test]
+fn hostile_hosts_never_move_the_path_organization_patterns_match() {
+    let (dev, _) = setup();
+    let opts = json!({"secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key,
+        "organizationSyncOptions": {"organizationPatterns": ["/orgs/:slug"], "onMismatch": "signed-out"}});
+    let auth = Authenticator::new(Options::from_json(&opts).unwrap()).unwrap();
+    let token = dev.session_token("user_1", "sess_1", NOW_S - 10, "", json!({"o": {"id": "org_acme", "slg": "acme", "rol": "admin"}}));
+    let signed_in = |url: &str| {
+        Request::new("GET", url).header("host", "app.example.com").header("cookie", format!("__session={token}; __client_uat={}; __clerk_db_jwt=dvb_1", NOW_S - 20)).header("sec-fetch-dest", "empty")
+    };
+    let acme = SyncTarget::OrganizationSlug("acme".into());
+    // A Host that is not host[:port] gives no URL at all (glued, these would give the paths "/" or "/orgs/other").
+    for host in ["app.example.com#", "app.example.com/orgs/other?", "app.example.com\\orgs\\other?", "user@app.example.com"] {
+        assert_eq!(request_url("https", host, "/orgs/acme").unwrap_err().code(), ErrorCode::InvalidRequest, "{host}");
+    }
+    // A forwarded host only ever replaces the origin, when it is one; the path stays the target's.
+    let url = request_url("https", "app.example.com", "/orgs/acme").unwrap();
+    for fwd in ["evil.example#", "evil.example#/orgs/other", "evil.example?", "evil.example/orgs/other", "evil.example\\orgs\\other", "u@evil.example", "evil example", "", "evil.example:99999", "bücher.example", "app.example.com/orgs/other, evil.example"] {
+        let st = run(&auth, &signed_in(&url).header("x-forwarded-host", fwd));
+        assert_eq!(st.status, AuthStatus::SignedIn, "{fwd:?}: {:?}", st.reason);
+        let sync = st.organization_sync.expect(fwd);
+        assert_eq!((&sync.target, sync.outcome), (&acme, SyncOutcome::Active), "{fwd:?}");
+    }
+    // The target stays a path: "//evil.example/orgs/other" names no host and matches no pattern.
+    let st = run(&auth, &signed_in(&request_url("https", "app.example.com", "//evil.example/orgs/other").unwrap()));
+    assert_eq!(st.status, AuthStatus::SignedIn);
+    assert!(st.organization_sync.is_none());
 }

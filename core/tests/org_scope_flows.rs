@@ -33,8 +33,8 @@ fn acme_token(dev: &DevInstance, iat: i64) -> String {
 fn backend(dev: &DevInstance, refreshed: String) -> Server {
     let jwks = dev.jwks();
     Server::start(move |method, target| {
-        if target.contains("memberships") {
-            let data = if target.contains("org_globex") || target.contains("/users/") {
+        if let Some(org) = target.strip_prefix("/v1/organizations/").and_then(|t| t.strip_suffix("/memberships?user_id=user_1")) {
+            let data = if org == "org_globex" || org == "globex" {
                 json!([{"object": "organization_membership", "role": "org:member", "permissions": ["org:posts:read"],
                         "organization": {"id": "org_globex", "slug": "globex"}, "public_user_data": {"user_id": "user_1"}}])
             } else {

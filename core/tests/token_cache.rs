@@ -154,8 +154,14 @@ fn rotated_out_jwks_key_is_not_served_from_the_cache() {
     assert_eq!(at(&auth, &bearer(&token), &Options::default(), NOW_MS).status, AuthStatus::SignedIn);
     assert_eq!(auth.verified_token_cache_len(), 1);
     rotated.store(true, Ordering::SeqCst);
-    // After the JWKS TTL the keys are refetched; the old kid is gone.
-    let st = at(&auth, &bearer(&token), &Options::default(), NOW_MS + 2000.0);
+    // After the JWKS TTL the stale key is served at once while a background refresh runs.
+    let later = NOW_MS + 2000.0;
+    assert_eq!(at(&auth, &bearer(&token), &Options::default(), later).status, AuthStatus::SignedIn);
+    // A token of the new key waits for that refresh (or finds it landed); then the old kid is
+    // gone, verified-token cache or not.
+    let fresh = new.session_token("user_2", "sess_2", NOW_S - 5, APP, json!({}));
+    assert_eq!(at(&auth, &bearer(&fresh), &Options::default(), later).status, AuthStatus::SignedIn);
+    let st = at(&auth, &bearer(&token), &Options::default(), later);
     assert_eq!(st.status, AuthStatus::SignedOut, "{:?}", st.reason);
     assert_eq!(st.reason.as_deref(), Some("jwk-kid-mismatch"));
     assert_eq!(server.count(), 2);

@@ -373,6 +373,60 @@ static void test_json_entry(void) {
     clerkauth_json_cache_clear();
 }
 
+/* One rule for option names: an unknown one is INVALID_OPTION naming it (with the closest known
+ * name for a near miss), at build time, per call and through the JSON entry point; the
+ * @clerk/backend options that do not affect authentication are accepted. */
+static void expect_message(const char *want, const char *what) {
+    static const char prefix[] = "invalid-option: "; /* the status text, then the core's message */
+    const char *got = clerkauth_last_error_message();
+    CHECK(strncmp(got, prefix, sizeof prefix - 1) == 0 && strcmp(got + sizeof prefix - 1, want) == 0,
+          "%s: message \"%s\", want \"%s%s\"", what, got, prefix, want);
+}
+
+static void test_option_names(void) {
+    clerkauth_authenticator *auth = (clerkauth_authenticator *)SENTINEL;
+    CHECK_STATUS(clerkauth_authenticator_new("{\"secretKey\":\"sk\",\"authorizedParty\":[\"https://a.example\"]}", &auth),
+                 CLERKAUTH_STATUS_INVALID_OPTION);
+    expect_message("Unknown option `authorizedParty` (did you mean `authorizedParties`?)", "authenticator_new");
+    CHECK_STATUS(clerkauth_authenticator_new("{\"organizationSyncOptions\":{\"onMissmatch\":\"signed-out\"}}", &auth),
+                 CLERKAUTH_STATUS_INVALID_OPTION);
+    expect_message("Unknown option `organizationSyncOptions.onMissmatch` (did you mean `organizationSyncOptions.onMismatch`?)", "nested");
+    CHECK_STATUS(clerkauth_authenticator_new("{\"frobnicate\":null}", &auth), CLERKAUTH_STATUS_INVALID_OPTION);
+    expect_message("Unknown option `frobnicate`", "no near miss");
+    CHECK_STATUS(clerkauth_authenticator_new("{\"nowMs\":1}", &auth), CLERKAUTH_STATUS_INVALID_OPTION);
+    CHECK(strstr(clerkauth_last_error_message(), "`nowMs` is not an option of the core") != NULL, "nowMs: %s", clerkauth_last_error_message());
+    CHECK(auth == SENTINEL, "out written on failure");
+
+    auth = NULL;
+    CHECK_STATUS(clerkauth_authenticator_new("{\"publishableKey\":\"" PK "\",\"secretKey\":\"sk_test_x\",\"jwtKey\":\"" PEM "\","
+                                             "\"telemetry\":{\"disabled\":true},\"userAgent\":\"my-app/1.0\",\"requireSecretKey\":false,"
+                                             "\"sdkMetadata\":{\"name\":\"x\",\"version\":\"1\"}}", &auth),
+                 CLERKAUTH_STATUS_OK);
+    clerkauth_request *req = NULL;
+    CHECK_STATUS(clerkauth_request_new("GET", "https://app.example.com/", &req), CLERKAUTH_STATUS_OK);
+    clerkauth_result *res = (clerkauth_result *)SENTINEL;
+    CHECK_STATUS(clerkauth_authenticate(auth, req, "{\"Explain\":true}", -1, &res), CLERKAUTH_STATUS_INVALID_OPTION);
+    expect_message("Unknown option `Explain` (did you mean `explain`?)", "per call");
+    CHECK(res == SENTINEL, "out written on failure");
+    res = NULL;
+    CHECK_STATUS(clerkauth_authenticate(auth, req, "{\"telemetry\":{\"disabled\":true}}", -1, &res), CLERKAUTH_STATUS_OK);
+    clerkauth_result_free(res);
+    char *jwt = (char *)SENTINEL;
+    CHECK_STATUS(clerkauth_session_token(auth, "sess_1", NULL, -1, "{\"apiURL\":\"http://127.0.0.1:9\"}", &jwt), CLERKAUTH_STATUS_INVALID_OPTION);
+    expect_message("Unknown option `apiURL` (did you mean `apiUrl`?)", "session token overrides");
+    clerkauth_request_free(req);
+    clerkauth_authenticator_free(auth);
+
+    char *out = (char *)SENTINEL;
+    const char *bad_overrides = "{\"url\":\"https://app.example.com/\",\"overrides\":{\"audiences\":[\"x\"]}}";
+    CHECK_STATUS(clerkauth_authenticate_json(OPTIONS, bad_overrides, &out), CLERKAUTH_STATUS_INVALID_OPTION);
+    expect_message("Unknown option `audiences` (did you mean `audience`?)", "json overrides");
+    CHECK_STATUS(clerkauth_authenticate_json("{\"secret_key\":\"sk\"}", "{\"url\":\"https://app.example.com/\"}", &out), CLERKAUTH_STATUS_INVALID_OPTION);
+    expect_message("Unknown option `secret_key` (did you mean `secretKey`?)", "json options");
+    CHECK(out == SENTINEL, "out written on failure");
+    clerkauth_json_cache_clear();
+}
+
 int main(void) {
     test_static();
     test_authenticator_new();
@@ -380,6 +434,7 @@ int main(void) {
     test_authenticate();
     test_result_getters();
     test_json_entry();
+    test_option_names();
     clerkauth_json_cache_clear();
     return summary();
 }

@@ -10,11 +10,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
-from . import _native, _options, _request
+from . import _native, _options, _request, _threads
 from ._errors import (
     ERROR_CODES,
     ClerkAuthError,
@@ -135,12 +134,13 @@ class Authenticator:
         now_ms: Optional[float] = None,
         **options: Unpack[AuthenticateOptions],
     ) -> RequestState:
-        """Like :meth:`authenticate_request`, run in a worker thread so the event loop is
-        never blocked (JWKS and Backend API calls included)."""
+        """Like :meth:`authenticate_request`, run in one of clerkauth's worker threads so the
+        event loop is never blocked (JWKS and Backend API calls included). Works under asyncio
+        and Trio (directly or through AnyIO)."""
         m, u, h = self._parts(request, method, url, headers)
         if not isinstance(h, list):
             h = list(h)
-        return await asyncio.to_thread(self._native.authenticate, m, u, h, self.call_options(**options), now_ms)
+        return await _threads.run_sync(self._native.authenticate, m, u, h, self.call_options(**options), now_ms)
 
     def __repr__(self) -> str:
         return "Authenticator()"

@@ -2,9 +2,10 @@
 
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
 
-__all__ = ["__version__", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "DevInstance", "_panic_for_tests"]
+__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "DevInstance", "request_url", "_panic_for_tests"]
 
 __version__: str
+IGNORED_OPTION_NAMES: Tuple[str, ...]
 
 _Text = Union[str, bytes]
 
@@ -180,4 +181,5 @@ class DevInstance:
         extra: Optional[Dict[str, Any]] = None,
     ) -> str: ...
 
+def request_url(scheme: str, host: str, target: str) -> str: ...
 def _panic_for_tests() -> None: ...

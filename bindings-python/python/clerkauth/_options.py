@@ -1,13 +1,21 @@
-"""Option names: snake_case in Python, mapped to the reference's camelCase names."""
+"""Option names: the core's list (``clerkauth::OPTION_NAMES``) in snake_case.
+
+The names are checked by the core, the one rule of every clerkauth package: an unknown name
+raises :class:`ConfigurationError` (code ``invalid-option``) naming the key as given, with a
+"did you mean" for a near miss (``authorized_party`` -> ``authorized_parties``); the reference's
+camelCase spelling is accepted too (``Authenticator.from_options``); ``@clerk/backend`` options
+that do not affect authentication are accepted and ignored. A None value means "not given".
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Mapping, Sequence, TypedDict, Union
+from typing import Any, Mapping, Sequence, TypedDict, Union
 
+from . import _native
 from ._errors import ConfigurationError
 
-__all__ = ["AuthenticateOptions", "OrganizationSyncOptions", "OPTION_NAMES", "to_reference"]
+__all__ = ["AuthenticateOptions", "OrganizationSyncOptions", "dumps"]
 
 
 class OrganizationSyncOptions(TypedDict, total=False):
@@ -27,6 +35,7 @@ class AuthenticateOptions(TypedDict, total=False):
     jwt_key: str
     machine_secret_key: str
     audience: Union[str, Sequence[str]]
+    issuer: Union[str, Sequence[str]]
     authorized_parties: Sequence[str]
     clock_skew_in_ms: float
     header_type: Union[str, Sequence[str]]
@@ -52,58 +61,18 @@ class AuthenticateOptions(TypedDict, total=False):
     explain: bool
     #: Entries of the opt-in verified-token cache (0 = off); read when the Authenticator is built.
     verified_token_cache_size: int
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p[:1].upper() + p[1:] for p in rest)
-
-
-#: snake_case option name -> reference (camelCase) name.
-OPTION_NAMES: Dict[str, str] = {n: _camel(n) for n in AuthenticateOptions.__annotations__}
-_REFERENCE_NAMES = set(OPTION_NAMES.values())
-_ORG_SYNC_NAMES: Dict[str, str] = {n: _camel(n) for n in OrganizationSyncOptions.__annotations__}
-
-
-def _org_sync(value: Any) -> Any:
-    if not isinstance(value, Mapping):
-        raise ConfigurationError("organization_sync_options must be a mapping", "invalid-option")
-    out: Dict[str, Any] = {}
-    for k, v in value.items():
-        name = _ORG_SYNC_NAMES[k] if k in _ORG_SYNC_NAMES else str(k)
-        if name not in _ORG_SYNC_NAMES.values():
-            raise ConfigurationError(f"Unknown organization_sync_options key: {k!r}", "invalid-option")
-        out[name] = list(v) if isinstance(v, (tuple, list)) else v
-    return out
-
-
-def to_reference(options: Mapping[str, Any]) -> Dict[str, Any]:
-    """Maps snake_case (or already camelCase) option names to the reference names; None
-    values are left out. Unknown names raise ConfigurationError."""
-    out: Dict[str, Any] = {}
-    for k, v in options.items():
-        if v is None:
-            continue
-        name: str
-        if k in OPTION_NAMES:
-            name = OPTION_NAMES[k]
-        elif k in _REFERENCE_NAMES:
-            name = k
-        else:
-            raise ConfigurationError(f"Unknown option: {k!r}", "invalid-option")
-        if name == "organizationSyncOptions":
-            v = _org_sync(v)
-        elif isinstance(v, tuple):
-            v = list(v)
-        out[name] = v
-    return out
+    # @clerk/backend options without effect on authentication: accepted and ignored.
+    api_client: object
+    require_secret_key: bool
+    user_agent: str
+    sdk_metadata: Mapping[str, str]
+    telemetry: Mapping[str, Any]
 
 
 def dumps(options: Mapping[str, Any]) -> str:
+    """The options as the core's JSON: names as given (the core maps and checks them), values
+    of the options the core ignores left out (they need not be JSON)."""
     try:
-        return json.dumps(to_reference(options))
+        return json.dumps({k: None if k in _native.IGNORED_OPTION_NAMES else v for k, v in options.items()})
     except (TypeError, ValueError) as e:
-        if isinstance(e, ConfigurationError):
-            raise
         raise ConfigurationError(f"Invalid option value: {e}", "invalid-option") from None
-

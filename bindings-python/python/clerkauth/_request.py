@@ -5,6 +5,12 @@ Supported: ASGI scopes and Starlette/FastAPI ``Request``/``WebSocket`` (anything
 ``Request`` (anything with an ``environ``), and any object with ``method``, ``url`` and
 ``headers`` (httpx.Request, requests.PreparedRequest, aiohttp ...), or a mapping
 ``{"method", "url", "headers"}``.
+
+Where the framework gives the parts of a URL (scheme, Host header, request target) rather than
+a URL, the core combines them (:func:`clerkauth._native.request_url`): the target is parsed
+against the host as the reference's ``new URL(target, base)`` does, and a Host header that is
+not ``host[:port]`` raises :class:`~clerkauth.InvalidRequestError` (the middlewares answer
+400) instead of moving the path that organization patterns match.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 from typing import Any, Iterable, List, Mapping, Sequence, Tuple, Union
 from urllib.parse import quote
 
+from . import _native
 from ._errors import InvalidRequestError
 
 Text = Union[str, bytes]
@@ -76,9 +83,8 @@ def from_scope(scope: Mapping[str, Any]) -> Parts:
     qs = scope.get("query_string") or b""
     if isinstance(qs, (bytes, bytearray)):
         qs = qs.decode("latin-1")
-    url = f"{scheme}://{host}{path}" + (f"?{qs}" if qs else "")
-    method = scope.get("method") or "GET"
-    return method, url, headers
+    target = path + (f"?{qs}" if qs else "")
+    return scope.get("method") or "GET", _native.request_url(scheme, host, target), headers
 
 
 def _environ_headers(environ: Mapping[str, Any]) -> List[Tuple[str, str]]:
@@ -114,7 +120,7 @@ def from_environ(environ: Mapping[str, Any]) -> Parts:
         qs = environ.get("QUERY_STRING")
         if qs:
             target += "?" + qs
-    return environ.get("REQUEST_METHOD") or "GET", f"{scheme}://{host}{target}", _environ_headers(environ)
+    return environ.get("REQUEST_METHOD") or "GET", _native.request_url(scheme, host, target), _environ_headers(environ)
 
 
 def from_django(request: Any) -> Parts:
@@ -124,7 +130,7 @@ def from_django(request: Any) -> Parts:
     meta = request.META
     scheme = request.scheme or "http"
     host = _environ_host(meta, scheme)
-    return request.method or "GET", f"{scheme}://{host}{request.get_full_path()}", _environ_headers(meta)
+    return request.method or "GET", _native.request_url(scheme, host, request.get_full_path()), _environ_headers(meta)
 
 
 def extract(request: Any) -> Parts:

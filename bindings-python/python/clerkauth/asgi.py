@@ -1,12 +1,14 @@
 """ASGI middleware (Starlette, FastAPI, Quart, Django-ASGI, plain ASGI apps).
 
-For every HTTP request and WebSocket connection it authenticates the request (in a worker
-thread, never blocking the event loop) and stores the result on ``scope["state"]``:
-``request.state.clerk_state`` (the :class:`~clerkauth.RequestState`) and
-``request.state.clerk_auth`` (``state.to_auth()``, or None for a handshake). It applies what
-the state asks for: a handshake becomes a ``307`` redirect with the state's headers (for a
-WebSocket, the connection is refused), and ``Set-Cookie`` and other response headers of a
-signed-in or signed-out state are added to the app's response (or to the WebSocket accept).
+Under asyncio or Trio (directly or through AnyIO), for every HTTP request and WebSocket
+connection it authenticates the request (in a worker thread, never blocking the event loop) and
+stores the result on ``scope["state"]``: ``request.state.clerk_state`` (the
+:class:`~clerkauth.RequestState`) and ``request.state.clerk_auth`` (``state.to_auth()``, or
+None for a handshake). It applies what the state asks for: a handshake becomes a ``307``
+redirect with the state's headers (for a WebSocket, the connection is refused), and
+``Set-Cookie`` and other response headers of a signed-in or signed-out state are added to the
+app's response (or to the WebSocket accept). A request whose Host header is not
+``host[:port]`` is answered ``400`` (a WebSocket is refused).
 
 Per-call options (e.g. ``organization_sync_options={"organization_patterns": ["/orgs/:slug"],
 "on_mismatch": "signed-out"}``) apply to every request; for WebSocket upgrades the
@@ -15,10 +17,10 @@ organization named by the URL is reported on ``state.organization_sync``.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, MutableMapping, Tuple
 
-from . import Authenticator, RequestState, _request
+from . import Authenticator, RequestState, _request, _threads
+from ._errors import InvalidRequestError
 
 if TYPE_CHECKING:
     import sys
@@ -49,6 +51,16 @@ def response_headers(state: RequestState) -> List[Tuple[bytes, bytes]]:
     return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in state.headers]
 
 
+async def _bad_request(kind: str, send: Send) -> None:
+    """Answers a request the core cannot read (a Host header that is not ``host[:port]``)."""
+    if kind == "http":
+        body = b"Bad Request"
+        await send({"type": "http.response.start", "status": 400, "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+    else:
+        await send({"type": "websocket.close", "code": 1008, "reason": "bad request"})
+
+
 class ClerkAuthMiddleware:
     """``app.add_middleware(ClerkAuthMiddleware, authenticator=clerk, **per_call_options)``."""
 
@@ -62,8 +74,12 @@ class ClerkAuthMiddleware:
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        method, url, headers = _request.from_scope(scope)
-        state = await asyncio.to_thread(self.authenticator._native.authenticate, method, url, list(headers), self._options, None)
+        try:
+            method, url, headers = _request.from_scope(scope)
+        except InvalidRequestError:
+            await _bad_request(kind, send)
+            return
+        state = await _threads.run_sync(self.authenticator._native.authenticate, method, url, list(headers), self._options, None)
         store = scope.setdefault("state", {})
         store[STATE_KEY] = state
         store[AUTH_KEY] = state.to_auth()

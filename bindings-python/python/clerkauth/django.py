@@ -12,19 +12,21 @@ Each request gets ``request.clerk_state`` (:class:`~clerkauth.RequestState`) and
 ``request.clerk_auth`` (``state.to_auth()``). A handshake state is answered with a 307
 redirect carrying the state's headers; ``Set-Cookie`` and other headers of other states are
 added to the view's response. Works under WSGI and ASGI (async views are served without
-blocking the event loop).
+blocking the event loop). A Host header that is not ``host[:port]`` raises Django's
+``DisallowedHost`` (a 400 response), as ``request.get_host()`` does.
 """
 
 from __future__ import annotations
 
-import asyncio
 from http.cookies import Morsel
 from typing import Any, Callable, Dict, Optional
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 
-from . import Authenticator, RequestState, _request
+from . import Authenticator, RequestState, _request, _threads
+from ._errors import InvalidRequestError
 
 __all__ = ["ClerkAuthMiddleware", "apply_state_headers", "handshake_response"]
 
@@ -89,6 +91,13 @@ class ClerkAuthMiddleware:
         if self._async:
             markcoroutinefunction(self)
 
+    @staticmethod
+    def _parts(request: HttpRequest) -> _request.Parts:
+        try:
+            return _request.from_django(request)
+        except InvalidRequestError as e:
+            raise DisallowedHost(e.message) from e
+
     def _store(self, request: HttpRequest, state: RequestState) -> None:
         request.clerk_state = state  # type: ignore[attr-defined]
         request.clerk_auth = state.to_auth()  # type: ignore[attr-defined]
@@ -96,7 +105,7 @@ class ClerkAuthMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
             return self.__acall__(request)
-        method, url, headers = _request.from_django(request)
+        method, url, headers = self._parts(request)
         state = self.authenticator._native.authenticate(method, url, headers, self._options, None)
         self._store(request, state)
         if state.status == "handshake":
@@ -104,8 +113,8 @@ class ClerkAuthMiddleware:
         return apply_state_headers(self.get_response(request), state)
 
     async def __acall__(self, request: HttpRequest) -> Any:
-        method, url, headers = _request.from_django(request)
-        state = await asyncio.to_thread(self.authenticator._native.authenticate, method, url, headers, self._options, None)
+        method, url, headers = self._parts(request)
+        state = await _threads.run_sync(self.authenticator._native.authenticate, method, url, headers, self._options, None)
         self._store(request, state)
         if state.status == "handshake":
             return handshake_response(state)

@@ -10,18 +10,19 @@
 
 Works for HTTP routes and WebSocket routes. If :class:`clerkauth.asgi.ClerkAuthMiddleware`
 already authenticated the connection, its state is reused. A handshake state raises
-``HTTPException(307)`` carrying the state's headers (``location``, ``set-cookie`` ...).
+``HTTPException(307)`` carrying the state's headers (``location``, ``set-cookie`` ...); a Host
+header that is not ``host[:port]`` raises ``HTTPException(400)`` (WebSocket: close 1008).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any, Iterator, List, Mapping, Tuple
 
 from fastapi import HTTPException, WebSocketException
 from starlette.requests import HTTPConnection
 
-from . import Authenticator, RequestState, _request
+from . import Authenticator, RequestState, _request, _threads
+from ._errors import InvalidRequestError
 from .asgi import AUTH_KEY, STATE_KEY
 
 if TYPE_CHECKING:
@@ -69,15 +70,19 @@ class ClerkAuth:
 
     async def __call__(self, conn: HTTPConnection) -> RequestState:
         scope = conn.scope
+        websocket = scope.get("type") == "websocket"
         store = scope.setdefault("state", {})
         state = store.get(STATE_KEY)
         if not isinstance(state, RequestState) or self._options is not None:
-            method, url, headers = _request.from_scope(scope)
-
-            state = await asyncio.to_thread(self.authenticator._native.authenticate, method, url, list(headers), self._options, None)
+            try:
+                method, url, headers = _request.from_scope(scope)
+            except InvalidRequestError as e:
+                if websocket:
+                    raise WebSocketException(code=1008, reason="bad request") from e
+                raise HTTPException(status_code=400, detail="Bad Request") from e
+            state = await _threads.run_sync(self.authenticator._native.authenticate, method, url, list(headers), self._options, None)
             store[STATE_KEY] = state
             store[AUTH_KEY] = state.to_auth()
-        websocket = scope.get("type") == "websocket"
         if state.status == "handshake":
             if websocket:
                 raise WebSocketException(code=1008, reason="clerk handshake required")

@@ -6,7 +6,7 @@ Each request's environ gets ``environ["clerkauth.state"]`` (:class:`~clerkauth.R
 and ``environ["clerkauth.auth"]`` (``state.to_auth()``); in Flask, read them with
 ``request.environ["clerkauth.state"]``. A handshake state is answered with a 307 redirect
 carrying the state's headers; Set-Cookie and other headers of other states are appended to the
-app's response headers.
+app's response headers. A request whose Host header is not ``host[:port]`` is answered 400.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple
 
 from . import Authenticator, _request
+from ._errors import InvalidRequestError
 
 if TYPE_CHECKING:
     import sys
@@ -41,7 +42,11 @@ class ClerkAuthMiddleware:
         self._options = authenticator.call_options(**options)
 
     def __call__(self, environ: Any, start_response: StartResponse) -> Iterable[bytes]:
-        method, url, headers = _request.from_environ(environ)
+        try:
+            method, url, headers = _request.from_environ(environ)
+        except InvalidRequestError:
+            start_response("400 Bad Request", [("Content-Type", "text/plain"), ("Content-Length", "11")])
+            return [b"Bad Request"]
         state = self.authenticator._native.authenticate(method, url, headers, self._options, None)
         environ[STATE_KEY] = state
         environ[AUTH_KEY] = state.to_auth()

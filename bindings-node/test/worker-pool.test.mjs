@@ -1,0 +1,62 @@
+// Backend API calls never occupy libuv's thread pool: the 4 threads that fs, dns and crypto
+// share stay free while authenticateRequest calls wait on a Backend API that never answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { makeKeys, signJwt, INSTANCES } from './gen.mjs';
+
+const require = createRequire(import.meta.url);
+const { createClerkClient } = require('../index.js');
+
+const BURST = 64;
+
+// The safety-net timeout only stops a broken build from hanging CI: with the calls on libuv's
+// pool, only 4 requests ever reach the server, so the wait below would never end.
+test('64 calls waiting on a hanging Backend API do not delay fs.readFile', { timeout: 60_000 }, async (t) => {
+  // Accepts every request and never answers (its own event loop stays free: node:http).
+  let received = 0;
+  let allReceived;
+  const everyone = new Promise((resolve) => (allReceived = resolve));
+  const server = http.createServer(() => {
+    if (++received === BURST) allReceived();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const apiUrl = `http://127.0.0.1:${server.address().port}`;
+
+  const keys = makeKeys();
+  const inst = INSTANCES.prod;
+  const nowS = Math.floor(Date.now() / 1000);
+  const jwt = signJwt(keys.privateKey, { exp: nowS + 60, iat: nowS - 1, nbf: nowS - 5, sid: 'sess_pool', sub: 'user_pool', iss: `https://${inst.fapi}` });
+  // One instance per call (its own secret key, its own cold JWKS cache, no jwtKey): each call
+  // makes its own JWKS request, so 64 calls block in the network at once.
+  let settled = 0;
+  const burst = Array.from({ length: BURST }, (_, i) =>
+    createClerkClient({ secretKey: `sk_live_hanging_${i}`, publishableKey: inst.publishableKey, apiUrl, jwksRetryBaseDelayMs: 1 })
+      .authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${jwt}` } })
+      .finally(() => settled++),
+  );
+  await everyone;
+
+  // The bound is the issue's: a readFile (open, fstat, read, close on the libuv pool) is not
+  // delayed by more than 50 ms while the burst is pending; it takes well under 1 ms when free.
+  const t0 = performance.now();
+  await readFile(new URL(import.meta.url));
+  const readFileMs = performance.now() - t0;
+  assert.equal(settled, 0, 'the burst was still pending while readFile ran');
+
+  // Release the calls: the listener closes first, so the JWKS retries are refused at once
+  // instead of waiting for the transport's timeouts.
+  server.close();
+  server.closeAllConnections();
+  const states = await Promise.all(burst);
+  for (const s of states) {
+    assert.equal(s.status, 'signed-out');
+    assert.equal(s.reason, 'backend-api-unreachable', s.message);
+  }
+  assert.ok(readFileMs < 50, `fs.readFile took ${readFileMs.toFixed(1)} ms while ${BURST} calls waited on the Backend API`);
+  t.diagnostic(`fs.readFile under the burst: ${readFileMs.toFixed(2)} ms`);
+});

@@ -3,11 +3,13 @@
 // pinned, both pointed at one loopback Backend API (JWKS, machine-token verification, session
 // refresh, handshake nonces) that answers them identically. Asserts identical status, reason,
 // isAuthenticated, tokenType, headers (FORMAT.md rules), the echoed fields, toAuth() with
-// treatPendingAsSignedOut true and false, and has() for several checks on both.
+// treatPendingAsSignedOut true and false, has() for several checks on both, and the Backend
+// API calls made for the request (machine-token verification, refresh, handshake payload).
 //
 // DIFF_SEED: the seed (random by default, printed). DIFF_COUNT: cases (default 2000).
 // DIFF_ONLY=3,17: run only these case indices of the seed (the others are still generated, so
-// the indices name the same cases). Each failure prints the line that reproduces it.
+// the indices name the same cases). Each failure prints the line that reproduces it. The RSA
+// keys are new on every run; a case's structure, and so its outcome, comes from the seed alone.
 //
 // Where clerkauth differs on purpose (README, "Deliberate differences from the reference"), the
 // case is checked against clerkauth's documented behaviour instead (DELIBERATE, referenceCall).
@@ -210,9 +212,8 @@ test(`differential vs @clerk/backend ${require('@clerk/backend/package.json').ve
   const r = rng(seed);
   const nowMs = 1767225600000 + r.int(0, 86400) * 1000;
   const failures = [];
-  const tally = {};
-  const kinds = {};
-  const calls = {};
+  const [tally, kinds, calls] = [{}, {}, {}];
+  const add = (o, k) => (o[k] = (o[k] || 0) + 1);
   let ran = 0;
   for (let i = 0; i < count; i++) {
     const c = randomCase(r, keys, nowMs + i * 1000, bapi.url);
@@ -224,17 +225,12 @@ test(`differential vs @clerk/backend ${require('@clerk/backend/package.json').ve
     const refCalls = bapi.takeCalls();
     const got = await runClerkauth(c, i % 2 === 1);
     const ourCalls = bapi.takeCalls();
-    const outcome = want.error !== undefined ? 'error' : `${want.status}/${want.reason}`;
-    tally[outcome] = (tally[outcome] || 0) + 1;
-    const kind = `${c.about.split(' ')[2]}`;
-    for (const x of refCalls) {
-      const route = `${x.method} ${x.target.split('?')[0].replace(/sess_[a-z0-9]+/, ':sid')} ${x.status}`;
-      calls[route] = (calls[route] || 0) + 1;
-    }
-    kinds[kind] = (kinds[kind] || 0) + 1;
+    add(tally, want.error !== undefined ? 'error' : `${want.status}/${want.reason}`);
+    add(kinds, c.about.split(' ')[2]);
+    for (const x of refCalls) add(calls, `${x.method} ${x.target.split('?')[0].replace(/sess_[a-z0-9]+/, ':sid')} ${x.status}`);
     const unknown = [...refCalls, ...ourCalls].filter((x) => !x.known);
     const deliberate = DELIBERATE.find((d) => d.applies(c, want));
-    if (deliberate) tally[`deliberate: ${deliberate.name}`] = (tally[`deliberate: ${deliberate.name}`] || 0) + 1;
+    if (deliberate) add(tally, `deliberate: ${deliberate.name}`);
     const wrong = deliberate && deliberate.check(got, want);
     const compared = deliberate ? wrong && `${wrong} (README deliberate difference: ${deliberate.name}), got ${brief(got)}` : compareFull(got, want);
     const diff = compared || (deliberate ? null : compareCalls(refCalls, ourCalls)) || (unknown.length ? `unexpected Backend API calls: ${unknown.map((x) => `${x.method} ${x.target}`).join(', ')}` : null);

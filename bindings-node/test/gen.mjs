@@ -572,15 +572,23 @@ export function randomCase(r, keys, nowMs, apiUrl) {
   if (handshake === 'token') {
     const { directives, variant } = sessionDirectives(r, keys, nowS, { ...claims, sub: claims.sub || r.id('user_'), sid: claims.sid || r.id('sess_') }, ctx, { name: r.pick(['__session', '__session', `__session_${suffix}`]) });
     const signer = r.weighted([[8, 'main'], [1, 'other']]);
-    const hs = signJwt(signer === 'main' ? keys.privateKey : keys.otherPrivateKey, { handshake: directives, iat: nowS - 2, exp: nowS + 60, nbf: nowS - 5 }, { cat: r.weighted([[8, undefined], [1, CAT.template]]) });
+    const handshakeClaim = r.weighted([[16, directives], [1, 'not-a-list'], [1, []], [1, [...directives].reverse()]]);
+    const hs = signJwt(signer === 'main' ? keys.privateKey : keys.otherPrivateKey, { handshake: handshakeClaim, iat: nowS - 2, exp: nowS + 60, nbf: nowS - 5 }, { cat: r.weighted([[8, undefined], [1, CAT.template]]) });
     if (r.chance(0.7)) query.push(['__clerk_handshake', hs]);
     else cookies.push(`__clerk_handshake=${hs}`);
     hsNote = ` handshake-token(${variant},${signer})`;
   } else if (handshake === 'nonce') {
     const nonce = r.id('nonce_', 10);
-    const how = r.weighted([[6, 'directives'], [1, 'not-found'], [1, 'server-error']]);
+    const how = r.weighted([[12, 'directives'], [2, 'not-found'], [2, 'server-error'], [1, 'odd-payload']]);
     let variant = how;
-    if (how === 'directives') {
+    if (how === 'odd-payload') {
+      // Not drawn: `directives` as a string. The reference spreads it into one Set-Cookie per
+      // character (`..."x=1"` is x, =, 1); clerkauth takes no directives from it. The Backend
+      // API never answers so, and a header per character is no behaviour to copy.
+      const body = r.pick([{ directives: [] }, {}, { directives: [`__session=; Path=/`] }]);
+      bapi.nonce[nonce] = { status: 200, body };
+      variant = `payload ${JSON.stringify(body)}`;
+    } else if (how === 'directives') {
       const d = sessionDirectives(r, keys, nowS, { ...claims, sub: claims.sub || r.id('user_'), sid: claims.sid || r.id('sess_') }, ctx);
       bapi.nonce[nonce] = { status: 200, body: { directives: d.directives } };
       variant = `directives/${d.variant}`;

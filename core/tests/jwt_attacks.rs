@@ -864,7 +864,18 @@ fn exp_that_is_not_a_number() {
 fn nbf_and_iat_that_are_not_numbers() {
     for field in ["nbf", "iat"] {
         for v in [json!("0"), json!(null), json!([1]), json!({})] {
-            all_reject(&rs256(instance(), &header(), &patched(claims("user_1"), json!({ field: v }))), "token-verification-failed");
+            let token = rs256(instance(), &header(), &patched(claims("user_1"), json!({ field: v.clone() })));
+            // The cookie flow's stale-token test (7 step 13) runs before verification and is
+            // JavaScript's `iat < clientUat` (`__client_uat=1` here): "0" and null are 0, so stale.
+            if field == "iat" && (v == json!("0") || v.is_null()) {
+                for m in MODES {
+                    let [(_, bearer), (_, cookie)] = env(m, json!({})).carriers(&token, NOW_MS);
+                    assert_eq!(bearer.reason.as_deref(), Some("token-verification-failed"), "{v}");
+                    assert_eq!(cookie.reason.as_deref(), Some("session-token-iat-before-client-uat"), "{v}");
+                }
+            } else {
+                all_reject(&token, "token-verification-failed");
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use url::Url;
 
 use crate::auth_object::{MachineAuth, SessionAuth};
+use crate::claims::{claim, Field};
 use crate::context::{query_param, Call};
 use crate::cookies::{directive_name, directive_value};
 use crate::error::{Error, ErrorCode};
@@ -19,7 +20,6 @@ use crate::options::{AcceptsToken, Options};
 use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 use crate::request::Request;
 use crate::state::{AuthData, AuthStatus, RequestState, TokenType};
-use crate::claims::{claim, Field};
 use crate::verify::Verified;
 use crate::Authenticator;
 
@@ -69,6 +69,7 @@ impl Call<'_> {
             organization_sync: None,
             trace: None,
             auth,
+            membership_until: None,
         }
     }
 
@@ -416,7 +417,9 @@ impl Call<'_> {
     /// handshaken, so a different organization there is a mismatch handled by `onMismatch`.
     fn organization_sync(&mut self, mut state: RequestState, handshake_possible: bool) -> RequestState {
         self.org_synced = true;
-        let Some(target) = self.sync_target() else { return state };
+        let Some(target) = self.sync_target() else {
+            return state;
+        };
         let Some(auth) = state.to_auth().and_then(|a| match a {
             crate::auth_object::AuthObject::SignedIn(s) => Some(s),
             _ => None,
@@ -429,7 +432,18 @@ impl Call<'_> {
             SyncTarget::PersonalAccount => auth.org_id().is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
         };
         let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
-        self.trace.step("org-sync", || format!("URL names {} {:?}; token's active org {:?}", match &target { SyncTarget::OrganizationId(_) => "organization id", SyncTarget::OrganizationSlug(_) => "organization slug", SyncTarget::PersonalAccount => "personal account" }, target.handshake_param(), auth.org_id_str().unwrap_or("none")));
+        self.trace.step("org-sync", || {
+            format!(
+                "URL names {} {:?}; token's active org {:?}",
+                match &target {
+                    SyncTarget::OrganizationId(_) => "organization id",
+                    SyncTarget::OrganizationSlug(_) => "organization slug",
+                    SyncTarget::PersonalAccount => "personal account",
+                },
+                target.handshake_param(),
+                auth.org_id_str().unwrap_or("none")
+            )
+        });
         if !must_activate {
             state.organization_sync = report(SyncOutcome::Active);
             return state;
@@ -444,9 +458,7 @@ impl Call<'_> {
         } else if !handshake_possible {
             self.trace.step("org-sync", || "no handshake possible: the session did not come from the cookie flow's sign-in".into());
         } else {
-            self.trace.step("org-sync", || {
-                format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method, self.sec_fetch_dest, self.accept)
-            });
+            self.trace.step("org-sync", || format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method, self.sec_fetch_dest, self.accept));
         }
         // Not eligible for a handshake (WebSocket upgrade, fetch, POST) or a loop.
         let on_mismatch = self.opts.organization_sync_options.as_ref().and_then(|o| o.on_mismatch.as_deref()).and_then(OnMismatch::parse).unwrap_or_default();
@@ -476,10 +488,12 @@ impl Call<'_> {
             state.organization_sync = report(SyncOutcome::Membership);
             return state;
         }
-        match self.auth.membership(self, auth.user_id(), target) {
+        let (answer, holds_until) = self.auth.membership(self, auth.user_id(), target);
+        match answer {
             Ok(Some(m)) => {
                 self.trace.step("membership", || format!("member of {} as {}", m.org_id, m.role));
                 state.auth = AuthData::Session(auth.scoped_to(&m.org_id, m.org_slug.as_deref(), &m.role, m.permissions.clone()));
+                state.membership_until = Some(holds_until);
                 state.organization_sync = report(SyncOutcome::Membership);
                 state
             }
@@ -499,7 +513,9 @@ impl Call<'_> {
     // ----- per-tab sessions -----
 
     fn check_expected_identity(&mut self, state: RequestState) -> RequestState {
-        let Some(AuthData::Session(s)) = Some(&state.auth).filter(|_| state.status == AuthStatus::SignedIn) else { return state };
+        let Some(AuthData::Session(s)) = Some(&state.auth).filter(|_| state.status == AuthStatus::SignedIn) else {
+            return state;
+        };
         let wanted = |h: &Option<String>| h.as_deref().and_then(|h| self.request.header_value(h));
         let want_sid = wanted(&self.opts.expected_session_header);
         let want_sub = wanted(&self.opts.expected_user_header);
@@ -603,4 +619,3 @@ fn check_satellite(opts: &Options, request: &Request) -> Result<(), Error> {
     }
     Ok(())
 }
-

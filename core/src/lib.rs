@@ -23,11 +23,11 @@
 //! # Ok::<(), clerkauth::Error>(())
 //! ```
 
-mod authenticate;
 pub mod auth_object;
+mod authenticate;
 pub mod bapi;
-mod context;
 pub mod claims;
+mod context;
 pub mod cookies;
 pub mod devinstance;
 mod error;
@@ -49,6 +49,8 @@ mod token_cache;
 mod trace;
 pub mod transport;
 mod verify;
+mod verify_token;
+pub mod websocket;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -64,8 +66,9 @@ pub use option_names::{KeyCase, OptionKind, OptionName, OPTION_NAMES, ORGANIZATI
 pub use options::{AcceptsToken, MissingAzp, Options, OrganizationSyncOptions};
 pub use org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 pub use request::{parse_authorization, request_url, Request};
-pub use state::{AuthStatus, RequestState, TokenType};
+pub use state::{lapse, AuthStatus, RequestState, TokenType};
 pub use trace::{Trace, TraceStep};
+pub use verify_token::{verify_token_json, VerifyTokenError};
 
 use jwks::{JwksCache, JwksPolicy, RsaKey};
 use keys::PublishableKey;
@@ -159,10 +162,7 @@ impl AuthenticatorBuilder {
 }
 
 fn compile_matcher(o: &Options) -> Result<Option<Arc<OrganizationMatcher>>> {
-    o.organization_sync_options
-        .as_ref()
-        .map(|s| OrganizationMatcher::new(s.organization_patterns.as_deref(), s.personal_account_patterns.as_deref()).map(Arc::new))
-        .transpose()
+    o.organization_sync_options.as_ref().map(|s| OrganizationMatcher::new(s.organization_patterns.as_deref(), s.personal_account_patterns.as_deref()).map(Arc::new)).transpose()
 }
 
 /// Milliseconds since the Unix epoch.
@@ -202,10 +202,10 @@ impl Authenticator {
     /// The organization matcher for a call: the instance's, or one compiled for these
     /// per-call patterns once (up to 16 distinct pattern sets kept).
     pub(crate) fn org_matcher_for(&self, opts: &Options) -> Result<Option<Arc<OrganizationMatcher>>> {
-        let same_patterns = |a: &OrganizationSyncOptions, b: &OrganizationSyncOptions| {
-            a.organization_patterns == b.organization_patterns && a.personal_account_patterns == b.personal_account_patterns
+        let same_patterns = |a: &OrganizationSyncOptions, b: &OrganizationSyncOptions| a.organization_patterns == b.organization_patterns && a.personal_account_patterns == b.personal_account_patterns;
+        let Some(sync) = &opts.organization_sync_options else {
+            return Ok(None);
         };
-        let Some(sync) = &opts.organization_sync_options else { return Ok(None) };
         if std::ptr::eq(opts, &self.options) || self.options.organization_sync_options.as_ref().is_some_and(|own| same_patterns(own, sync)) {
             return Ok(self.org_matcher.clone());
         }
@@ -263,7 +263,9 @@ impl Authenticator {
 
     pub(crate) fn warn_missing_azp_once(&self) {
         if !self.azp_warned.swap(true, Ordering::Relaxed) {
-            self.log("Clerk: Session token from cookie is missing the azp claim. In a future version of Clerk, this token will be considered invalid. Please contact Clerk support if you see this warning.");
+            self.log(
+                "Clerk: Session token from cookie is missing the azp claim. In a future version of Clerk, this token will be considered invalid. Please contact Clerk support if you see this warning.",
+            );
         }
     }
 }

@@ -89,10 +89,10 @@ struct Last {
 }
 
 impl Last {
-    /// The last answer when it is a success younger than `ttl_ms`.
-    fn fresh(&self, now_ms: f64, ttl_ms: f64) -> Option<Option<Membership>> {
+    /// The last answer and its lookup time when it is a success younger than `ttl_ms`.
+    fn fresh(&self, now_ms: f64, ttl_ms: f64) -> Option<(Option<Membership>, f64)> {
         match &self.answer {
-            Some((at, Ok(m))) if now_ms - at < ttl_ms => Some(m.clone()),
+            Some((at, Ok(m))) if now_ms - at < ttl_ms => Some((m.clone(), *at)),
             _ => None,
         }
     }
@@ -117,14 +117,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl MembershipCache {
     /// The answer for `key`: cached while fresh, else looked up by `fetch` once for every
-    /// caller that arrives while that lookup runs.
-    fn get(&self, key: Key, now_ms: f64, ttl_ms: f64, fetch: impl FnOnce() -> Answer) -> Answer {
+    /// caller that arrives while that lookup runs. With the answer: the request time it was
+    /// looked up at (a cached answer holds until that plus the TTL).
+    fn get(&self, key: Key, now_ms: f64, ttl_ms: f64, fetch: impl FnOnce() -> Answer) -> (Answer, f64) {
         // The map lock is held only to find the entry, never across a lookup.
         let entry = lock(&self.entries).get_or_insert_with(key, Arc::default);
         let seen = {
             let last = lock(&entry.last);
-            if let Some(m) = last.fresh(now_ms, ttl_ms) {
-                return Ok(m);
+            if let Some((m, at)) = last.fresh(now_ms, ttl_ms) {
+                return (Ok(m), at);
             }
             last.completed
         };
@@ -133,8 +134,8 @@ impl MembershipCache {
             let last = lock(&entry.last);
             if last.completed != seen {
                 // A lookup finished while this caller waited: share its answer.
-                if let Some((_, answer)) = &last.answer {
-                    return answer.clone();
+                if let Some((at, answer)) = &last.answer {
+                    return (answer.clone(), *at);
                 }
             }
         }
@@ -142,7 +143,7 @@ impl MembershipCache {
         let mut last = lock(&entry.last);
         last.completed += 1;
         last.answer = Some((now_ms, answer.clone()));
-        answer
+        (answer, now_ms)
     }
 }
 
@@ -177,23 +178,19 @@ fn fetch(api: &BackendApi, secret_key: &str, user_id: &str, org: &OrgRef) -> Ans
 }
 
 impl Authenticator {
-    /// The user's membership in the target organization (`Ok(None)`: not a member).
-    pub(crate) fn membership(&self, call: &Call, user_id: &str, target: &SyncTarget) -> Answer {
+    /// The user's membership in the target organization (`Ok(None)`: not a member), and
+    /// until when (ms since epoch) the cached answer is used.
+    pub(crate) fn membership(&self, call: &Call, user_id: &str, target: &SyncTarget) -> (Answer, f64) {
         let org = match target {
             SyncTarget::OrganizationId(id) => OrgRef::Id(id.clone()),
             SyncTarget::OrganizationSlug(slug) => OrgRef::Slug(slug.clone()),
-            SyncTarget::PersonalAccount => return Ok(None),
+            SyncTarget::PersonalAccount => return (Ok(None), f64::INFINITY),
         };
         let api = call.api();
         let secret_key = call.opts.secret_key.as_deref().unwrap_or("");
-        let key = Key {
-            api_url: api.api_url.to_string(),
-            api_version: api.api_version.to_string(),
-            secret_key: secret_key.to_string(),
-            user_id: user_id.to_string(),
-            org: org.clone(),
-        };
+        let key = Key { api_url: api.api_url.to_string(), api_version: api.api_version.to_string(), secret_key: secret_key.to_string(), user_id: user_id.to_string(), org: org.clone() };
         let ttl_ms = call.opts.membership_cache_ttl_in_ms.unwrap_or(60_000) as f64;
-        self.memberships.get(key, call.now_ms, ttl_ms, || fetch(&api, secret_key, user_id, &org))
+        let (answer, at) = self.memberships.get(key, call.now_ms, ttl_ms, || fetch(&api, secret_key, user_id, &org));
+        (answer, at + ttl_ms)
     }
 }

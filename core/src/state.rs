@@ -115,6 +115,23 @@ pub struct RequestState {
     /// This project's addition: the decision trace, when asked for.
     pub trace: Option<Trace>,
     pub(crate) auth: AuthData,
+    /// Until when an organization membership from the Backend API is taken from the cache.
+    pub(crate) membership_until: Option<f64>,
+}
+
+/// Why a socket's re-authentication does not continue the answer it replaces
+/// ([`RequestState::continues`]).
+pub mod lapse {
+    /// The new state is not signed in.
+    pub const SIGNED_OUT: &str = "signed-out";
+    /// Another user.
+    pub const USER_CHANGED: &str = "user-changed";
+    /// Another session of the same user.
+    pub const SESSION_CHANGED: &str = "session-changed";
+    /// Another organization (active, or authorized from the URL).
+    pub const ORGANIZATION_CHANGED: &str = "organization-changed";
+    /// Another token type or machine.
+    pub const PRINCIPAL_CHANGED: &str = "principal-changed";
 }
 
 impl RequestState {
@@ -155,6 +172,63 @@ impl RequestState {
         self.to_auth().is_some_and(|a| a.has(check))
     }
 
+    /// Where to redirect the client: the `Location` of a handshake, or of a development
+    /// instance's handshake resolution (signed in, with the URL cleaned of handshake
+    /// parameters). Every adapter redirects when this is `Some`, whatever the status.
+    pub fn redirect_location(&self) -> Option<&str> {
+        self.header("location")
+    }
+
+    /// Until when this answer holds, in ms since the epoch: the token's expiry, and when an
+    /// organization membership from the Backend API scoped the auth object, the end of that
+    /// membership's cache entry, whichever comes first. `None` when not signed in or when the
+    /// credential does not expire. A long-lived connection (a WebSocket) authenticated by this
+    /// state must re-authenticate, or stop trusting it, by then.
+    pub fn valid_until_ms(&self) -> Option<f64> {
+        if self.status != AuthStatus::SignedIn {
+            return None;
+        }
+        let token_until = match &self.auth {
+            AuthData::Session(s) => s.session_claims().num(crate::claims::claim::EXP).map(|exp| exp * 1000.0),
+            AuthData::Machine(m) => m.data().get("expiration").and_then(Value::as_f64),
+            _ => None,
+        };
+        match (token_until, self.membership_until.filter(|m| m.is_finite())) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether `self`, a re-authentication of a long-lived connection, continues `previous`:
+    /// signed in as the same user, session and organization (or the same machine). The `Err`
+    /// names what changed ([`lapse`]); the connection should then be closed.
+    pub fn continues(&self, previous: &RequestState) -> Result<(), &'static str> {
+        match (previous.to_auth(), self.to_auth()) {
+            (_, Some(AuthObject::SignedIn(now))) => {
+                let Some(AuthObject::SignedIn(before)) = previous.to_auth() else {
+                    return Err(lapse::PRINCIPAL_CHANGED);
+                };
+                if now.user_id() != before.user_id() {
+                    Err(lapse::USER_CHANGED)
+                } else if now.session_id() != before.session_id() {
+                    Err(lapse::SESSION_CHANGED)
+                } else if now.org_id_str() != before.org_id_str() {
+                    Err(lapse::ORGANIZATION_CHANGED)
+                } else {
+                    Ok(())
+                }
+            }
+            (Some(AuthObject::Machine(before)), Some(AuthObject::Machine(now))) if now.is_authenticated && before.is_authenticated => {
+                if now.token_type == before.token_type && now.subject() == before.subject() {
+                    Ok(())
+                } else {
+                    Err(lapse::PRINCIPAL_CHANGED)
+                }
+            }
+            _ => Err(lapse::SIGNED_OUT),
+        }
+    }
+
     /// The state as JSON, with the reference's field names (`toAuth()` under `auth`).
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
@@ -176,6 +250,8 @@ impl RequestState {
         m.insert("afterSignUpUrl".into(), Value::from(self.after_sign_up_url.as_str()));
         m.insert("auth".into(), self.to_auth().map(|a| a.to_json()).unwrap_or(Value::Null));
         m.insert("organizationSync".into(), self.organization_sync.as_ref().map(OrganizationSync::to_json).unwrap_or(Value::Null));
+        m.insert("redirectLocation".into(), self.redirect_location().map(Value::from).unwrap_or(Value::Null));
+        m.insert("validUntil".into(), self.valid_until_ms().map(Value::from).unwrap_or(Value::Null));
         if let Some(t) = &self.trace {
             m.insert("trace".into(), t.to_json());
         }

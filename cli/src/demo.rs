@@ -17,13 +17,9 @@ fn show(title: &str, st: &RequestState) {
     }
     println!();
     match st.to_auth() {
-        Some(AuthObject::SignedIn(s)) => println!(
-            "   user={} session={} org={} role={}",
-            s.user_id(),
-            s.session_id().unwrap_or("-"),
-            s.org_id_str().unwrap_or("-"),
-            s.org_role().as_ref().and_then(|r| r.as_str()).unwrap_or("-")
-        ),
+        Some(AuthObject::SignedIn(s)) => {
+            println!("   user={} session={} org={} role={}", s.user_id(), s.session_id().unwrap_or("-"), s.org_id_str().unwrap_or("-"), s.org_role().as_ref().and_then(|r| r.as_str()).unwrap_or("-"))
+        }
         Some(AuthObject::Machine(m)) if m.is_authenticated => println!("   {} subject={}", m.token_type.as_str(), m.subject().unwrap_or("-")),
         _ => {}
     }
@@ -102,12 +98,28 @@ pub fn run() -> i32 {
         run("Page load, signed in by the __session cookie", page("/dashboard").header("cookie", cookie(&alice_acme)), json!({})),
         run("API call with a Bearer token (cross-origin)", Request::new("POST", format!("{APP}/api/items")).header("authorization", format!("Bearer {bob}")), json!({})),
         run("Expired session cookie on a page load → handshake", page("/dashboard").header("cookie", cookie(&expired)), json!({})),
-        run("Same, but a fetch() call → signed-out (never a redirect for API calls)", Request::new("GET", format!("{APP}/api/items")).header("sec-fetch-dest", "empty").header("cookie", cookie(&expired)), json!({})),
+        run(
+            "Same, but a fetch() call → signed-out (never a redirect for API calls)",
+            Request::new("GET", format!("{APP}/api/items")).header("sec-fetch-dest", "empty").header("cookie", cookie(&expired)),
+            json!({}),
+        ),
         run("Page for another organization (/orgs/globex) → org-sync handshake", page("/orgs/globex").header("cookie", cookie(&alice_acme)), json!({})),
         run("WebSocket for org_globex while the token's org is acme (reference: silently acme)", ws("/api/websocket/org_globex", &alice_acme), json!({"explain": true})),
-        run("Same WebSocket, onMismatch=signed-out", ws("/api/websocket/org_globex", &alice_acme), json!({"organizationSyncOptions": {"organizationPatterns": ["/api/websocket/:id"], "onMismatch": "signed-out"}})),
-        run("Same WebSocket, onMismatch=resolve-membership (Backend API membership lookup)", ws("/api/websocket/org_globex", &alice_acme), json!({"organizationSyncOptions": {"organizationPatterns": ["/api/websocket/:id"], "onMismatch": "resolve-membership"}})),
-        run("Background tab request that must carry its own token, but has only the cookie", Request::new("GET", format!("{APP}/api/me")).header("x-clerk-auth-required", "1").header("cookie", cookie(&bob)), json!({})),
+        run(
+            "Same WebSocket, onMismatch=signed-out",
+            ws("/api/websocket/org_globex", &alice_acme),
+            json!({"organizationSyncOptions": {"organizationPatterns": ["/api/websocket/:id"], "onMismatch": "signed-out"}}),
+        ),
+        run(
+            "Same WebSocket, onMismatch=resolve-membership (Backend API membership lookup)",
+            ws("/api/websocket/org_globex", &alice_acme),
+            json!({"organizationSyncOptions": {"organizationPatterns": ["/api/websocket/:id"], "onMismatch": "resolve-membership"}}),
+        ),
+        run(
+            "Background tab request that must carry its own token, but has only the cookie",
+            Request::new("GET", format!("{APP}/api/me")).header("x-clerk-auth-required", "1").header("cookie", cookie(&bob)),
+            json!({}),
+        ),
         run("Machine token: an API key verified by the Backend API", Request::new("GET", format!("{APP}/api/items")).header("authorization", "Bearer ak_demo_secret_123"), json!({})),
     ];
     if steps.iter().any(Result::is_err) {

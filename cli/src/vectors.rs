@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 
 use crate::mockbapi::{MockBapi, Route};
 
-
 /// Every `*.json` under `dir` (recursively), sorted.
 pub fn find_vectors(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -34,12 +33,18 @@ pub fn find_vectors(dir: &Path) -> Vec<PathBuf> {
 /// Runs one vector and returns the results-file line.
 pub fn run_vector(v: &Value, bapi: &MockBapi) -> Value {
     let id = v["id"].clone();
-    let routes = v["backend_api"].as_array().cloned().unwrap_or_default().iter().map(|r| Route {
-        method: r["method"].as_str().unwrap_or("GET").to_string(),
-        path: r["path"].as_str().unwrap_or("/").to_string(),
-        status: r["status"].as_u64().unwrap_or(200) as u16,
-        body: r["body"].clone(),
-    }).collect();
+    let routes = v["backend_api"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|r| Route {
+            method: r["method"].as_str().unwrap_or("GET").to_string(),
+            path: r["path"].as_str().unwrap_or("/").to_string(),
+            status: r["status"].as_u64().unwrap_or(200) as u16,
+            body: r["body"].clone(),
+        })
+        .collect();
     bapi.reset(routes);
     let options_text = v["options"].to_string().replace("{{BAPI}}", bapi.url());
     let result = (|| -> Result<Value, String> {
@@ -108,13 +113,16 @@ fn parse_set_cookie(s: &str) -> (String, String, Vec<String>) {
     let mut parts = s.split(';');
     let first = parts.next().unwrap_or("");
     let (name, value) = first.split_once('=').unwrap_or((first, ""));
-    let mut attrs: Vec<String> = parts.map(|p| {
-        let p = p.trim();
-        match p.split_once('=') {
-            Some((k, v)) => format!("{}={}", k.trim().to_ascii_lowercase(), v.trim()),
-            None => p.to_ascii_lowercase(),
-        }
-    }).filter(|p| !p.is_empty()).collect();
+    let mut attrs: Vec<String> = parts
+        .map(|p| {
+            let p = p.trim();
+            match p.split_once('=') {
+                Some((k, v)) => format!("{}={}", k.trim().to_ascii_lowercase(), v.trim()),
+                None => p.to_ascii_lowercase(),
+            }
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
     attrs.sort();
     (name.trim().to_string(), value.trim().to_string(), attrs)
 }

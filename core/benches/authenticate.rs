@@ -30,8 +30,8 @@ use base64::Engine;
 use clerkauth::devinstance::DevInstance;
 use clerkauth::org_sync::OrganizationMatcher;
 use clerkauth::{AuthStatus, Authenticator, Options, Request, TokenType};
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use serde_json::{json, Map, Value};
 
 const NOW_S: i64 = 1_767_225_600;
@@ -157,9 +157,7 @@ fn bench(c: &mut Criterion) {
     assert_eq!(claims["sub"], "user_1");
     let mut g = modest(c, "rs256");
     g.bench_function("bare verify (aws-lc-rs, parsed key)", |b| b.iter(|| parsed.verify_sig(black_box(input.as_bytes()), black_box(&sig)).unwrap()));
-    g.bench_function("bare verify (jsonwebtoken::decode)", |b| {
-        b.iter(|| jsonwebtoken::decode::<Value>(black_box(&token), &jwt_key, &validation).unwrap())
-    });
+    g.bench_function("bare verify (jsonwebtoken::decode)", |b| b.iter(|| jsonwebtoken::decode::<Value>(black_box(&token), &jwt_key, &validation).unwrap()));
     g.bench_function("bare verify (aws-lc-rs, key parsed per call)", |b| {
         b.iter(|| UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &spki).verify(black_box(input.as_bytes()), black_box(&sig)).unwrap())
     });
@@ -353,9 +351,12 @@ fn bench(c: &mut Criterion) {
     if filter.is_empty() || filter.iter().any(|f| f == "paired") {
         for (name, a, req, token) in paired {
             let (input, sig) = bare_of(token);
-            let (bare, request, ratio) = paired_ratio(|| parsed.verify_sig(black_box(&input), black_box(&sig)).unwrap(), || {
-                black_box(a.authenticate_with(black_box(req), &none, now_ms).unwrap());
-            });
+            let (bare, request, ratio) = paired_ratio(
+                || parsed.verify_sig(black_box(&input), black_box(&sig)).unwrap(),
+                || {
+                    black_box(a.authenticate_with(black_box(req), &none, now_ms).unwrap());
+                },
+            );
             eprintln!("paired: {name}: {request:.2} µs, bare verify {bare:.2} µs, x{ratio:.3} [median of {PAIRED_ROUNDS} rounds of {PAIRED_BATCH} + {PAIRED_BATCH} calls; load average {}]", loadavg());
         }
     }

@@ -23,7 +23,9 @@ fn main() {
     let token = if m2m {
         let header = serde_json::Map::from_iter([("cat".to_string(), json!(clerkauth::jwt::category::M2M))]);
         dev.sign(header, &json!({"sub": "mch_1", "iat": now_s - 5, "nbf": now_s - 5, "exp": now_s + 3600, "jti": "mt_1", "scopes": "mch_2 mch_3", "iss": "https://hot-1.clerk.accounts.dev"}))
-    } else { dev.session_token("user_1", "sess_1", now_s - 5, "https://app.example.com", json!({"fea": "o:chat", "o": {"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}})) };
+    } else {
+        dev.session_token("user_1", "sess_1", now_s - 5, "https://app.example.com", json!({"fea": "o:chat", "o": {"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}}))
+    };
     let opts = Options::from_json(&json!({
         "secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key,
         "authorizedParties": if m2m { json!([]) } else { json!(["https://app.example.com"]) },

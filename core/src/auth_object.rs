@@ -1,8 +1,8 @@
 //! The auth object (`toAuth()`): session, machine and invalid-token shapes, and `has()`.
 
+use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::sync::Arc;
-use serde_json::{json, Map, Value};
 
 use crate::claims::{claim, pick_members, Claims, Key};
 use crate::state::TokenType;
@@ -179,7 +179,9 @@ fn v2_permissions(claims: &Claims, fea: &str) -> Result<Vec<Value>, ()> {
     }
     // The i-th mask belongs to the i-th org feature; extra features or masks are ignored.
     for (feature, mask) in org_features.zip(fpm.split(',')) {
-        let Some(mask) = Mask::parse(mask.trim()) else { continue };
+        let Some(mask) = Mask::parse(mask.trim()) else {
+            continue;
+        };
         for (j, perm) in per.split(',').map(str::trim).enumerate() {
             if mask.bit(j) {
                 out.push(Value::String(["org:", feature, ":", perm].concat()));
@@ -283,9 +285,7 @@ impl SessionAuth {
     /// Permissions in the active organization (v2: derived from `fea`, `o.per` and `o.fpm`).
     pub fn org_permissions(&self) -> Option<Value> {
         match &self.scope {
-            None if is_v2(&self.claims) => {
-                is_v2_org(&self.claims).then(|| Value::Array(v2_permissions(&self.claims, self.claims.str(claim::FEA).unwrap_or_default()).unwrap_or_default()))
-            }
+            None if is_v2(&self.claims) => is_v2_org(&self.claims).then(|| Value::Array(v2_permissions(&self.claims, self.claims.str(claim::FEA).unwrap_or_default()).unwrap_or_default())),
             None => self.claims.value(claim::ORG_PERMISSIONS),
             Some(org) => org.as_ref().map(|o| Value::from(o.permissions.clone())),
         }
@@ -331,17 +331,25 @@ impl SessionAuth {
             return false;
         }
         if let Some(role) = role {
-            let Some(role) = role.as_str() else { return false };
+            let Some(role) = role.as_str() else {
+                return false;
+            };
             let mine = self.org_role();
-            let Some(mine) = mine.as_ref().and_then(Value::as_str).filter(|r| !r.is_empty()) else { return false };
+            let Some(mine) = mine.as_ref().and_then(Value::as_str).filter(|r| !r.is_empty()) else {
+                return false;
+            };
             if normalize(mine) != normalize(role) {
                 return false;
             }
         }
         if let Some(permission) = permission {
-            let Some(permission) = permission.as_str() else { return false };
+            let Some(permission) = permission.as_str() else {
+                return false;
+            };
             let permissions = self.org_permissions();
-            let Some(list) = permissions.as_ref().and_then(Value::as_array) else { return false };
+            let Some(list) = permissions.as_ref().and_then(Value::as_array) else {
+                return false;
+            };
             let want = normalize(permission);
             if !list.iter().any(|p| p.as_str() == Some(want.as_str())) {
                 return false;
@@ -351,11 +359,15 @@ impl SessionAuth {
     }
 
     fn check_billing(&self, value: &Value, claim: &str) -> bool {
-        let Some(x) = value.as_str() else { return false };
+        let Some(x) = value.as_str() else {
+            return false;
+        };
         if claim.is_empty() {
             return false;
         }
-        let Ok((mut org, user)) = split_by_scope(claim) else { return false };
+        let Ok((mut org, user)) = split_by_scope(claim) else {
+            return false;
+        };
         if self.scope.is_some() {
             // The token's organization entitlements belong to its active organization, not to
             // the organization or personal account this object is scoped to.
@@ -393,11 +405,15 @@ impl SessionAuth {
             _ => return false,
         };
         let fva = self.factor_verification_age();
-        let Some(fva) = fva.as_ref().and_then(Value::as_array) else { return false };
+        let Some(fva) = fva.as_ref().and_then(Value::as_array) else {
+            return false;
+        };
         if fva.len() != 2 {
             return false;
         }
-        let (Some(f1), Some(f2)) = (fva[0].as_f64(), fva[1].as_f64()) else { return false };
+        let (Some(f1), Some(f2)) = (fva[0].as_f64(), fva[1].as_f64()) else {
+            return false;
+        };
         let valid = |f: f64| f == -1.0 || f >= 0.0;
         if !valid(f1) || !valid(f2) || (f1 == -1.0 && f2 == -1.0) {
             return false;
@@ -513,7 +529,13 @@ impl MachineAuth {
                 m.insert(k.into(), v);
             }
         };
-        let field = |k: &str| if self.is_authenticated { data.get(k).cloned() } else { Some(Value::Null) };
+        let field = |k: &str| {
+            if self.is_authenticated {
+                data.get(k).cloned()
+            } else {
+                Some(Value::Null)
+            }
+        };
         let by_prefix = |p: &str| Some(if self.is_authenticated && subject.starts_with(p) { Value::from(subject) } else { Value::Null });
         put("id", field("id"));
         put("subject", field("subject"));
@@ -622,11 +644,7 @@ mod tests {
     #[test]
     fn machine_jwt_token_objects_are_built_from_the_claims() {
         let claims = |v: Value| Arc::new(Claims::from_map(v.as_object().unwrap().clone()));
-        let m2m = MachineAuth::from_jwt(
-            TokenType::M2mToken,
-            claims(json!({"sub": "mch_1", "jti": "mt_1", "iss": "x", "exp": 100, "iat": 40, "nbf": 40, "scopes": "a  b", "custom": {"k": 1}})),
-            true,
-        );
+        let m2m = MachineAuth::from_jwt(TokenType::M2mToken, claims(json!({"sub": "mch_1", "jti": "mt_1", "iss": "x", "exp": 100, "iat": 40, "nbf": 40, "scopes": "a  b", "custom": {"k": 1}})), true);
         assert_eq!(
             Value::Object(m2m.data().into_owned()),
             json!({"id": "mt_1", "subject": "mch_1", "scopes": ["a", "", "b"], "claims": {"scopes": "a  b", "custom": {"k": 1}}, "revoked": false,
@@ -658,10 +676,13 @@ mod tests {
     #[test]
     fn v2_feature_permissions() {
         let a = auth(json!({"sub":"u","v":2,"fea":"o:repositories,o:projects","o":{"id":"org_1","per":"read,create,update,delete,revoke","fpm":"7,21"}}));
-        assert_eq!(a.org_permissions(), Some(json!(["org:repositories:read","org:repositories:create","org:repositories:update","org:projects:read","org:projects:update","org:projects:revoke"])));
+        assert_eq!(
+            a.org_permissions(),
+            Some(json!(["org:repositories:read", "org:repositories:create", "org:repositories:update", "org:projects:read", "org:projects:update", "org:projects:revoke"]))
+        );
         let per: Vec<String> = (0..54).map(|i| format!("permission_{i}")).collect();
         let a = auth(json!({"sub":"u","v":2,"fea":"o:f","o":{"id":"org_1","per":per.join(","),"fpm":"9007199254740993"}}));
-        assert_eq!(a.org_permissions(), Some(json!(["org:f:permission_0","org:f:permission_53"])));
+        assert_eq!(a.org_permissions(), Some(json!(["org:f:permission_0", "org:f:permission_53"])));
         let a = auth(json!({"sub":"u","v":2,"fea":"o:f","o":{"id":"org_1","per":per.join(","),"fpm":"18014398509481984"}}));
         assert_eq!(a.org_permissions(), Some(json!([])));
         assert!(SessionAuth::from_claims(Claims::from_map(json!({"sub":"u","v":2,"fea":"nocolon","o":{"id":"x"}}).as_object().unwrap().clone())).is_err());

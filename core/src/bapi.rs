@@ -38,15 +38,14 @@ pub struct ApiError {
 
 /// The `errors` list of an error body.
 pub fn api_errors(body: &[u8]) -> Vec<ApiError> {
-    let Ok(v) = serde_json::from_slice::<Value>(body) else { return Vec::new() };
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return Vec::new();
+    };
     v.get("errors")
         .and_then(Value::as_array)
         .map(|errs| {
             errs.iter()
-                .map(|e| ApiError {
-                    code: e.get("code").and_then(Value::as_str).unwrap_or("").to_string(),
-                    message: e.get("message").and_then(Value::as_str).unwrap_or("").to_string(),
-                })
+                .map(|e| ApiError { code: e.get("code").and_then(Value::as_str).unwrap_or("").to_string(), message: e.get("message").and_then(Value::as_str).unwrap_or("").to_string() })
                 .collect()
         })
         .unwrap_or_default()

@@ -90,11 +90,7 @@ pub mod claim {
     }
 
     /// The claims kept.
-    pub static LAYOUT: Layout = Layout {
-        len: KEPT.len() + o::KEPT.len(),
-        index,
-        nested: Some(Nested { at: O.0, name: "o", index: o::index, first: KEPT.len(), count: o::KEPT.len() }),
-    };
+    pub static LAYOUT: Layout = Layout { len: KEPT.len() + o::KEPT.len(), index, nested: Some(Nested { at: O.0, name: "o", index: o::index, first: KEPT.len(), count: o::KEPT.len() }) };
 }
 
 /// A kept string: a span of the JSON text (no escapes, the usual case) or a copy.
@@ -471,10 +467,30 @@ mod tests {
     fn accepts_exactly_what_serde_json_accepts_as_an_object() {
         let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
         let cases = [
-            "{}", " {\"sub\":\"u\"} ", "[]", "1", "\"s\"", "null", "{\"a\":1e400}", "{\"a\":-1e400}", "{\"sub\":1e400}",
-            "{\"a\":\"\\ud800\"}", "{\"a\":\"\\ud800\\udc00\"}", "{\"a\":[1,{\"b\":[true,null]}]}", "{\"a\":1,}", "{\"a\" 1}",
-            "{\"a\":1} x", "{\"o\":{\"id\":\"x\",\"z\":[1e999]}}", "{\"o\":{\"id\":\"x\",\"z\":[1]}}", "{\"\\u0073ub\":\"u\"}",
-            "{\"a\":18446744073709551616}", "{\"a\":-0}", "{\"a\":01}", "{\"a\":tru}", &deep, "{\"a\":\"\u{1}\"}",
+            "{}",
+            " {\"sub\":\"u\"} ",
+            "[]",
+            "1",
+            "\"s\"",
+            "null",
+            "{\"a\":1e400}",
+            "{\"a\":-1e400}",
+            "{\"sub\":1e400}",
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":\"\\ud800\\udc00\"}",
+            "{\"a\":[1,{\"b\":[true,null]}]}",
+            "{\"a\":1,}",
+            "{\"a\" 1}",
+            "{\"a\":1} x",
+            "{\"o\":{\"id\":\"x\",\"z\":[1e999]}}",
+            "{\"o\":{\"id\":\"x\",\"z\":[1]}}",
+            "{\"\\u0073ub\":\"u\"}",
+            "{\"a\":18446744073709551616}",
+            "{\"a\":-0}",
+            "{\"a\":01}",
+            "{\"a\":tru}",
+            &deep,
+            "{\"a\":\"\u{1}\"}",
         ];
         for c in cases {
             let want = matches!(serde_json::from_str::<Value>(c), Ok(Value::Object(_)));
@@ -512,8 +528,10 @@ mod tests {
 
     #[test]
     fn kept_fields_agree_with_the_map() {
-        let c = claims(r#"{"sub":"user_1","sub":"user_2","s\u0069d":"sess_\"1","exp":1.5e9,"v":2,"fva":[0,-1],"iss":null,
-            "o":{"id":"org_1","rol":"admin","x":{}},"o":{"slg":"acme"},"aud":["a"],"act":{"sub":"x"},"azp":true}"#)
+        let c = claims(
+            r#"{"sub":"user_1","sub":"user_2","s\u0069d":"sess_\"1","exp":1.5e9,"v":2,"fva":[0,-1],"iss":null,
+            "o":{"id":"org_1","rol":"admin","x":{}},"o":{"slg":"acme"},"aud":["a"],"act":{"sub":"x"},"azp":true}"#,
+        )
         .unwrap();
         assert_eq!(c.str(claim::SUB), Some("user_2"), "the last duplicate wins");
         assert_eq!(c.str(claim::SID), Some("sess_\"1"));

@@ -279,7 +279,9 @@ impl<'a> Call<'a> {
 
     /// Referer parses and its origin differs from the public origin.
     pub fn is_cross_origin_referrer(&self) -> bool {
-        let Some(r) = self.referrer.as_deref() else { return false };
+        let Some(r) = self.referrer.as_deref() else {
+            return false;
+        };
         match Url::parse(r) {
             Ok(u) => u.origin().ascii_serialization() != self.clerk_url.origin().ascii_serialization(),
             Err(_) => false,
@@ -289,14 +291,13 @@ impl<'a> Call<'a> {
     /// Referer is the Frontend API, a dev Account Portal (non-production) or this instance's
     /// Account Portal.
     pub fn is_known_clerk_referrer(&self) -> bool {
-        let Some(r) = self.referrer.as_deref() else { return false };
+        let Some(r) = self.referrer.as_deref() else {
+            return false;
+        };
         let Ok(u) = Url::parse(r) else { return false };
         let host = u.host_str().unwrap_or("");
-        let fapi_host = if self.frontend_api.starts_with("http") {
-            Url::parse(&self.frontend_api).ok().and_then(|f| f.host_str().map(str::to_string)).unwrap_or_default()
-        } else {
-            self.frontend_api.to_string()
-        };
+        let fapi_host =
+            if self.frontend_api.starts_with("http") { Url::parse(&self.frontend_api).ok().and_then(|f| f.host_str().map(str::to_string)).unwrap_or_default() } else { self.frontend_api.to_string() };
         if host == fapi_host {
             return true;
         }
@@ -308,11 +309,7 @@ impl<'a> Call<'a> {
             }
         }
         let mut portal = self.frontend_api.replacen("clerk.accountsstage.", "accountsstage.", 1);
-        portal = if let Some(i) = portal.find("clerk.accounts.") {
-            format!("{}accounts.{}", &portal[..i], &portal[i + "clerk.accounts.".len()..])
-        } else {
-            portal.replacen("clerk.", "accounts.", 1)
-        };
+        portal = if let Some(i) = portal.find("clerk.accounts.") { format!("{}accounts.{}", &portal[..i], &portal[i + "clerk.accounts.".len()..]) } else { portal.replacen("clerk.", "accounts.", 1) };
         u.origin().ascii_serialization() == format!("https://{portal}")
     }
 }
@@ -364,7 +361,17 @@ mod tests {
     #[test]
     fn scheme_fast_path_agrees_with_strip_scheme() {
         let host = "clerk.example.com";
-        for s in ["https://clerk.example.com", "HTTP://clerk.example.com", "http://clerk.example.com", "clerk.example.com", "https://https://clerk.example.com", "xhttps://clerk.example.com", "https:/clerk.example.com", "https://clerk.example.comx", ""] {
+        for s in [
+            "https://clerk.example.com",
+            "HTTP://clerk.example.com",
+            "http://clerk.example.com",
+            "clerk.example.com",
+            "https://https://clerk.example.com",
+            "xhttps://clerk.example.com",
+            "https:/clerk.example.com",
+            "https://clerk.example.comx",
+            "",
+        ] {
             if is_scheme_and(s, host) {
                 assert_eq!(strip_scheme(s), host, "{s}");
             }

@@ -51,7 +51,9 @@ impl<'a> Cookies<'a> {
     /// Adds one `name=value` part (a repeated name is kept too; lookups take the first).
     fn add(pairs: &mut Vec<(&'a str, Cow<'a, str>)>, part: &'a str, percent: bool) {
         // Names are short: a plain scan finds the `=` sooner than a vectorized search.
-        let Some(eq) = part.bytes().position(|b| b == b'=') else { return };
+        let Some(eq) = part.bytes().position(|b| b == b'=') else {
+            return;
+        };
         let key = trim_ws(&part[..eq]);
         // cookie@1 keeps double quotes (cookie@0 removed them).
         let value = trim_ws(&part[eq + 1..]);
@@ -77,10 +79,7 @@ impl<'a> Cookies<'a> {
 
     /// [`entry`](Self::entry) of the cookie named `{base}_{suffix}`.
     pub fn entry_suffixed(&self, base: &str, suffix: &str) -> Option<&Cow<'a, str>> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k.len() == base.len() + 1 + suffix.len() && k.starts_with(base) && k.ends_with(suffix) && k.as_bytes()[base.len()] == b'_')
-            .map(|(_, v)| v)
+        self.pairs.iter().find(|(k, _)| k.len() == base.len() + 1 + suffix.len() && k.starts_with(base) && k.ends_with(suffix) && k.as_bytes()[base.len()] == b'_').map(|(_, v)| v)
     }
 
     /// The value of a cookie when present and non-empty.

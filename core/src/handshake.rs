@@ -106,10 +106,7 @@ impl Call<'_> {
 
     /// Resolves `__clerk_handshake_nonce` / `__clerk_handshake` (9.3).
     pub(crate) fn resolve_handshake(&mut self) -> Result<RequestState, HandshakeFailure> {
-        let mut headers = vec![
-            ("access-control-allow-origin".to_string(), "null".to_string()),
-            ("access-control-allow-credentials".to_string(), "true".to_string()),
-        ];
+        let mut headers = vec![("access-control-allow-origin".to_string(), "null".to_string()), ("access-control-allow-credentials".to_string(), "true".to_string())];
         let directives: Vec<String> = if let Some(nonce) = self.handshake_nonce.clone() {
             self.trace.step("handshake-resolve", || "nonce → Backend API handshake_payload".into());
             self.fetch_handshake_payload(&nonce)
@@ -141,9 +138,7 @@ impl Call<'_> {
         let skew = self.opts.skew_ms();
         match self.verify_session_token(&session_token, skew) {
             Ok(claims) => Ok(self.signed_in_session(session_token, claims, headers)),
-            Err(TokenError::Verification(v))
-                if self.is_dev() && matches!(v.reason, reason::TOKEN_EXPIRED | reason::TOKEN_NOT_ACTIVE_YET | reason::TOKEN_IAT_IN_THE_FUTURE) =>
-            {
+            Err(TokenError::Verification(v)) if self.is_dev() && matches!(v.reason, reason::TOKEN_EXPIRED | reason::TOKEN_NOT_ACTIVE_YET | reason::TOKEN_IAT_IN_THE_FUTURE) => {
                 self.auth.log("Clerk: Clock skew detected. This usually means that your system clock is inaccurate. Clerk will attempt to account for the clock skew in development.");
                 match self.verify_session_token(&session_token, 86_400_000.0) {
                     Ok(claims) => Ok(self.signed_in_session(session_token, claims, headers)),

@@ -123,10 +123,7 @@ impl RsaKey {
     /// rejects (e.g. under 2048 bits) verifies nothing.
     pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<bool, VerifyError> {
         if self.alg.is_some_and(|a| a != alg) {
-            return Err(VerifyError::new(
-                reason::TOKEN_VERIFICATION_FAILED,
-                "Error verifying JWT signature. The key's algorithm does not match the token's algorithm.",
-            ));
+            return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, "Error verifying JWT signature. The key's algorithm does not match the token's algorithm."));
         }
         Ok(self.parsed(alg).is_some_and(|k| k.verify_sig(message, signature).is_ok()))
     }
@@ -177,14 +174,7 @@ pub struct JwksPolicy {
 
 impl Default for JwksPolicy {
     fn default() -> Self {
-        JwksPolicy {
-            ttl_ms: 300_000,
-            kid_refetch_interval_ms: 5_000,
-            stale_if_error_ms: 3_600_000,
-            backoff_ms: 1_000,
-            backoff_max_ms: 30_000,
-            retry: RetryPolicy::default(),
-        }
+        JwksPolicy { ttl_ms: 300_000, kid_refetch_interval_ms: 5_000, stale_if_error_ms: 3_600_000, backoff_ms: 1_000, backoff_max_ms: 30_000, retry: RetryPolicy::default() }
     }
 }
 
@@ -269,8 +259,7 @@ impl Scope {
     /// A panicking transport counts as a failed fetch, so the flight always ends.
     fn fetch(&self, api: &BackendApi, secret_key: &str, started_ms: f64, policy: &JwksPolicy) -> MutexGuard<'_, Flight> {
         let clock = Instant::now();
-        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| fetch_jwks(api, secret_key, &policy.retry)))
-            .unwrap_or_else(|_| Err(TokenError::Unexpected("The JWKS fetch panicked.".into())));
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| fetch_jwks(api, secret_key, &policy.retry))).unwrap_or_else(|_| Err(TokenError::Unexpected("The JWKS fetch panicked.".into())));
         let mut flight = lock(&self.flight);
         self.land(&mut flight, outcome, started_ms, started_ms + clock.elapsed().as_secs_f64() * 1000.0, policy);
         flight
@@ -386,9 +375,7 @@ impl JwksCache {
     /// transport timeouts and the retry schedule.
     pub fn get_key(&self, api: &BackendApi, secret_key: Option<&str>, kid: &str, skip_cache: bool, now_ms: f64) -> Result<Arc<RsaKey>, TokenError> {
         let Some(secret_key) = secret_key.filter(|s| !s.is_empty()) else {
-            return Err(VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, "Failed to load JWKS from Clerk Backend or Frontend API.")
-                .with_action(action::SET_CLERK_JWT_KEY)
-                .into());
+            return Err(VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, "Failed to load JWKS from Clerk Backend or Frontend API.").with_action(action::SET_CLERK_JWT_KEY).into());
         };
         let scope = self.scope(api, secret_key, now_ms);
         if !skip_cache {
@@ -461,8 +448,7 @@ impl JwksCache {
 
     /// Fetches in a new thread a refresh that `flight` was claimed for.
     fn refresh_in_background(&self, scope: Arc<Scope>, api: &BackendApi, secret_key: &str, started_ms: f64) {
-        let (transport, api_url, api_version, secret_key, policy) =
-            (api.transport.clone(), api.api_url.to_string(), api.api_version.to_string(), secret_key.to_string(), self.policy);
+        let (transport, api_url, api_version, secret_key, policy) = (api.transport.clone(), api.api_url.to_string(), api.api_version.to_string(), secret_key.to_string(), self.policy);
         let fetcher = scope.clone();
         let spawned = std::thread::Builder::new().name("clerkauth-jwks-refresh".into()).spawn(move || {
             let api = BackendApi { transport: &transport, api_url: &api_url, api_version: &api_version };
@@ -481,18 +467,14 @@ fn fetch_once(api: &BackendApi, secret_key: &str) -> Result<Vec<RsaKey>, (TokenE
     let resp = match api.send("GET", url.clone(), Some(secret_key), None) {
         Ok(r) => r,
         Err(e @ (TransportError::Timeout(_) | TransportError::Network(_))) => {
-            return Err((
-                VerifyError::new(reason::BACKEND_API_UNREACHABLE, format!("Error loading Clerk JWKS from {url}: {e}")).into(),
-                true,
-            ))
+            return Err((VerifyError::new(reason::BACKEND_API_UNREACHABLE, format!("Error loading Clerk JWKS from {url}: {e}")).into(), true))
         }
     };
     if !(200..300).contains(&resp.status) {
         let errors = api_errors(&resp.body);
         let err = match errors.iter().find(|e| e.code == "clerk_key_invalid") {
             Some(e) => VerifyError::new(reason::SECRET_KEY_INVALID, e.message.clone()).with_action(action::CONTACT_SUPPORT),
-            None => VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, format!("Error loading Clerk JWKS from {url} with code={}", resp.status))
-                .with_action(action::CONTACT_SUPPORT),
+            None => VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, format!("Error loading Clerk JWKS from {url} with code={}", resp.status)).with_action(action::CONTACT_SUPPORT),
         };
         return Err((err.into(), true));
     }
@@ -501,9 +483,7 @@ fn fetch_once(api: &BackendApi, secret_key: &str) -> Result<Vec<RsaKey>, (TokenE
     let listed = body.get("keys").and_then(Value::as_array).is_some_and(|k| !k.is_empty());
     if !listed {
         return Err((
-            VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com.")
-                .with_action(action::CONTACT_SUPPORT)
-                .into(),
+            VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com.").with_action(action::CONTACT_SUPPORT).into(),
             false,
         ));
     }

@@ -113,10 +113,8 @@ pub struct Jwt {
     pub signature: Vec<u8>,
 }
 
-const B64URL: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_allow_trailing_bits(false).with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
+const B64URL: GeneralPurpose =
+    GeneralPurpose::new(&base64::alphabet::URL_SAFE, GeneralPurposeConfig::new().with_decode_allow_trailing_bits(false).with_decode_padding_mode(DecodePaddingMode::Indifferent));
 
 /// base64url with optional padding; non-canonical trailing bits are refused. Unpadded
 /// segments (every real token) take the SIMD decoder, which accepts exactly the same text.
@@ -161,7 +159,9 @@ pub fn invalid_form() -> VerifyError {
 impl Jwt {
     /// Decodes a token without verifying it.
     pub fn decode(raw: &str) -> Result<Jwt, VerifyError> {
-        let Some((h, p, s)) = three_parts(raw) else { return Err(invalid_form()) };
+        let Some((h, p, s)) = three_parts(raw) else {
+            return Err(invalid_form());
+        };
         let undecodable = || VerifyError::new(reason::TOKEN_INVALID, "Invalid JWT form. The header, payload, or signature could not be decoded.");
         let header = decode_header(h).ok_or_else(undecodable)?;
         let payload = decode_json_object(p, &claim::LAYOUT).ok_or_else(undecodable)?;
@@ -240,9 +240,8 @@ pub fn assert_header(jwt: &Jwt, allowed_typ: Option<&[&str]>) -> Result<jsonwebt
             return Err(VerifyError::new(reason::TOKEN_INVALID, format!("Invalid JWT type {}. Expected \"{}\".", h.js(header::TYP), allowed.join(", "))));
         }
     }
-    algorithm(h.str(header::ALG).unwrap_or("")).ok_or_else(|| {
-        VerifyError::new(reason::TOKEN_INVALID_ALGORITHM, format!("Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.", h.js(header::ALG))).with_action(action::ENSURE_CLERK_JWT)
-    })
+    algorithm(h.str(header::ALG).unwrap_or(""))
+        .ok_or_else(|| VerifyError::new(reason::TOKEN_INVALID_ALGORITHM, format!("Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.", h.js(header::ALG))).with_action(action::ENSURE_CLERK_JWT))
 }
 
 /// Options for the claim checks.
@@ -295,14 +294,15 @@ pub fn assert_audience(claims: &Claims, audience: &[String]) -> Result<(), Verif
     }
     let want_json = serde_json::to_string(&want).unwrap_or_default();
     match aud {
-        Some(Value::String(s))
-            if !want.contains(&s.as_str()) => {
-                return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim (aud) \"{s}\". Is not included in \"{want_json}\".")).with_action(action::ENSURE_CLERK_JWT));
-            }
-        Some(Value::Array(a)) if a.iter().all(Value::is_string)
-            && !a.iter().filter_map(Value::as_str).any(|s| want.contains(&s)) => {
-                return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim array (aud) {}. Is not included in \"{want_json}\".", Value::Array(a.clone()))).with_action(action::ENSURE_CLERK_JWT));
-            }
+        Some(Value::String(s)) if !want.contains(&s.as_str()) => {
+            return Err(
+                VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim (aud) \"{s}\". Is not included in \"{want_json}\".")).with_action(action::ENSURE_CLERK_JWT)
+            );
+        }
+        Some(Value::Array(a)) if a.iter().all(Value::is_string) && !a.iter().filter_map(Value::as_str).any(|s| want.contains(&s)) => {
+            return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim array (aud) {}. Is not included in \"{want_json}\".", Value::Array(a.clone())))
+                .with_action(action::ENSURE_CLERK_JWT));
+        }
         _ => {}
     }
     Ok(())
@@ -340,7 +340,8 @@ pub fn assert_issuer(claims: &Claims, issuer: &[String]) -> Result<(), VerifyErr
 /// Claim checks in the reference's order: sub, aud, azp, iss, exp, nbf, iat.
 pub fn assert_claims(payload: &Claims, rules: &ClaimRules) -> Result<(), VerifyError> {
     if payload.str(claim::SUB).is_none() {
-        return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Subject claim (sub) is required and must be a string. Received {}.", payload.js(claim::SUB))).with_action(action::ENSURE_CLERK_JWT));
+        return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Subject claim (sub) is required and must be a string. Received {}.", payload.js(claim::SUB)))
+            .with_action(action::ENSURE_CLERK_JWT));
     }
     assert_audience(payload, rules.audience)?;
     assert_authorized_parties(payload, rules.authorized_parties, rules.accept_missing_azp)?;
@@ -351,12 +352,18 @@ pub fn assert_claims(payload: &Claims, rules: &ClaimRules) -> Result<(), VerifyE
     }
     if let Some(nbf) = number_claim(payload, claim::NBF, "nbf", "not before date", false)? {
         if nbf * 1000.0 > rules.now_ms + rules.skew_ms {
-            return Err(VerifyError::new(reason::TOKEN_NOT_ACTIVE_YET, format!("JWT cannot be used prior to not before date claim (nbf). Not before date: {}; Current date: {};", utc(nbf * 1000.0), utc(rules.now_ms))));
+            return Err(VerifyError::new(
+                reason::TOKEN_NOT_ACTIVE_YET,
+                format!("JWT cannot be used prior to not before date claim (nbf). Not before date: {}; Current date: {};", utc(nbf * 1000.0), utc(rules.now_ms)),
+            ));
         }
     }
     if let Some(iat) = number_claim(payload, claim::IAT, "iat", "issued at date", false)? {
         if iat * 1000.0 > rules.now_ms + rules.skew_ms {
-            return Err(VerifyError::new(reason::TOKEN_IAT_IN_THE_FUTURE, format!("JWT issued at date claim (iat) is in the future. Issued at date: {}; Current date: {};", utc(iat * 1000.0), utc(rules.now_ms))));
+            return Err(VerifyError::new(
+                reason::TOKEN_IAT_IN_THE_FUTURE,
+                format!("JWT issued at date claim (iat) is in the future. Issued at date: {}; Current date: {};", utc(iat * 1000.0), utc(rules.now_ms)),
+            ));
         }
     }
     Ok(())

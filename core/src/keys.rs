@@ -33,10 +33,7 @@ const GUIDANCE: &str = "\n\nTo create a new Clerk app, run: `npx create-clerk-ap
 /// Browser `atob` ("forgiving base64"): whitespace ignored, padding optional, trailing bits ignored.
 fn forgiving_base64(s: &str) -> Option<Vec<u8>> {
     let cleaned: String = s.chars().filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')).collect();
-    let engine = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true).with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
+    let engine = GeneralPurpose::new(&base64::alphabet::STANDARD, GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true).with_decode_padding_mode(DecodePaddingMode::Indifferent));
     engine.decode(cleaned).ok()
 }
 
@@ -78,11 +75,16 @@ impl PublishableKey {
 /// SHA-1 of the key, base64 with `+/` → `-_`, first 8 characters.
 pub fn cookie_suffix(publishable_key: &str) -> String {
     let digest = Sha1::digest(publishable_key.as_bytes());
-    STANDARD.encode(digest).chars().take(8).map(|c| match c {
-        '+' => '-',
-        '/' => '_',
-        c => c,
-    }).collect()
+    STANDARD
+        .encode(digest)
+        .chars()
+        .take(8)
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect()
 }
 
 /// `sk_test_…` / `test_…`: only used by the "missing signInUrl" check.

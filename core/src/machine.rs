@@ -157,9 +157,9 @@ impl Call<'_> {
         let Some(bearer) = bearer.filter(|b| !b.is_empty()) else {
             return Err(MachineError::new(tt, code::UNEXPECTED_ERROR, "Unexpected error", None));
         };
-        let resp = api.send("POST", api.unversioned(path), Some(&bearer), Some(&json!({ field: token }))).map_err(|e| {
-            MachineError::new(tt, code::UNEXPECTED_ERROR, format!("Unexpected error ({e})"), None)
-        })?;
+        let resp = api
+            .send("POST", api.unversioned(path), Some(&bearer), Some(&json!({ field: token })))
+            .map_err(|e| MachineError::new(tt, code::UNEXPECTED_ERROR, format!("Unexpected error ({e})"), None))?;
         match resp.status {
             200..=299 => {}
             401 => {
@@ -279,7 +279,9 @@ mod tests {
     fn oauth_audience_rule() {
         let want = vec!["X".to_string()];
         let check = |aud: Option<Value>| oauth_audience(&want, aud.as_ref());
-        for invalid in [None, Some(json!(null)), Some(json!("")), Some(json!(0)), Some(json!(false)), Some(json!([])), Some(json!(["", ""])), Some(json!(["", "X"])), Some(json!(["X", 7])), Some(json!(42))] {
+        for invalid in
+            [None, Some(json!(null)), Some(json!("")), Some(json!(0)), Some(json!(false)), Some(json!([])), Some(json!(["", ""])), Some(json!(["", "X"])), Some(json!(["X", 7])), Some(json!(42))]
+        {
             let e = check(invalid.clone()).unwrap_err();
             assert!(e.starts_with("Invalid OAuth audience claim (aud) "), "{invalid:?}: {e}");
         }

@@ -30,7 +30,9 @@ fn lex(s: &str) -> Result<Vec<Tok>, String> {
                 i += 1;
             }
             '\\' => {
-                let Some(&n) = chars.get(i + 1) else { return Err(format!("Unexpected end at {i}")) };
+                let Some(&n) = chars.get(i + 1) else {
+                    return Err(format!("Unexpected end at {i}"));
+                };
                 toks.push(Tok::Escaped(n));
                 i += 2;
             }
@@ -152,9 +154,24 @@ fn compile(path: &str) -> Result<(String, Vec<Option<String>>), String> {
         }
     };
     loop {
-        let ch = if let Tok::Char(c) = &toks[i] { i += 1; Some(*c) } else { None };
-        let name = if let Some(Tok::Name(n)) = toks.get(i) { i += 1; Some(n.clone()) } else { None };
-        let pattern = if let Some(Tok::Pattern(p)) = toks.get(i) { i += 1; Some(p.clone()) } else { None };
+        let ch = if let Tok::Char(c) = &toks[i] {
+            i += 1;
+            Some(*c)
+        } else {
+            None
+        };
+        let name = if let Some(Tok::Name(n)) = toks.get(i) {
+            i += 1;
+            Some(n.clone())
+        } else {
+            None
+        };
+        let pattern = if let Some(Tok::Pattern(p)) = toks.get(i) {
+            i += 1;
+            Some(p.clone())
+        } else {
+            None
+        };
         if name.is_some() || pattern.is_some() {
             let mut prefix = ch.map(String::from).unwrap_or_default();
             if prefix != "." && prefix != "/" {
@@ -166,7 +183,14 @@ fn compile(path: &str) -> Result<(String, Vec<Option<String>>), String> {
             emit(&mut route, name, &prefix, "", pattern.as_deref().unwrap_or(DEFAULT_PATTERN), modifier)?;
             continue;
         }
-        let value = ch.or_else(|| if let Tok::Escaped(c) = &toks[i] { i += 1; Some(*c) } else { None });
+        let value = ch.or_else(|| {
+            if let Tok::Escaped(c) = &toks[i] {
+                i += 1;
+                Some(*c)
+            } else {
+                None
+            }
+        });
         if let Some(v) = value {
             literal.push(v);
             continue;
@@ -183,8 +207,18 @@ fn compile(path: &str) -> Result<(String, Vec<Option<String>>), String> {
                 s
             };
             let prefix = text(&toks, &mut i);
-            let name = if let Some(Tok::Name(n)) = toks.get(i) { i += 1; Some(n.clone()) } else { None };
-            let pattern = if let Some(Tok::Pattern(p)) = toks.get(i) { i += 1; Some(p.clone()) } else { None };
+            let name = if let Some(Tok::Name(n)) = toks.get(i) {
+                i += 1;
+                Some(n.clone())
+            } else {
+                None
+            };
+            let pattern = if let Some(Tok::Pattern(p)) = toks.get(i) {
+                i += 1;
+                Some(p.clone())
+            } else {
+                None
+            };
             let suffix = text(&toks, &mut i);
             if toks.get(i) != Some(&Tok::Close) {
                 return Err(format!("Unexpected {:?} at {i}, expected CLOSE", toks.get(i)));
@@ -250,7 +284,10 @@ impl PathMatcher {
         let fail = |detail: String| {
             Error::new(
                 ErrorCode::InvalidOrganizationPattern,
-                format!("Invalid pattern \"{}\": Error: Invalid path and options: Consult the documentation of path-to-regexp here: https://github.com/pillarjs/path-to-regexp/tree/6.x\n{detail}", patterns.join(",")),
+                format!(
+                    "Invalid pattern \"{}\": Error: Invalid path and options: Consult the documentation of path-to-regexp here: https://github.com/pillarjs/path-to-regexp/tree/6.x\n{detail}",
+                    patterns.join(",")
+                ),
             )
         };
         let mut alternatives = Vec::with_capacity(patterns.len());
@@ -275,11 +312,7 @@ impl PathMatcher {
                 continue;
             }
             if let Some(caps) = re.captures(path) {
-                let params = keys
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, k)| Some((k.clone()?, caps.get(i + 1)?.as_str().to_string())))
-                    .collect();
+                let params = keys.iter().enumerate().filter_map(|(i, k)| Some((k.clone()?, caps.get(i + 1)?.as_str().to_string()))).collect();
                 return Some(params);
             }
         }
@@ -318,10 +351,7 @@ pub struct OrganizationMatcher {
 impl OrganizationMatcher {
     /// Compiles both lists (absent lists match nothing).
     pub fn new(organization_patterns: Option<&[String]>, personal_patterns: Option<&[String]>) -> Result<Self, Error> {
-        Ok(OrganizationMatcher {
-            organization: organization_patterns.map(PathMatcher::new).transpose()?,
-            personal: personal_patterns.map(PathMatcher::new).transpose()?,
-        })
+        Ok(OrganizationMatcher { organization: organization_patterns.map(PathMatcher::new).transpose()?, personal: personal_patterns.map(PathMatcher::new).transpose()? })
     }
 
     /// The target a path names, organization patterns first.
@@ -386,7 +416,9 @@ impl OrganizationSync {
     pub fn to_json(&self) -> Value {
         let target = match &self.target {
             SyncTarget::OrganizationId(id) => json!({"type": "organization", "organizationId": id}),
-            SyncTarget::OrganizationSlug(s) => json!({"type": "organization", "organizationSlug": s}),
+            SyncTarget::OrganizationSlug(s) => {
+                json!({"type": "organization", "organizationSlug": s})
+            }
             SyncTarget::PersonalAccount => json!({"type": "personalAccount"}),
         };
         json!({"target": target, "outcome": self.outcome.as_str(), "activeOrgId": self.active_org_id})
@@ -444,13 +476,33 @@ mod tests {
 
     #[test]
     fn literal_prefix_skip_agrees_with_the_regex() {
-        let patterns = [
-            "/orgs/:slug", "/orgs/:slug/(.*)", "/ORGS/:id?", "/orgs/:id+", "/o.s/:id", "/a\\(b\\)/:id", "/:id", "(.*)", "/settings", "/kſ/:id",
-            "/x{/:id}?", "/café/:id", "/o-k_s~/:id", "",
-        ];
+        let patterns =
+            ["/orgs/:slug", "/orgs/:slug/(.*)", "/ORGS/:id?", "/orgs/:id+", "/o.s/:id", "/a\\(b\\)/:id", "/:id", "(.*)", "/settings", "/kſ/:id", "/x{/:id}?", "/café/:id", "/o-k_s~/:id", ""];
         let paths = [
-            "", "/", "/orgs", "/orgs/", "/orgs/acme", "/ORGS/acme/x", "/Orgs/a/b/c", "/org/acme", "/oRgS/acme", "/o.s/1", "/oxs/1", "/a(b)/1", "/settings",
-            "/SETTINGS/", "/k\u{17f}/1", "/\u{212a}s/1", "/KS/1", "/x/1", "/x", "/café/1", "/CAFÉ/1", "/caf%C3%A9/1", "/o-k_s~/1", "/O-K_S~/1",
+            "",
+            "/",
+            "/orgs",
+            "/orgs/",
+            "/orgs/acme",
+            "/ORGS/acme/x",
+            "/Orgs/a/b/c",
+            "/org/acme",
+            "/oRgS/acme",
+            "/o.s/1",
+            "/oxs/1",
+            "/a(b)/1",
+            "/settings",
+            "/SETTINGS/",
+            "/k\u{17f}/1",
+            "/\u{212a}s/1",
+            "/KS/1",
+            "/x/1",
+            "/x",
+            "/café/1",
+            "/CAFÉ/1",
+            "/caf%C3%A9/1",
+            "/o-k_s~/1",
+            "/O-K_S~/1",
         ];
         for pat in patterns {
             let matcher = PathMatcher::new(&[pat.to_string()]).unwrap();

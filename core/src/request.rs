@@ -323,7 +323,9 @@ pub(crate) fn public_url(headers: &Headers, initial: Url) -> Url {
     if origin == initial.origin().ascii_serialization() {
         return initial;
     }
-    let Ok(mut url) = Url::parse(&origin) else { return initial };
+    let Ok(mut url) = Url::parse(&origin) else {
+        return initial;
+    };
     // A host that carries a path, credentials or a query is not a host.
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.cannot_be_a_base() {
         return initial;
@@ -339,14 +341,8 @@ mod tests {
 
     #[test]
     fn joined_headers_agree_with_header_value() {
-        let req = Request::new("GET", "https://a.test/")
-            .header("X-A", " 1 ")
-            .header("cookie", "a=1")
-            .header("x-a", "2")
-            .header("Empty", "")
-            .header("COOKIE", "b=2")
-            .header("x-A", "")
-            .header("Empty", " ");
+        let req =
+            Request::new("GET", "https://a.test/").header("X-A", " 1 ").header("cookie", "a=1").header("x-a", "2").header("Empty", "").header("COOKIE", "b=2").header("x-A", "").header("Empty", " ");
         let joined = req.joined_headers();
         let names: Vec<&str> = joined.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["x-a", "cookie", "empty"]);
@@ -381,7 +377,9 @@ mod tests {
             if host.is_empty() || proto.is_empty() || format!("{proto}://{host}") == initial.origin().ascii_serialization() {
                 return initial;
             }
-            let Ok(mut url) = Url::parse(&format!("{proto}://{host}")) else { return initial };
+            let Ok(mut url) = Url::parse(&format!("{proto}://{host}")) else {
+                return initial;
+            };
             if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.cannot_be_a_base() {
                 return initial;
             }
@@ -389,7 +387,15 @@ mod tests {
             url.set_query(initial.query());
             url
         }
-        let urls = ["https://app.example.com/a?b=1#f", "foo://app.example.com", "http://app.example.com:8080/x", "https://app.example.com:443/", "https://u:p@app.example.com/", "foo://app.example.com/p#f", "http://[::1]:3000/"];
+        let urls = [
+            "https://app.example.com/a?b=1#f",
+            "foo://app.example.com",
+            "http://app.example.com:8080/x",
+            "https://app.example.com:443/",
+            "https://u:p@app.example.com/",
+            "foo://app.example.com/p#f",
+            "http://[::1]:3000/",
+        ];
         let headers: [&[(&str, &str)]; 12] = [
             &[],
             &[("host", "app.example.com")],
@@ -449,12 +455,44 @@ mod tests {
     #[test]
     fn request_url_rejects_a_host_that_is_not_an_authority() {
         let hosts = [
-            "", " ", "app.example.com#", "app.example.com#/orgs/other", "app.example.com?", "app.example.com?x=", "app.example.com\\",
-            "app.example.com\\orgs\\other", "app.example.com/", "app.example.com/orgs/other", "user@app.example.com", "u:p@app.example.com",
-            "app.example.com@evil.example", "app example.com", " app.example.com", "app.example.com ", "app.example.com\t", "app.example.com\r\nx: y",
-            "bücher.example", "app.example.com\u{0}", "%61pp.example.com", "app.example.com:", "app.example.com:65536", "app.example.com:99999999",
-            "app.example.com:-1", "app.example.com:8o", "app.example.com:80:80", ":80", "[::1", "[::1]x", "[::1]:", "[]", "[zz::1]", "[::1]:70000",
-            "1.2.3.999", "app.example.com,evil.example", "<app>", "app|example",
+            "",
+            " ",
+            "app.example.com#",
+            "app.example.com#/orgs/other",
+            "app.example.com?",
+            "app.example.com?x=",
+            "app.example.com\\",
+            "app.example.com\\orgs\\other",
+            "app.example.com/",
+            "app.example.com/orgs/other",
+            "user@app.example.com",
+            "u:p@app.example.com",
+            "app.example.com@evil.example",
+            "app example.com",
+            " app.example.com",
+            "app.example.com ",
+            "app.example.com\t",
+            "app.example.com\r\nx: y",
+            "bücher.example",
+            "app.example.com\u{0}",
+            "%61pp.example.com",
+            "app.example.com:",
+            "app.example.com:65536",
+            "app.example.com:99999999",
+            "app.example.com:-1",
+            "app.example.com:8o",
+            "app.example.com:80:80",
+            ":80",
+            "[::1",
+            "[::1]x",
+            "[::1]:",
+            "[]",
+            "[zz::1]",
+            "[::1]:70000",
+            "1.2.3.999",
+            "app.example.com,evil.example",
+            "<app>",
+            "app|example",
         ];
         for host in hosts {
             let err = request_url("https", host, "/orgs/acme").expect_err(host);
@@ -512,8 +550,25 @@ mod tests {
         }
         let long = "a.b.".to_string() + &"c".repeat(900);
         for v in [
-            "", " ", "  ", "t", "t ", " t", "Bearer", "Bearer ", "Bearer t", "Bearer  t", "Bearer t u", "bearer t", "Basic t", "Bearer\tt",
-            "Bearer é", &format!("Bearer {long}"), &format!("Bearer {long} x"), &long, &format!("{long} "),
+            "",
+            " ",
+            "  ",
+            "t",
+            "t ",
+            " t",
+            "Bearer",
+            "Bearer ",
+            "Bearer t",
+            "Bearer  t",
+            "Bearer t u",
+            "bearer t",
+            "Basic t",
+            "Bearer\tt",
+            "Bearer é",
+            &format!("Bearer {long}"),
+            &format!("Bearer {long} x"),
+            &long,
+            &format!("{long} "),
         ] {
             assert_eq!(parse_authorization(Some(v)), reference(v), "{v:?}");
         }

@@ -62,13 +62,7 @@ const MAX_BODY: u64 = 4 * 1024 * 1024;
 impl HttpTransport {
     /// A client with the given connect and overall timeouts.
     pub fn new(connect_timeout: Duration, timeout: Duration) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(connect_timeout))
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
+        let agent = ureq::Agent::config_builder().timeout_connect(Some(connect_timeout)).timeout_global(Some(timeout)).http_status_as_error(false).max_redirects(0).build().into();
         HttpTransport { agent }
     }
 }

@@ -91,7 +91,9 @@ fn membership_server() -> Server {
             return Reply::json(404, json!({"errors": [{"code": "resource_not_found"}]}));
         };
         let data = match org {
-            "org_globex" | "globex" => vec![json!({"object": "organization_membership", "role": "org:member", "permissions": ["org:posts:read"], "organization": {"id": "org_globex", "slug": "globex"}, "public_user_data": {"user_id": "user_1"}})],
+            "org_globex" | "globex" => vec![
+                json!({"object": "organization_membership", "role": "org:member", "permissions": ["org:posts:read"], "organization": {"id": "org_globex", "slug": "globex"}, "public_user_data": {"user_id": "user_1"}}),
+            ],
             _ => vec![],
         };
         Reply::json(200, json!({"data": data, "total_count": data.len()}))

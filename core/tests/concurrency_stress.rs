@@ -217,9 +217,7 @@ fn worker_tokens(t: usize, keys: &[SigningKey], attacker: &SigningKey, now_s: i6
 
 fn request(token: &str, cookie: bool) -> Request {
     if cookie {
-        Request::new("GET", format!("{APP}/dashboard"))
-            .header("cookie", format!("__session={token}; __client_uat=1; __clerk_db_jwt=dvb_stress"))
-            .header("sec-fetch-dest", "empty")
+        Request::new("GET", format!("{APP}/dashboard")).header("cookie", format!("__session={token}; __client_uat=1; __clerk_db_jwt=dvb_stress")).header("sec-fetch-dest", "empty")
     } else {
         Request::new("GET", format!("{APP}/api")).header("authorization", format!("Bearer {token}"))
     }
@@ -282,7 +280,9 @@ fn run_worker(auth: &Authenticator, server: &RotatingJwks, w: &Worker) -> BTreeM
             Kind::Attacker => &["token-invalid-signature", "backend-api-unreachable", "jwk-remote-failed-to-load", "jwk-kid-mismatch"],
             Kind::Expired => &[EXPIRED, "backend-api-unreachable", "jwk-remote-failed-to-load", "jwk-kid-mismatch"],
             // An empty cookie value is no session cookie at all (7 step 10).
-            Kind::Garbage => &["token-invalid", "token-invalid-signature", "client-uat-but-no-session-token", "token-invalid-algorithm", "backend-api-unreachable", "jwk-remote-failed-to-load", "jwk-kid-mismatch"],
+            Kind::Garbage => {
+                &["token-invalid", "token-invalid-signature", "client-uat-but-no-session-token", "token-invalid-algorithm", "backend-api-unreachable", "jwk-remote-failed-to-load", "jwk-kid-mismatch"]
+            }
         };
         if st.status == AuthStatus::SignedOut && !ok_failures.contains(&reason.as_str()) {
             tally.violations.push(format!("unexpected reason: {}", ctx()));
@@ -309,21 +309,9 @@ fn shared_authenticator_under_key_rotation_and_a_flaky_backend_api() {
         "apiUrl": server.url,
     }))
     .unwrap();
-    let policy = JwksPolicy {
-        ttl_ms: 60,
-        kid_refetch_interval_ms: 10,
-        stale_if_error_ms: 100,
-        backoff_ms: 10,
-        backoff_max_ms: 40,
-        retry: RetryPolicy { attempts: 2, base_delay: Duration::from_millis(1) },
-    };
-    let auth = Arc::new(
-        Authenticator::builder(opts)
-            .jwks_policy(policy)
-            .transport(Arc::new(HttpTransport::new(Duration::from_millis(500), Duration::from_millis(1000))))
-            .build()
-            .unwrap(),
-    );
+    let policy =
+        JwksPolicy { ttl_ms: 60, kid_refetch_interval_ms: 10, stale_if_error_ms: 100, backoff_ms: 10, backoff_max_ms: 40, retry: RetryPolicy { attempts: 2, base_delay: Duration::from_millis(1) } };
+    let auth = Arc::new(Authenticator::builder(opts).jwks_policy(policy).transport(Arc::new(HttpTransport::new(Duration::from_millis(500), Duration::from_millis(1000)))).build().unwrap());
     let setup = wall.elapsed();
 
     // Workers run under a coordinator; the test thread waits with a deadline.
@@ -340,7 +328,10 @@ fn shared_authenticator_under_key_rotation_and_a_flaky_backend_api() {
                     thread::spawn(move || run_worker(&auth, &server, &w))
                 })
                 .collect();
-            let results: Vec<_> = handles.into_iter().map(|h| h.join().map_err(|e| format!("worker panicked: {:?}", e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))))).collect();
+            let results: Vec<_> = handles
+                .into_iter()
+                .map(|h| h.join().map_err(|e| format!("worker panicked: {:?}", e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())))))
+                .collect();
             let _ = tx.send(results);
         });
     }

@@ -46,10 +46,7 @@ fn huge_headers_do_not_crash() {
     let (dev, auth) = setup();
     let big = "x".repeat(4 << 20);
     let token = dev.session_token("user_1", "sess_1", NOW_S - 10, "https://app.example.com", json!({}));
-    let req = Request::new("GET", "https://app.example.com/")
-        .header("authorization", format!("Bearer {token}"))
-        .header("x-filler", big.clone())
-        .header("cookie", format!("junk={big}"));
+    let req = Request::new("GET", "https://app.example.com/").header("authorization", format!("Bearer {token}")).header("x-filler", big.clone()).header("cookie", format!("junk={big}"));
     let st = run(&auth, &req);
     assert_eq!(st.status, AuthStatus::SignedIn, "the valid token still wins");
 }
@@ -107,7 +104,8 @@ fn template_and_machine_jwts_are_not_session_tokens() {
 #[test]
 fn invalid_jwt_key_fails_closed() {
     let dev = DevInstance::generate("badkey-3.clerk.accounts.dev");
-    let opts = Options::default().with_secret_key(dev.secret_key.clone()).with_publishable_key(dev.publishable_key.clone()).with_jwt_key("-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----");
+    let opts =
+        Options::default().with_secret_key(dev.secret_key.clone()).with_publishable_key(dev.publishable_key.clone()).with_jwt_key("-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----");
     let auth = Authenticator::new(opts).unwrap();
     let token = dev.session_token("user_1", "sess_1", NOW_S - 10, "https://a.example", json!({}));
     let st = run(&auth, &Request::new("GET", "https://a.example/").header("authorization", format!("Bearer {token}")));
@@ -145,7 +143,19 @@ fn hostile_hosts_never_move_the_path_organization_patterns_match() {
     }
     // A forwarded host only ever replaces the origin, when it is one; the path stays the target's.
     let url = request_url("https", "app.example.com", "/orgs/acme").unwrap();
-    for fwd in ["evil.example#", "evil.example#/orgs/other", "evil.example?", "evil.example/orgs/other", "evil.example\\orgs\\other", "u@evil.example", "evil example", "", "evil.example:99999", "bücher.example", "app.example.com/orgs/other, evil.example"] {
+    for fwd in [
+        "evil.example#",
+        "evil.example#/orgs/other",
+        "evil.example?",
+        "evil.example/orgs/other",
+        "evil.example\\orgs\\other",
+        "u@evil.example",
+        "evil example",
+        "",
+        "evil.example:99999",
+        "bücher.example",
+        "app.example.com/orgs/other, evil.example",
+    ] {
         let st = run(&auth, &signed_in(&url).header("x-forwarded-host", fwd));
         assert_eq!(st.status, AuthStatus::SignedIn, "{fwd:?}: {:?}", st.reason);
         let sync = st.organization_sync.expect(fwd);

@@ -640,12 +640,7 @@ fn crit_with_an_unknown_extension_is_ignored_like_the_reference() {
 // ===== duplicate JSON keys (JSON.parse: the last one wins) =====
 
 fn payload_json_with_duplicate_sub(first: &str, last: &str) -> String {
-    format!(
-        r#"{{"sub":"{first}","sid":"sess_dup","iat":{},"nbf":{},"exp":{},"azp":"{APP}","iss":"https://{FAPI}","sub":"{last}"}}"#,
-        NOW_S - 10,
-        NOW_S - 15,
-        NOW_S + 60
-    )
+    format!(r#"{{"sub":"{first}","sid":"sess_dup","iat":{},"nbf":{},"exp":{},"azp":"{APP}","iss":"https://{FAPI}","sub":"{last}"}}"#, NOW_S - 10, NOW_S - 15, NOW_S + 60)
 }
 
 #[test]
@@ -828,7 +823,10 @@ fn nonzero_trailing_bits_are_undecodable() {
     assert_eq!(idx & 0xF, 0, "canonical encoding");
     let noncanonical = format!("{}{}", &s[..s.len() - 1], ALPHABET[idx | 1] as char);
     // Lax decoders would yield the very same signature bytes, i.e. a valid token.
-    assert_eq!(base64::engine::general_purpose::GeneralPurpose::new(&base64::alphabet::URL_SAFE, base64::engine::general_purpose::NO_PAD.with_decode_allow_trailing_bits(true)).decode(&noncanonical).unwrap(), URL_SAFE_NO_PAD.decode(&s).unwrap());
+    assert_eq!(
+        base64::engine::general_purpose::GeneralPurpose::new(&base64::alphabet::URL_SAFE, base64::engine::general_purpose::NO_PAD.with_decode_allow_trailing_bits(true)).decode(&noncanonical).unwrap(),
+        URL_SAFE_NO_PAD.decode(&s).unwrap()
+    );
     all_reject(&format!("{h}.{p}.{noncanonical}"), "token-invalid");
 }
 
@@ -1429,9 +1427,7 @@ fn first_session_cookie_wins() {
     for m in MODES {
         let e = env(m, json!({}));
         let req = |first: &str, second: &str| {
-            Request::new("GET", format!("{APP}/dashboard"))
-                .header("cookie", format!("__session={first}; __client_uat=1; __clerk_db_jwt=dvb_x; __session={second}"))
-                .header("sec-fetch-dest", "empty")
+            Request::new("GET", format!("{APP}/dashboard")).header("cookie", format!("__session={first}; __client_uat=1; __clerk_db_jwt=dvb_x; __session={second}")).header("sec-fetch-dest", "empty")
         };
         let st = e.run(&req(&forged, &legit("user_1")), NOW_MS);
         assert_eq!(st.status, AuthStatus::SignedOut, "{}", describe(&st));

@@ -100,7 +100,12 @@ fn an_id_and_a_slug_with_the_same_text_never_share_an_entry() {
         let auth = authenticator(&dev, &server, json!({}));
         let by_id = || run(&auth, &dev, "/ws/id/org_globex", NOW_MS);
         let by_slug = || run(&auth, &dev, "/ws/slug/org_globex", NOW_MS);
-        let (id, slug) = if id_first { (by_id(), by_slug()) } else { let s = by_slug(); (by_id(), s) };
+        let (id, slug) = if id_first {
+            (by_id(), by_slug())
+        } else {
+            let s = by_slug();
+            (by_id(), s)
+        };
         assert_eq!(scoped_org(&id).as_deref(), Some("org_globex"), "id_first={id_first}");
         assert_eq!(slug.reason.as_deref(), Some("organization-not-member"), "id_first={id_first}");
         assert_eq!(server.count(), 2, "one lookup each");

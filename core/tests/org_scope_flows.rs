@@ -200,11 +200,21 @@ fn scoped_objects_never_answer_from_the_tokens_organization() {
     assert_eq!(outcome(&personal), Some(SyncOutcome::Membership));
     assert_eq!(org_of(&personal), None);
     for (name, st) in [("globex", &globex), ("personal", &personal)] {
-        for check in [HasCheck::feature("org:chat"), HasCheck::feature("chat"), HasCheck::plan("org:pro"), HasCheck::plan("pro"), HasCheck::feature("org:support"), HasCheck::role("org:admin"), HasCheck::permission("org:chat:edit")] {
+        for check in [
+            HasCheck::feature("org:chat"),
+            HasCheck::feature("chat"),
+            HasCheck::plan("org:pro"),
+            HasCheck::plan("pro"),
+            HasCheck::feature("org:support"),
+            HasCheck::role("org:admin"),
+            HasCheck::permission("org:chat:edit"),
+        ] {
             assert!(!st.has(&check), "{name}: the token's org entitlement {check:?} must not answer");
         }
         // User-scoped entitlements (u:, and the user half of uo:) still answer.
-        for check in [HasCheck::feature("user:dashboard"), HasCheck::feature("dashboard"), HasCheck::feature("user:support"), HasCheck::feature("support"), HasCheck::plan("user:free"), HasCheck::plan("free")] {
+        for check in
+            [HasCheck::feature("user:dashboard"), HasCheck::feature("dashboard"), HasCheck::feature("user:support"), HasCheck::feature("support"), HasCheck::plan("user:free"), HasCheck::plan("free")]
+        {
             assert!(st.has(&check), "{name}: user entitlement {check:?}");
         }
     }

@@ -36,11 +36,7 @@ fn the_body_lists_each_header_once_with_repeats_joined() {
     });
     let auth = authenticator(&dev, &server);
     let cookies = expired_cookies(&dev, "sess_1");
-    let req = Request::new("GET", format!("{APP}/api"))
-        .header("Cookie", cookies.clone())
-        .header("X-Forwarded-For", "203.0.113.1")
-        .header("accept", "*/*")
-        .header("x-forwarded-for", " 198.51.100.2 ");
+    let req = Request::new("GET", format!("{APP}/api")).header("Cookie", cookies.clone()).header("X-Forwarded-For", "203.0.113.1").header("accept", "*/*").header("x-forwarded-for", " 198.51.100.2 ");
     let st = auth.authenticate_with(&req, &Options::default(), Some(NOW_MS)).unwrap();
     assert_eq!(st.status, AuthStatus::SignedIn, "{:?}", st.reason);
     let seen = seen.lock().unwrap();

@@ -139,13 +139,7 @@ fn missing_secret_key_and_bad_overrides_fail_before_any_request() {
 
 #[test]
 fn api_url_path_and_api_version_are_honoured_and_a_reply_without_jwt_is_an_error() {
-    let server = Server::start(|_, target| {
-        if target.contains("/nojwt/") {
-            Reply::json(200, json!({"object": "token"}))
-        } else {
-            Reply::json(200, json!({"object": "token", "jwt": target}))
-        }
-    });
+    let server = Server::start(|_, target| if target.contains("/nojwt/") { Reply::json(200, json!({"object": "token"})) } else { Reply::json(200, json!({"object": "token", "jwt": target})) });
     let auth = Authenticator::new(Options { api_version: Some("v9".into()), ..Options::default().with_secret_key(GOOD_KEY).with_api_url(format!("{}/base/", server.url())) }).unwrap();
     assert_eq!(auth.session_token_from_template("sess_1", "tpl", &Options::default()).unwrap(), "/base/v9/sessions/sess_1/tokens/tpl");
     let e = auth.session_token_from_template("nojwt", "tpl", &Options::default().with_api_url(format!("{}/nojwt/", server.url()))).unwrap_err();

@@ -510,7 +510,8 @@ impl clerkauth_result {
         self.auth.get_or_init(|| {
             let object = self.state.to_auth();
             let json = object.as_ref().map(AuthObject::to_json);
-            let mut cache = AuthCache { json: json.as_ref().map(|j| cstring_lossy(&j.to_string())), object, strings: Vec::new(), json_fields: Vec::new(), org_permissions: Vec::new(), scopes: Vec::new() };
+            let mut cache =
+                AuthCache { json: json.as_ref().map(|j| cstring_lossy(&j.to_string())), object, strings: Vec::new(), json_fields: Vec::new(), org_permissions: Vec::new(), scopes: Vec::new() };
             if let Some(Value::Object(m)) = &json {
                 for k in STRING_FIELDS {
                     if let Some(Value::String(s)) = m.get(k) {
@@ -522,9 +523,7 @@ impl clerkauth_result {
                         cache.json_fields.push((k, cstring_lossy(&v.to_string())));
                     }
                 }
-                let list = |k: &str| -> Vec<CString> {
-                    m.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(cstring_lossy).collect()).unwrap_or_default()
-                };
+                let list = |k: &str| -> Vec<CString> { m.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(cstring_lossy).collect()).unwrap_or_default() };
                 cache.org_permissions = list("orgPermissions");
                 cache.scopes = list("scopes");
             }
@@ -964,9 +963,7 @@ pub unsafe extern "C" fn clerkauth_result_has(result: Option<&clerkauth_result>,
 /// NULL when no organization pattern matched or for NULL.
 #[no_mangle]
 pub extern "C" fn clerkauth_result_organization_sync_json(result: Option<&clerkauth_result>) -> *const c_char {
-    getter(std::ptr::null(), || {
-        result.map_or(std::ptr::null(), |r| opt_ptr(r.org_sync_json.get_or_init(|| r.state.organization_sync.as_ref().map(|o| cstring_lossy(&o.to_json().to_string())))))
-    })
+    getter(std::ptr::null(), || result.map_or(std::ptr::null(), |r| opt_ptr(r.org_sync_json.get_or_init(|| r.state.organization_sync.as_ref().map(|o| cstring_lossy(&o.to_json().to_string()))))))
 }
 
 /// The organization-sync outcome alone: "active", "handshake", "mismatch", "membership" or
@@ -990,9 +987,7 @@ pub extern "C" fn clerkauth_result_organization_sync_outcome(result: Option<&cle
 /// `explain` option was true, or for NULL.
 #[no_mangle]
 pub extern "C" fn clerkauth_result_trace_json(result: Option<&clerkauth_result>) -> *const c_char {
-    getter(std::ptr::null(), || {
-        result.map_or(std::ptr::null(), |r| opt_ptr(r.trace_json.get_or_init(|| r.state.trace.as_ref().map(|t| cstring_lossy(&t.to_json().to_string())))))
-    })
+    getter(std::ptr::null(), || result.map_or(std::ptr::null(), |r| opt_ptr(r.trace_json.get_or_init(|| r.state.trace.as_ref().map(|t| cstring_lossy(&t.to_json().to_string()))))))
 }
 
 /// The whole state as JSON with the reference's field names (status, reason, message,

@@ -35,8 +35,8 @@ TOOLS=$CARGO_TARGET_DIR/release-tools
 STAGE=$CARGO_TARGET_DIR/release-stage
 # Pinned like the other generators: point releases change output or break cross builds.
 MATURIN_VERSION=1.16.0
-ZIG_VERSION=0.15.1
-ZIGBUILD_VERSION=0.22.1
+ZIG_VERSION=0.17.1
+ZIGBUILD_VERSION=0.24.1
 NICE=(nice -n 10)
 timings=()
 timed() { # label command...: runs, records the wall time

@@ -146,6 +146,13 @@ cmake_consumer() {
     && ! ldd "$b/consumer_static" | grep -q libclerkauth
 }
 check "CMake: find_package(clerkauth 0.1) builds and runs (shared + static)" cmake_consumer
+cmake_version_refused() { # a 0.x release does not satisfy a request for the next minor version
+  local next
+  next=$(echo "$VERSION" | awk -F. '{ print ($1 == "0") ? "0." $2 + 1 : $1 + 1 }')
+  ! cmake -S tests/release/cmake-consumer -B "$WORK/cmake-next" -DCMAKE_PREFIX_PATH="$CDIR" -DCLERKAUTH_WANT="$next" >"$WORK/cmake-next.log" 2>&1 \
+    && grep -q "clerkauthConfig.cmake, version: $VERSION" "$WORK/cmake-next.log" && echo "find_package(clerkauth $next) refused $VERSION"
+}
+check "CMake: find_package(clerkauth <next minor>) refuses $VERSION" cmake_version_refused
 pkgconfig_consumer() {
   local b=$WORK/pc-build
   mkdir -p "$b"

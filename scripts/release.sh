@@ -13,7 +13,7 @@
 # macOS and Windows artifacts come from .github/workflows/release.yml.
 #
 # Usage: scripts/release.sh [--targets "T ..."] [--out DIR] [--no-smoke]
-# Needs rustup, python3, npm; installs maturin, ziglang, auditwheel (PyPI) and cargo-zigbuild
+# Needs rustup, python3, npm, binutils (+ binutils-aarch64-linux-gnu for arm64); installs maturin, ziglang, auditwheel (PyPI) and cargo-zigbuild
 # (crates.io) under $CARGO_TARGET_DIR/release-tools. Prints the time each build took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,7 +57,12 @@ if ! "$TOOLS/zigbuild/bin/cargo-zigbuild" --version 2>/dev/null | grep -q " $ZIG
 fi
 export PATH="$TOOLS/venv/bin:$TOOLS/zigbuild/bin:$PATH"
 # cargo-zigbuild finds zig through `python -m ziglang` when no zig binary is on PATH.
-OBJCOPY="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/rust-objcopy"
+strip_tool() { # binutils strip for the target's architecture (Debian: binutils-aarch64-linux-gnu)
+  case $1 in
+    x86_64-*) echo strip ;;
+    aarch64-*) command -v aarch64-linux-gnu-strip || { echo "need aarch64-linux-gnu-strip: apt install binutils-aarch64-linux-gnu" >&2; exit 1; } ;;
+  esac
+}
 # shellcheck disable=SC2086
 rustup target add $TARGETS >/dev/null
 
@@ -88,10 +93,12 @@ build_target() {
   rm -rf "${STAGE:?}/$name"
   mkdir -p "$STAGE/$name/include" "$STAGE/$name/lib/pkgconfig" "$STAGE/$name/lib/cmake/clerkauth"
   cp include/clerkauth.h "$STAGE/$name/include/"
-  "$OBJCOPY" --strip-debug "$dir/libclerkauth.so" "$STAGE/$name/lib/libclerkauth.so.$VERSION"
+  local strip
+  strip=$(strip_tool "$t")
+  "$strip" --strip-unneeded -o "$STAGE/$name/lib/libclerkauth.so.$VERSION" "$dir/libclerkauth.so"
   ln -s "libclerkauth.so.$VERSION" "$STAGE/$name/lib/libclerkauth.so.$soversion"
   ln -s "libclerkauth.so.$soversion" "$STAGE/$name/lib/libclerkauth.so"
-  "$OBJCOPY" --strip-debug "$dir/libclerkauth.a" "$STAGE/$name/lib/libclerkauth.a"
+  "$strip" --strip-debug -o "$STAGE/$name/lib/libclerkauth.a" "$dir/libclerkauth.a"
   # Relocatable .pc: paths relative to the .pc file; Libs.private = rustc's native-static-libs.
   local private="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
   case $t in *-musl) private="-lc" ;; esac
@@ -107,7 +114,7 @@ build_target() {
   rm -rf "${STAGE:?}/npm/$id"
   mkdir -p "$STAGE/npm/$id"
   cp "bindings-node/npm/$id/package.json" "bindings-node/npm/$id/README.md" "$STAGE/npm/$id/"
-  cp "$dir/libclerkauth_node.so" "$STAGE/npm/$id/clerkauth.$id.node"
+  "$strip" --strip-unneeded -o "$STAGE/npm/$id/clerkauth.$id.node" "$dir/libclerkauth_node.so"
   (cd "$STAGE/npm/$id" && npm pack --silent --pack-destination "$OUT" >/dev/null)
 
   # Python abi3 wheel, checked by auditwheel against the tag it claims

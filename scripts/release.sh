@@ -156,7 +156,7 @@ arm64_smoke() {
 for t in $TARGETS; do build_target "$t"; done
 
 # --- target-independent: sdist, main npm package ----------------------------------------------
-timed "sdist" maturin sdist --quiet -m bindings-python/Cargo.toml -o "$OUT"
+timed "sdist" maturin sdist -m bindings-python/Cargo.toml -o "$OUT"
 # The main npm package: no binary; optionalDependencies on every platform package, as
 # `napi prepublish` adds them (only at release time, so a dev `npm install` fetches none).
 rm -rf "${STAGE:?}/npm/main"

@@ -12,7 +12,8 @@
 # qemu-aarch64 is present, the conformance vectors run through the arm64 C library under qemu.
 # macOS and Windows artifacts come from .github/workflows/release.yml.
 #
-# Usage: scripts/release.sh [--targets "T ..."] [--out DIR] [--no-smoke]
+# Usage: scripts/release.sh [--targets "T ..."] [--out DIR] [--no-smoke | --smoke-only]
+#   --smoke-only: only the arm64 qemu run, on artifacts staged by an earlier run.
 # Needs rustup, python3, npm, binutils (+ binutils-aarch64-linux-gnu for arm64); installs maturin, ziglang, auditwheel (PyPI) and cargo-zigbuild
 # (crates.io) under $CARGO_TARGET_DIR/release-tools. Prints the time each build took.
 set -euo pipefail
@@ -27,7 +28,8 @@ while [ $# -gt 0 ]; do
     --targets) TARGETS=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --no-smoke) SMOKE=0; shift ;;
-    *) echo "usage: $0 [--targets \"T ...\"] [--out DIR] [--no-smoke]" >&2; exit 2 ;;
+    --smoke-only) SMOKE=only; shift ;;
+    *) echo "usage: $0 [--targets \"T ...\"] [--out DIR] [--no-smoke | --smoke-only]" >&2; exit 2 ;;
   esac
 done
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -80,6 +82,12 @@ build_target() {
     *-gnu) zt=$t.2.17; compat=manylinux2014 ;;
     *-musl) zt=$t; compat=musllinux_1_2 ;;
     *) echo "unsupported target $t" >&2; exit 2 ;;
+  esac
+  # musl targets link libc statically by default, which rules out shared libraries (.so, .node,
+  # the wheel's module): link musl dynamically, as Alpine's own packages do. Set for the target
+  # only, for cargo and maturin alike, so both share one build of the dependencies.
+  case $t in
+    *-musl) export "CARGO_TARGET_$(echo "$t" | tr 'a-z-' 'A-Z_')_RUSTFLAGS=-C target-feature=-crt-static" ;;
   esac
   dir=$CARGO_TARGET_DIR/$t/release
 
@@ -153,6 +161,11 @@ arm64_smoke() {
     python3 tests/c/run_vectors.py "$bin.sh" "${CLERKAUTH_VECTORS:-$ROOT/tests/conformance/vectors}"
 }
 
+if [ "$SMOKE" = only ]; then
+  for t in $TARGETS; do arm64_smoke "$t"; done
+  printf '%s\n' "${timings[@]}"
+  exit 0
+fi
 for t in $TARGETS; do build_target "$t"; done
 
 # --- target-independent: sdist, main npm package ----------------------------------------------

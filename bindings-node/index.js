@@ -8,7 +8,7 @@
  * result back. No authentication logic lives here.
  */
 
-const native = require('./native/native.js');
+const native = require('./loader.js').loadNative();
 
 /** An error raised by clerkauth, with a stable machine-readable `code`. */
 class ClerkAuthError extends Error {

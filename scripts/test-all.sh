@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite: the Rust workspace (unit, integration, conformance per family), the
 # conformance vectors through the `clerkauth` command, then each binding's own suite
-# (ffi/ci.sh, bindings-python/ci.sh, bindings-node/ci.sh) when present.
+# (ffi/ci.sh, bindings-python/ci.sh, bindings-node/ci.sh) when present, then the release
+# artifacts (scripts/release-check.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 VECTORS="${CLERKAUTH_VECTORS:-$PWD/tests/conformance/vectors}"
@@ -21,6 +22,8 @@ for s in ffi/ci.sh bindings-python/ci.sh bindings-node/ci.sh; do
   [ -f "$s" ] && suite "$s" bash "$s"
 done
 [ -f fuzz/ci.sh ] && suite "fuzz (bounded)" bash fuzz/ci.sh
+# x86_64 release artifacts as users install them (scripts/release.sh builds the other targets).
+[ -f scripts/release-check.sh ] && suite "scripts/release-check.sh" bash scripts/release-check.sh
 echo "=== summary"
 printf '%s\n' "${summary[@]}"
 echo "suites: $passed passed, $failed failed"

@@ -1,8 +1,10 @@
 """Private native module (Rust, PyO3). Use the ``clerkauth`` package instead."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final
 
-__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "DevInstance", "request_url", "_panic_for_tests"]
+from ._types import Status, TokenType
+
+__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "_panic_for_tests"]
 
 __version__: str
 IGNORED_OPTION_NAMES: Tuple[str, ...]
@@ -41,12 +43,11 @@ class OrganizationSync:
     def active_org_id(self) -> Optional[str]: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
-@final
 class Auth:
     """The auth object (``toAuth()``). Attributes that do not apply are None."""
 
     @property
-    def token_type(self) -> Optional[str]: ...
+    def token_type(self) -> Optional[TokenType]: ...
     @property
     def is_authenticated(self) -> bool: ...
     @property
@@ -102,21 +103,59 @@ class Auth:
     def to_json(self) -> str: ...
 
 @final
+class SessionAuth(Auth):
+    """A session's auth object, signed in or signed out."""
+
+    @property
+    def token_type(self) -> Literal[TokenType.SESSION_TOKEN]: ...
+    @property
+    def is_machine(self) -> Literal[False]: ...
+
+@final
+class MachineAuth(Auth):
+    """A machine token's auth object (api_key, m2m_token, oauth_token), authenticated or not."""
+
+    @property
+    def token_type(self) -> Literal[TokenType.API_KEY, TokenType.M2M_TOKEN, TokenType.OAUTH_TOKEN]: ...
+    @property
+    def is_machine(self) -> Literal[True]: ...
+
+@final
+class InvalidTokenAuth(Auth):
+    """The invalid-token object: a token of a type ``accepts_token`` does not list."""
+
+    @property
+    def token_type(self) -> None: ...
+    @property
+    def is_authenticated(self) -> Literal[False]: ...
+    @property
+    def is_machine(self) -> Literal[False]: ...
+
+_AnyAuth = Union[SessionAuth, MachineAuth, InvalidTokenAuth]
+
+@final
 class RequestState:
     """The outcome of authenticating a request."""
 
     @property
-    def status(self) -> str: ...
+    def status(self) -> Status: ...
     @property
-    def reason(self) -> Optional[str]: ...
+    def reason(self) -> Optional[str]:
+        """A :class:`~clerkauth.Reason` member, or a plain string for a reason it does not list."""
+        ...
     @property
     def message(self) -> Optional[str]: ...
     @property
     def token(self) -> Optional[str]: ...
     @property
-    def token_type(self) -> Optional[str]: ...
+    def token_type(self) -> Optional[TokenType]: ...
     @property
     def headers(self) -> List[Tuple[str, str]]: ...
+    @property
+    def redirect_location(self) -> Optional[str]:
+        """The ``Location`` to redirect to (a handshake, or a development handshake resolution
+        that is signed in with a location); adapters redirect whenever it is not None."""
+        ...
     @property
     def is_authenticated(self) -> bool: ...
     @property
@@ -142,7 +181,7 @@ class RequestState:
     @property
     def trace(self) -> Optional[List[Tuple[str, str]]]: ...
     def explain(self) -> Optional[str]: ...
-    def to_auth(self, treat_pending_as_signed_out: bool = True) -> Optional[Auth]: ...
+    def to_auth(self, treat_pending_as_signed_out: bool = True) -> Optional[_AnyAuth]: ...
     def has(
         self,
         *,

@@ -51,7 +51,7 @@ class ClerkAuthMiddleware:
         environ[STATE_KEY] = state
         environ[AUTH_KEY] = state.to_auth()
         extra: List[Tuple[str, str]] = list(state.headers)
-        if state.status == "handshake":
+        if state.redirect_location is not None:
             start_response("307 Temporary Redirect", extra + [("Content-Length", "0")])
             return [b""]
         if not extra:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 from typing import Any, Callable, Dict, Iterator
@@ -81,7 +82,7 @@ def run_hypercorn(app: Any, sock: socket.socket, worker: str) -> Callable[[], No
     from hypercorn.config import Config
 
     config = Config()
-    config.bind = [f"fd://{sock.fileno()}"]
+    config.bind = [f"fd://{os.dup(sock.fileno())}"]  # hypercorn closes the descriptor it is given
     config.loglevel = "WARNING"
     stopped = threading.Event()
 

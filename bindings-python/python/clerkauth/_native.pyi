@@ -4,7 +4,7 @@ from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, f
 
 from ._types import Status, TokenType
 
-__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "_panic_for_tests"]
+__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "websocket_request", "_panic_for_tests"]
 
 __version__: str
 IGNORED_OPTION_NAMES: Tuple[str, ...]
@@ -26,6 +26,7 @@ class NativeAuthenticator:
         overrides: Optional[Overrides] = None,
         now_ms: Optional[float] = None,
     ) -> RequestState: ...
+    def verify_token(self, token: str, overrides: Optional[Overrides] = None, now_ms: Optional[float] = None) -> Dict[str, Any]: ...
 
 @final
 class OrganizationSync:
@@ -157,6 +158,16 @@ class RequestState:
         that is signed in with a location); adapters redirect whenever it is not None."""
         ...
     @property
+    def valid_until(self) -> Optional[float]:
+        """Until when this answer holds (ms since the epoch): the token's expiry, or earlier
+        when an organization membership from the URL was used; None when not signed in."""
+        ...
+    def continuation_error(self, previous: RequestState) -> Optional[str]:
+        """None when this state continues ``previous`` (same user, session and organization,
+        still signed in), else why not: ``signed-out``, ``user-changed``, ``session-changed``
+        or ``organization-changed``."""
+        ...
+    @property
     def is_authenticated(self) -> bool: ...
     @property
     def is_signed_in(self) -> bool: ...
@@ -221,4 +232,7 @@ class DevInstance:
     ) -> str: ...
 
 def request_url(scheme: str, host: str, target: str) -> str: ...
+def websocket_request(
+    method: str, url: str, headers: Any, protocol_prefix: Optional[str], query_param: Optional[str]
+) -> Tuple[str, List[Tuple[str, str]], Optional[str], Optional[str]]: ...
 def _panic_for_tests() -> None: ...

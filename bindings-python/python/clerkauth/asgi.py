@@ -63,6 +63,8 @@ async def _bad_request(kind: str, send: Send) -> None:
         await send({"type": "websocket.close", "code": 1008, "reason": "bad request"})
 
 
+#: Set in ``scope["state"]`` when this middleware answers with the state's headers.
+APPLIED_KEY = "clerk_headers_applied"
 #: Key of the upgraded request ``(method, url, headers)`` of a WebSocket in ``scope["state"]``.
 REQUEST_KEY = "clerk_request"
 #: Key of the protocol to echo when a WebSocket is accepted (never the token's).
@@ -119,6 +121,7 @@ class ClerkAuthMiddleware:
         store = scope.setdefault("state", {})
         store[STATE_KEY] = state
         store[AUTH_KEY] = state.to_auth()
+        store[APPLIED_KEY] = True
         extra = response_headers(state)
         if state.redirect_location is not None:
             if kind == "http":

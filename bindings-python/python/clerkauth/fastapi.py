@@ -37,7 +37,7 @@ from starlette.websockets import WebSocket
 from . import AnyAuth, Authenticator, RequestState, _threads
 from ._errors import InvalidRequestError
 from ._request import DEFAULT_WEBSOCKET_TOKEN, WebSocketToken
-from .asgi import AUTH_KEY, REQUEST_KEY, STATE_KEY, SUBPROTOCOL_KEY, read_scope
+from .asgi import APPLIED_KEY, AUTH_KEY, REQUEST_KEY, STATE_KEY, SUBPROTOCOL_KEY, read_scope
 from .sockets import ClerkSocket
 
 if TYPE_CHECKING:
@@ -103,7 +103,8 @@ async def _state(authenticator: Authenticator, options: Optional[Any], conn: HTT
 def _unauthenticated(conn: HTTPConnection, state: RequestState, bearer: bool) -> Exception:
     if conn.scope.get("type") == "websocket":
         return WebSocketException(code=1008, reason=state.reason or "unauthenticated")
-    headers = list(state.headers)
+    # the state's own headers, unless the middleware adds them to every response
+    headers = [] if conn.scope.get("state", {}).get(APPLIED_KEY) else list(state.headers)
     if bearer:
         headers.append(("www-authenticate", 'Bearer realm="clerk"'))
     return HTTPException(status_code=401, detail=state.reason or "unauthenticated", headers=_HeaderList(headers))  # type: ignore[arg-type]

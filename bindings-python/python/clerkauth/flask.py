@@ -26,7 +26,7 @@ the view's response. :data:`current_auth` is the request's auth object (None for
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Dict, Optional, TypeVar, cast
+from typing import Any, Callable, Dict, Optional, TypeVar, cast, overload
 
 from flask import Flask, Response, abort, g, make_response
 from werkzeug.local import LocalProxy
@@ -112,6 +112,20 @@ def _current_auth() -> Optional[AnyAuth]:
 
 #: The request's auth object (``state.to_auth()``), request-local.
 current_auth: Any = LocalProxy(_current_auth)
+
+
+@overload
+def require_auth(view: F) -> F: ...
+
+
+@overload
+def require_auth(
+    *,
+    role: Optional[str] = None,
+    permission: Optional[str] = None,
+    feature: Optional[str] = None,
+    plan: Optional[str] = None,
+) -> Callable[[F], F]: ...
 
 
 def require_auth(

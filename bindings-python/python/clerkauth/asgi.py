@@ -4,8 +4,9 @@ Under asyncio or Trio (directly or through AnyIO), for every HTTP request and We
 connection it authenticates the request (in a worker thread, never blocking the event loop) and
 stores the result on ``scope["state"]``: ``request.state.clerk_state`` (the
 :class:`~clerkauth.RequestState`) and ``request.state.clerk_auth`` (``state.to_auth()``, or
-None for a handshake). It applies what the state asks for: a handshake becomes a ``307``
-redirect with the state's headers (for a WebSocket, the connection is refused), and
+None for a handshake). It applies what the state asks for: a ``redirect_location`` (a
+handshake, or a development handshake resolution) becomes a ``307`` redirect with the state's
+headers (for a WebSocket, the connection is refused), and
 ``Set-Cookie`` and other response headers of a signed-in or signed-out state are added to the
 app's response (or to the WebSocket accept). A request whose Host header is not
 ``host[:port]`` is answered ``400`` (a WebSocket is refused).

@@ -10,7 +10,7 @@ settings.py::
     CLERKAUTH_REQUEST_OPTIONS = {"organization_sync_options": {"organization_patterns": ["/orgs/:slug"]}}
 
 Each request gets ``request.clerk_state`` (:class:`~clerkauth.RequestState`) and
-``request.clerk_auth`` (``state.to_auth()``). A handshake state is answered with a 307
+``request.clerk_auth`` (``state.to_auth()``). A state with a ``redirect_location`` is answered with a 307
 redirect carrying the state's headers; ``Set-Cookie`` and other headers of other states are
 added to the view's response. Works under WSGI and ASGI (async views are served without
 blocking the event loop). A Host header that is not ``host[:port]`` raises Django's

@@ -100,7 +100,7 @@ def _environ_headers(environ: Mapping[str, Any]) -> List[Tuple[str, str]]:
 def _environ_host(environ: Mapping[str, Any], scheme: str) -> str:
     host = environ.get("HTTP_HOST")
     if host:
-        return host
+        return str(host)
     name = environ.get("SERVER_NAME") or "localhost"
     port = str(environ.get("SERVER_PORT") or "")
     default = "443" if scheme == "https" else "80"

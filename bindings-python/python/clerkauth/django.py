@@ -74,6 +74,7 @@ def handshake_response(state: RequestState) -> HttpResponse:
     return apply_state_headers(HttpResponse(status=307), state)
 
 
+# The Authenticator and the parsed request options, built on first use.
 _shared: Dict[str, Any] = {}
 
 
@@ -83,9 +84,9 @@ def get_authenticator() -> Authenticator:
     from django.conf import settings
 
     auth = _shared.get("authenticator")
-    if auth is None:
+    if not isinstance(auth, Authenticator):
         auth = _shared["authenticator"] = Authenticator.from_options(dict(getattr(settings, "CLERKAUTH", None) or {}))
-    return auth  # type: ignore[no-any-return]
+    return auth
 
 
 def request_options() -> Optional[Overrides]:
@@ -94,7 +95,8 @@ def request_options() -> Optional[Overrides]:
 
     if "options" not in _shared:
         _shared["options"] = get_authenticator().call_options(**dict(getattr(settings, "CLERKAUTH_REQUEST_OPTIONS", None) or {}))
-    return _shared["options"]  # type: ignore[no-any-return]
+    options: Optional[Overrides] = _shared["options"]
+    return options
 
 
 def _settings_changed(*, setting: str, **_: Any) -> None:
@@ -114,8 +116,8 @@ def authenticate(request: HttpRequest) -> RequestState:
         return state
     method, url, headers = ClerkAuthMiddleware._parts(request)
     state = get_authenticator()._native.authenticate(method, url, headers, request_options(), None)
-    request.clerk_state = state  # type: ignore[attr-defined]
-    request.clerk_auth = state.to_auth()  # type: ignore[attr-defined]
+    request.clerk_state = state  # type: ignore[attr-defined,unused-ignore]
+    request.clerk_auth = state.to_auth()  # type: ignore[attr-defined,unused-ignore]
     return state
 
 
@@ -139,8 +141,8 @@ class ClerkAuthMiddleware:
             raise DisallowedHost(e.message) from e
 
     def _store(self, request: HttpRequest, state: RequestState) -> None:
-        request.clerk_state = state  # type: ignore[attr-defined]
-        request.clerk_auth = state.to_auth()  # type: ignore[attr-defined]
+        request.clerk_state = state  # type: ignore[attr-defined,unused-ignore]
+        request.clerk_auth = state.to_auth()  # type: ignore[attr-defined,unused-ignore]
 
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:

@@ -72,7 +72,7 @@ class ClerkUser:
         return f"ClerkUser(id={self.id!r})"
 
 
-class HandshakeRequired(exceptions.APIException):
+class HandshakeRequired(exceptions.APIException):  # type: ignore[misc]
     """The state asks for a redirect (a browser document needing a handshake): answered
     ``307`` with the state's headers."""
 
@@ -89,7 +89,7 @@ def _bearer_given(request: Request) -> bool:
     return str(request.META.get("HTTP_AUTHORIZATION", "")).strip() != ""
 
 
-class ClerkAuthentication(BaseAuthentication):
+class ClerkAuthentication(BaseAuthentication):  # type: ignore[misc]
     """Authenticates with Clerk (session token in the ``__session`` cookie or a Bearer token,
     and machine tokens that ``accepts_token`` allows)."""
 

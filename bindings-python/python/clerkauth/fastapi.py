@@ -82,8 +82,10 @@ async def _state(authenticator: Authenticator, options: Optional[Any], conn: HTT
     scope = conn.scope
     websocket = scope.get("type") == "websocket"
     store = scope.setdefault("state", {})
-    state = store.get(STATE_KEY)
-    if not isinstance(state, RequestState) or options is not None:
+    cached = store.get(STATE_KEY)
+    if isinstance(cached, RequestState) and options is None:
+        state = cached
+    else:
         try:
             method, url, headers = read_scope(scope, token)
         except InvalidRequestError as e:
@@ -96,7 +98,7 @@ async def _state(authenticator: Authenticator, options: Optional[Any], conn: HTT
     if state.redirect_location is not None:
         if websocket:
             raise WebSocketException(code=1008, reason="clerk handshake required")
-        raise HTTPException(status_code=307, headers=_HeaderList(state.headers))  # type: ignore[arg-type]
+        raise HTTPException(status_code=307, headers=_HeaderList(state.headers))  # type: ignore[arg-type,unused-ignore]
     return state
 
 
@@ -107,7 +109,7 @@ def _unauthenticated(conn: HTTPConnection, state: RequestState, bearer: bool) ->
     headers = [] if conn.scope.get("state", {}).get(APPLIED_KEY) else list(state.headers)
     if bearer:
         headers.append(("www-authenticate", 'Bearer realm="clerk"'))
-    return HTTPException(status_code=401, detail=state.reason or "unauthenticated", headers=_HeaderList(headers))  # type: ignore[arg-type]
+    return HTTPException(status_code=401, detail=state.reason or "unauthenticated", headers=_HeaderList(headers))  # type: ignore[arg-type,unused-ignore]
 
 
 class ClerkAuth:

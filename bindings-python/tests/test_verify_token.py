@@ -24,15 +24,18 @@ def test_networkless() -> None:
     assert claims["sub"] == "user_1" and claims["sid"] == "sess_1" and claims["iss"] == "https://verify-app.clerk.accounts.dev"
 
 
+APP = "https://app.example.com"
+
+
 @pytest.mark.parametrize("make,reason", [
-    (lambda: DEV.session_token("user_1", "sess_1", now() - 3600), "token-expired"),
-    (lambda: OTHER.session_token("user_1", "sess_1", now()), "token-invalid-signature"),
+    (lambda: DEV.session_token("user_1", "sess_1", now() - 3600, APP), "token-expired"),
+    (lambda: OTHER.session_token("user_1", "sess_1", now(), APP), "token-invalid-signature"),
     (lambda: DEV.session_token("user_1", "sess_1", now(), "https://evil.example"), "token-invalid-authorized-parties"),
     (lambda: "not-a-jwt", "token-invalid"),
 ])
 def test_refusals(make: Any, reason: str) -> None:
     with pytest.raises(clerkauth.TokenVerificationError) as e:
-        clerkauth.verify_token(make(), jwt_key=DEV.jwt_key, authorized_parties=["https://app.example.com"])
+        clerkauth.verify_token(make(), jwt_key=DEV.jwt_key, authorized_parties=[APP])
     assert e.value.reason == reason and e.value.code == reason and e.value.message
     assert isinstance(e.value, clerkauth.ClerkAuthError)
 
@@ -48,12 +51,12 @@ def test_jwks_over_loopback_backend_api(bapi: Any) -> None:
 
 
 def test_per_call_options_and_clock() -> None:
-    auth = clerkauth.Authenticator(jwt_key=DEV.jwt_key, authorized_parties=["https://app.example.com"])
+    auth = clerkauth.Authenticator(jwt_key=DEV.jwt_key, authorized_parties=[APP])
     t = DEV.session_token("user_1", "sess_1", now(), "https://other.example")
     with pytest.raises(clerkauth.TokenVerificationError):
         auth.verify_token(t)
     assert auth.verify_token(t, authorized_parties=["https://other.example"])["azp"] == "https://other.example"
-    old = DEV.session_token("user_1", "sess_1", 1_700_000_000)
+    old = DEV.session_token("user_1", "sess_1", 1_700_000_000, APP)
     assert auth.verify_token(old, now_ms=1_700_000_010_000)["sub"] == "user_1"
 
 

@@ -2,6 +2,8 @@
 
 from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final
 
+from typing_extensions import disjoint_base
+
 from ._types import Status, TokenType
 
 __all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "websocket_request", "_panic_for_tests"]
@@ -44,6 +46,7 @@ class OrganizationSync:
     def active_org_id(self) -> Optional[str]: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
+@disjoint_base
 class Auth:
     """The auth object (``toAuth()``). Attributes that do not apply are None."""
 

@@ -179,5 +179,9 @@ def websocket_upgrade(parts: Parts, token: WebSocketToken) -> Tuple[Parts, Optio
     (removed from the offered protocols / the URL), where it came from (``protocol``,
     ``query`` or None) and the first offered protocol that is not the token."""
     method, url, headers = parts
-    new_url, new_headers, source, selected = _native.websocket_request(method, url, list(headers), token.protocol_prefix, token.query_param)
+    headers = list(headers)
+    # An ASGI WebSocket scope is an upgrade even where a server leaves the header out.
+    if not any((k.lower() if isinstance(k, str) else k.lower().decode("latin-1")) == "upgrade" for k, _ in headers):
+        headers.append(("upgrade", "websocket"))
+    new_url, new_headers, source, selected = _native.websocket_request(method, url, headers, token.protocol_prefix, token.query_param)
     return (method, new_url, new_headers), source, selected

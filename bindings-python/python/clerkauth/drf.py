@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Tuple
 
-from rest_framework import exceptions, views
+from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission, OperationHolderMixin
 from rest_framework.request import Request
@@ -130,9 +130,11 @@ def exception_handler(exc: Exception, context: Any) -> Any:
     """DRF's exception handler, plus the redirect of :class:`HandshakeRequired`. Installed on
     the view by :class:`ClerkAuthentication` when it raises one; can also be set as
     ``REST_FRAMEWORK["EXCEPTION_HANDLER"] = "clerkauth.drf.exception_handler"``."""
+    from rest_framework.views import exception_handler as drf_exception_handler  # reads settings
+
     if isinstance(exc, HandshakeRequired):
         return handshake_response(exc.state)
-    return views.exception_handler(exc, context)
+    return drf_exception_handler(exc, context)
 
 
 class _Check(OperationHolderMixin, BasePermission):  # type: ignore[misc]

@@ -120,6 +120,7 @@ def require_auth(view: F) -> F: ...
 
 @overload
 def require_auth(
+    view: None = None,
     *,
     role: Optional[str] = None,
     permission: Optional[str] = None,

@@ -12,12 +12,14 @@ from typing import Any, Callable, Dict, Iterator
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Request, WebSocket
-from websockets.exceptions import InvalidStatus
+from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import connect
 
 import clerkauth
 from clerkauth.asgi import ClerkAuthMiddleware
 from clerkauth.fastapi import ClerkHTTPBearer
+from clerkauth.sockets import ClerkSocket
 from clerkauth.testing import DevInstance
 from helpers import handshake_cookie, session_cookie, token
 
@@ -44,6 +46,16 @@ def make_app(bapi_url: str) -> FastAPI:
         await websocket.accept()
         await websocket.send_json({"user": auth.user_id})
         await websocket.close()
+
+    @app.websocket("/socket")
+    async def sock(socket: ClerkSocket = Depends(clerk.socket())) -> None:
+        await socket.accept()
+        while True:
+            try:
+                message = await socket.receive_json()
+            except WebSocketDisconnect:
+                return
+            await socket.send_json({"echo": message, "user": socket.auth.user_id})
 
     return app
 
@@ -177,3 +189,16 @@ def test_websocket(server: str) -> None:
         with connect(f"ws://{server}/ws") as ws:
             ws.recv(timeout=30)
     assert e.value.response.status_code == 403
+
+
+def test_websocket_token_subprotocol_and_in_band_reauthentication(server: str) -> None:
+    with connect(f"ws://{server}/socket", subprotocols=[f"clerk.session.{token(DEV)}", "chat.v1"]) as ws:  # type: ignore[list-item]
+        assert ws.subprotocol == "chat.v1"
+        ws.send('{"type": "clerk.token", "token": "%s"}' % token(DEV))
+        ws.send('{"n": 1}')
+        assert ws.recv(timeout=30) == '{"echo":{"n":1},"user":"user_1"}'
+        ws.send('{"type": "clerk.token", "token": "%s"}' % token(DEV, user="user_2"))
+        with pytest.raises(ConnectionClosedError) as e:
+            ws.recv(timeout=30)
+    assert e.value.rcvd is not None and e.value.rcvd.code == 1008
+    assert e.value.rcvd.reason == "clerk re-authentication failed: user-changed"

@@ -32,6 +32,18 @@ fn py_error(py: Python<'_>, code: &str, message: &str) -> PyErr {
     }
 }
 
+/// `clerkauth.TokenVerificationError(message, reason, action)`.
+fn token_error(py: Python<'_>, reason: &str, message: &str, action: Option<&str>) -> PyErr {
+    let made = py
+        .import("clerkauth._errors")
+        .and_then(|m| m.getattr("TokenVerificationError"))
+        .and_then(|c| c.call1((message, reason, action)));
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
 fn core_error(py: Python<'_>, e: &Error) -> PyErr {
     py_error(py, e.code().as_str(), e.message())
 }
@@ -293,6 +305,22 @@ impl NativeAuthenticator {
         .map_err(|e| core_error(py, &e))?;
         Ok(RequestState { inner: state, ctx: TokenContext { auth: inner, overrides } })
     }
+
+    /// `verifyToken`: the claims, or `clerkauth.TokenVerificationError`.
+    #[pyo3(signature = (token, overrides=None, now_ms=None))]
+    fn verify_token<'py>(&self, py: Python<'py>, token: &str, overrides: Option<&Bound<'_, Overrides>>, now_ms: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        let overrides = overrides.map(|o| o.get().opts.clone());
+        let token = token.to_string();
+        let none = Options::default();
+        let result = py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.verify_token(&token, overrides.as_deref().unwrap_or(&none), now_ms))));
+        match result {
+            Ok(Ok(Ok(claims))) => Ok(map_to_py(py, &claims)?.into_any()),
+            Ok(Ok(Err(e))) => Err(token_error(py, &e.reason, &e.message, e.action.as_deref())),
+            Ok(Err(e)) => Err(core_error(py, &e)),
+            Err(p) => Err(py_error(py, "unexpected-error", &format!("internal error in clerkauth: {}", panic_message(p.as_ref())))),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,7 +393,17 @@ pymethods_with_getters! {
     /// is signed in with a location); every adapter redirects when it is not None.
     #[getter]
     fn redirect_location(&self) -> Option<&str> {
-        self.inner.header("location")
+        self.inner.redirect_location()
+    }
+    /// Until when this answer holds (ms since the epoch), or None.
+    #[getter]
+    fn valid_until(&self) -> Option<f64> {
+        self.inner.valid_until_ms()
+    }
+    /// None when this state continues `previous` (a socket's in-band re-authentication), else
+    /// why not: `signed-out`, `user-changed`, `session-changed` or `organization-changed`.
+    fn continuation_error(&self, previous: &Bound<'_, RequestState>) -> Option<&'static str> {
+        guard(|| Ok(self.inner.continues(&previous.get().inner).err())).unwrap_or(Some("signed-out"))
     }
     #[getter]
     fn is_authenticated(&self) -> bool {
@@ -683,6 +721,26 @@ fn request_url(py: Python<'_>, scheme: &str, host: &str, target: &str) -> PyResu
     guard(|| clerkauth::request_url(scheme, host, target)).map_err(|e| core_error(py, &e))
 }
 
+/// The core's WebSocket upgrade: `(url, headers, token_source, selected_protocol)` with the
+/// token (an offered `<protocol_prefix><token>` subprotocol, or the opt-in query parameter)
+/// moved into `Authorization`.
+#[pyfunction]
+#[pyo3(signature = (method, url, headers, protocol_prefix, query_param))]
+#[allow(clippy::type_complexity)]
+fn websocket_request(
+    method: &Bound<'_, PyAny>,
+    url: &Bound<'_, PyAny>,
+    headers: &Bound<'_, PyAny>,
+    protocol_prefix: Option<String>,
+    query_param: Option<String>,
+) -> PyResult<(String, Vec<(String, String)>, Option<&'static str>, Option<String>)> {
+    let py = method.py();
+    let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
+    let opts = clerkauth::websocket::WebSocketTokenOptions { protocol_prefix, query_param };
+    let up = guard(|| Ok(request.with_websocket_token(&opts))).map_err(|e| core_error(py, &e))?;
+    Ok((up.request.url, up.request.headers, up.token_source.map(|t| t.as_str()), up.selected_protocol))
+}
+
 /// Deliberately panics inside the guard (tests check it surfaces as `ClerkAuthError`).
 #[pyfunction]
 fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
@@ -707,6 +765,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<InvalidTokenAuth>()?;
     m.add_class::<DevInstance>()?;
     m.add_function(wrap_pyfunction!(request_url, m)?)?;
+    m.add_function(wrap_pyfunction!(websocket_request, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

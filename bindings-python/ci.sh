@@ -14,7 +14,8 @@ if [ ! -x "$PY" ]; then
     python3 -m venv "$VENV"
 fi
 "$PY" -m pip install -q --disable-pip-version-check \
-    "maturin>=1.16,<2" pytest mypy starlette fastapi httpx django flask anyio trio
+    "maturin>=1.16,<2" pytest mypy starlette fastapi httpx django djangorestframework flask anyio trio \
+    uvicorn hypercorn websockets "clerk-backend-api==7.0.0"
 
 echo "== bindings-python: build wheel (release, abi3)"
 WHEELS="$HERE/dist-ci"
@@ -28,7 +29,10 @@ trap 'rm -rf "$RUNDIR"' EXIT
 cd "$RUNDIR"
 
 echo "== bindings-python: mypy.stubtest"
-"$PY" -m mypy.stubtest --mypy-config-file "$HERE/pyproject.toml" clerkauth
+"$PY" -m mypy.stubtest --mypy-config-file "$HERE/pyproject.toml" --allowlist "$HERE/stubtest-allowlist.txt" clerkauth
+
+echo "== bindings-python: mypy --strict (typed usage of the installed package)"
+"$PY" -m mypy --strict --no-incremental --config-file "$HERE/pyproject.toml" "$HERE/typecheck/usage.py"
 
 echo "== bindings-python: pytest"
 "$PY" -m pytest -q -p no:cacheprovider "$HERE/tests"

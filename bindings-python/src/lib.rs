@@ -12,6 +12,7 @@ use clerkauth::devinstance::DevInstance as CoreDevInstance;
 use clerkauth::{AuthObject, Authenticator as CoreAuthenticator, Error, ErrorCode, HasCheck, KeyCase, OptionKind, Options, Request, SyncTarget, OPTION_NAMES};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 
@@ -25,6 +26,18 @@ fn py_error(py: Python<'_>, code: &str, message: &str) -> PyErr {
         .import("clerkauth._errors")
         .and_then(|m| m.getattr("_from_code"))
         .and_then(|f| f.call1((code, message)));
+    match made {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(e) => e,
+    }
+}
+
+/// `clerkauth.TokenVerificationError(message, reason, action)`.
+fn token_error(py: Python<'_>, reason: &str, message: &str, action: Option<&str>) -> PyErr {
+    let made = py
+        .import("clerkauth._errors")
+        .and_then(|m| m.getattr("TokenVerificationError"))
+        .and_then(|c| c.call1((message, reason, action)));
     match made {
         Ok(exc) => PyErr::from_value(exc),
         Err(e) => e,
@@ -51,6 +64,27 @@ fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
         Ok(r) => r,
         Err(p) => Err(Error::new(ErrorCode::Unexpected, format!("internal error in clerkauth: {}", panic_message(p.as_ref())))),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// String enums (clerkauth._types)
+// ---------------------------------------------------------------------------------------------
+
+static STATUS_MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+static TOKEN_TYPE_MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+static REASON_MEMBERS: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// The member of the `clerkauth._types` enum `class` whose value is `value`, or the plain
+/// string when it has none (a reason carrying a Backend API error code).
+fn enum_member<'py>(py: Python<'py>, cell: &'static PyOnceLock<Py<PyDict>>, class: &str, value: &str) -> PyResult<Bound<'py, PyAny>> {
+    let members = cell.get_or_try_init(py, || -> PyResult<Py<PyDict>> {
+        let cls = py.import("clerkauth._types")?.getattr(class)?;
+        Ok(cls.getattr("_value2member_map_")?.cast_into::<PyDict>()?.unbind())
+    })?;
+    Ok(match members.bind(py).get_item(value)? {
+        Some(m) => m,
+        None => PyString::new(py, value).into_any(),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,6 +305,22 @@ impl NativeAuthenticator {
         .map_err(|e| core_error(py, &e))?;
         Ok(RequestState { inner: state, ctx: TokenContext { auth: inner, overrides } })
     }
+
+    /// `verifyToken`: the claims, or `clerkauth.TokenVerificationError`.
+    #[pyo3(signature = (token, overrides=None, now_ms=None))]
+    fn verify_token<'py>(&self, py: Python<'py>, token: &str, overrides: Option<&Bound<'_, Overrides>>, now_ms: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        let overrides = overrides.map(|o| o.get().opts.clone());
+        let token = token.to_string();
+        let none = Options::default();
+        let result = py.detach(|| catch_unwind(AssertUnwindSafe(|| inner.verify_token(&token, overrides.as_deref().unwrap_or(&none), now_ms))));
+        match result {
+            Ok(Ok(Ok(claims))) => Ok(map_to_py(py, &claims)?.into_any()),
+            Ok(Ok(Err(e))) => Err(token_error(py, &e.reason, &e.message, e.action.as_deref())),
+            Ok(Err(e)) => Err(core_error(py, &e)),
+            Err(p) => Err(py_error(py, "unexpected-error", &format!("internal error in clerkauth: {}", panic_message(p.as_ref())))),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,15 +364,22 @@ struct RequestState {
 pymethods_with_getters! {
     RequestState {
         inner_str: publishable_key, proxy_url, domain, sign_in_url, sign_up_url, after_sign_in_url, after_sign_up_url;
-        inner_opt_str: reason, message, token;
+        inner_opt_str: message, token;
     }
+    /// A `clerkauth.Status` member.
     #[getter]
-    fn status(&self) -> &'static str {
-        self.inner.status.as_str()
+    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enum_member(py, &STATUS_MEMBERS, "Status", self.inner.status.as_str())
     }
+    /// A `clerkauth.TokenType` member, or None.
     #[getter]
-    fn token_type(&self) -> Option<&'static str> {
-        self.inner.token_type.map(|t| t.as_str())
+    fn token_type<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.token_type.map(|t| enum_member(py, &TOKEN_TYPE_MEMBERS, "TokenType", t.as_str())).transpose()
+    }
+    /// A `clerkauth.Reason` member (a plain string for a reason it does not list), or None.
+    #[getter]
+    fn reason<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.reason.as_deref().map(|r| enum_member(py, &REASON_MEMBERS, "Reason", r)).transpose()
     }
     #[getter]
     fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
@@ -331,6 +388,22 @@ pymethods_with_getters! {
             l.append(PyTuple::new(py, [k.as_str(), v.as_str()])?)?;
         }
         Ok(l)
+    }
+    /// The `Location` to redirect to (a handshake, or a development handshake resolution that
+    /// is signed in with a location); every adapter redirects when it is not None.
+    #[getter]
+    fn redirect_location(&self) -> Option<&str> {
+        self.inner.redirect_location()
+    }
+    /// Until when this answer holds (ms since the epoch), or None.
+    #[getter]
+    fn valid_until(&self) -> Option<f64> {
+        self.inner.valid_until_ms()
+    }
+    /// None when this state continues `previous` (a socket's in-band re-authentication), else
+    /// why not: `signed-out`, `user-changed`, `session-changed` or `organization-changed`.
+    fn continuation_error(&self, previous: &Bound<'_, RequestState>) -> Option<&'static str> {
+        guard(|| Ok(self.inner.continues(&previous.get().inner).err())).unwrap_or(Some("signed-out"))
     }
     #[getter]
     fn is_authenticated(&self) -> bool {
@@ -362,10 +435,11 @@ pymethods_with_getters! {
     fn explain(&self) -> Option<String> {
         self.inner.trace.as_ref().map(|t| t.render())
     }
-    /// `toAuth()`; None for a handshake.
+    /// `toAuth()`: a `SessionAuth`, `MachineAuth` or `InvalidTokenAuth`; None for a handshake.
     #[pyo3(signature = (treat_pending_as_signed_out=true))]
-    fn to_auth(&self, treat_pending_as_signed_out: bool) -> Option<Auth> {
-        self.inner.to_auth_with(treat_pending_as_signed_out).map(|a| Auth::new(a, self.inner.token.clone(), self.ctx.clone()))
+    fn to_auth(&self, py: Python<'_>, treat_pending_as_signed_out: bool) -> PyResult<Option<Py<PyAny>>> {
+        let Some(obj) = self.inner.to_auth_with(treat_pending_as_signed_out) else { return Ok(None) };
+        Auth::into_typed(py, Auth::new(obj, self.inner.token.clone(), self.ctx.clone())).map(Some)
     }
     /// `toAuth().has(...)`; False when there is no auth object.
     #[pyo3(signature = (*, role=None, permission=None, feature=None, plan=None, reverification=None))]
@@ -444,7 +518,7 @@ pymethods_with_getters! {
 
 /// The auth object (`toAuth()`): a session (signed in or out), a machine token, or an
 /// invalid-token object. Attributes that do not apply are None.
-#[pyclass(module = "clerkauth", frozen)]
+#[pyclass(module = "clerkauth", frozen, subclass)]
 struct Auth {
     obj: AuthObject,
     json: Map<String, Value>,
@@ -461,6 +535,20 @@ impl Auth {
         };
         Auth { obj, json, token, ctx }
     }
+    /// The Python object: `SessionAuth`, `MachineAuth` or `InvalidTokenAuth`.
+    fn into_typed(py: Python<'_>, auth: Auth) -> PyResult<Py<PyAny>> {
+        let kind = match &auth.obj {
+            AuthObject::SignedIn(_) | AuthObject::SignedOut { .. } => 0,
+            AuthObject::Machine(_) => 1,
+            AuthObject::InvalidToken => 2,
+        };
+        let init = PyClassInitializer::from(auth);
+        Ok(match kind {
+            0 => Py::new(py, init.add_subclass(SessionAuth))?.into_any(),
+            1 => Py::new(py, init.add_subclass(MachineAuth))?.into_any(),
+            _ => Py::new(py, init.add_subclass(InvalidTokenAuth))?.into_any(),
+        })
+    }
     fn field<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
         match self.json.get(key) {
             Some(v) => to_py(py, v),
@@ -472,7 +560,6 @@ impl Auth {
 pymethods_with_getters! {
     Auth {
         json:
-            token_type => "tokenType",
             user_id => "userId",
             session_id => "sessionId",
             session_status => "sessionStatus",
@@ -490,6 +577,14 @@ pymethods_with_getters! {
             claims => "claims",
             machine_id => "machineId",
             client_id => "clientId";
+    }
+    /// A `clerkauth.TokenType` member, or None (an invalid-token object).
+    #[getter]
+    fn token_type<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match self.json.get("tokenType") {
+            Some(Value::String(t)) => enum_member(py, &TOKEN_TYPE_MEMBERS, "TokenType", t).map(Some),
+            _ => Ok(None),
+        }
     }
     #[getter]
     fn is_authenticated(&self) -> bool {
@@ -558,6 +653,18 @@ pymethods_with_getters! {
     }
 }
 
+/// A session's auth object (`tokenType` `session_token`), signed in or signed out.
+#[pyclass(module = "clerkauth", frozen, extends = Auth)]
+struct SessionAuth;
+
+/// A machine token's auth object (`api_key`, `m2m_token`, `oauth_token`), authenticated or not.
+#[pyclass(module = "clerkauth", frozen, extends = Auth)]
+struct MachineAuth;
+
+/// The reference's invalid-token object: a token of a type `accepts_token` does not list.
+#[pyclass(module = "clerkauth", frozen, extends = Auth)]
+struct InvalidTokenAuth;
+
 // ---------------------------------------------------------------------------------------------
 // Development instance (tests, demos, benchmarks)
 // ---------------------------------------------------------------------------------------------
@@ -614,6 +721,26 @@ fn request_url(py: Python<'_>, scheme: &str, host: &str, target: &str) -> PyResu
     guard(|| clerkauth::request_url(scheme, host, target)).map_err(|e| core_error(py, &e))
 }
 
+/// The core's WebSocket upgrade: `(url, headers, token_source, selected_protocol)` with the
+/// token (an offered `<protocol_prefix><token>` subprotocol, or the opt-in query parameter)
+/// moved into `Authorization`.
+#[pyfunction]
+#[pyo3(signature = (method, url, headers, protocol_prefix, query_param))]
+#[allow(clippy::type_complexity)]
+fn websocket_request(
+    method: &Bound<'_, PyAny>,
+    url: &Bound<'_, PyAny>,
+    headers: &Bound<'_, PyAny>,
+    protocol_prefix: Option<String>,
+    query_param: Option<String>,
+) -> PyResult<(String, Vec<(String, String)>, Option<&'static str>, Option<String>)> {
+    let py = method.py();
+    let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
+    let opts = clerkauth::websocket::WebSocketTokenOptions { protocol_prefix, query_param };
+    let up = guard(|| Ok(request.with_websocket_token(&opts))).map_err(|e| core_error(py, &e))?;
+    Ok((up.request.url, up.request.headers, up.token_source.map(|t| t.as_str()), up.selected_protocol))
+}
+
 /// Deliberately panics inside the guard (tests check it surfaces as `ClerkAuthError`).
 #[pyfunction]
 fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
@@ -633,8 +760,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RequestState>()?;
     m.add_class::<OrganizationSync>()?;
     m.add_class::<Auth>()?;
+    m.add_class::<SessionAuth>()?;
+    m.add_class::<MachineAuth>()?;
+    m.add_class::<InvalidTokenAuth>()?;
     m.add_class::<DevInstance>()?;
     m.add_function(wrap_pyfunction!(request_url, m)?)?;
+    m.add_function(wrap_pyfunction!(websocket_request, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

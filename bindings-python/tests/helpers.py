@@ -65,3 +65,12 @@ def call_while_held(call: Callable[[], Any], gate: Gate) -> Any:
     if "error" in result:
         raise result["error"]
     return result["value"]
+
+
+def handshake_resolution(dev: Any, path: str = "/") -> str:
+    """A development handshake's return: `path?__clerk_handshake=<JWT>` whose directives set a
+    session. The core answers signed-in *with* a Location (the URL without the parameter) and
+    the Set-Cookie headers: adapters must redirect although the status is not "handshake"."""
+    now = int(time.time())
+    directives = [f"__session={token(dev)}; Path=/; SameSite=Lax", f"__client_uat={now}; Path=/; Max-Age=315360000; SameSite=Lax"]
+    return f"{path}?keep=1&__clerk_handshake={dev.sign({'handshake': directives, 'iat': now})}"

@@ -6,16 +6,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import django
 import pytest
-from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
-from clerkauth.testing import DevInstance
-from helpers import ORG_SYNC, handshake_cookie, session_cookie, token
+from djsetup import DEV, use_urlconf
+from helpers import handshake_cookie, session_cookie, token
+from django.test import AsyncClient, Client  # noqa: E402
 
-DEV = DevInstance("django-app.clerk.accounts.dev")
+
+@pytest.fixture(autouse=True)
+def urlconf() -> Any:
+    yield from use_urlconf(__name__)
 
 
 def me(request: HttpRequest, **_: str) -> JsonResponse:
@@ -33,20 +35,6 @@ async def ame(request: HttpRequest) -> JsonResponse:
 
 
 urlpatterns = [path("", me), path("orgs/<slug>", me), path("async", ame)]
-
-if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        SECRET_KEY="test",
-        ALLOWED_HOSTS=["*"],
-        ROOT_URLCONF=__name__,
-        MIDDLEWARE=["clerkauth.django.ClerkAuthMiddleware"],
-        CLERKAUTH={"secret_key": DEV.secret_key, "publishable_key": DEV.publishable_key, "jwt_key": DEV.jwt_key},
-        CLERKAUTH_REQUEST_OPTIONS={"organization_sync_options": ORG_SYNC},
-    )
-    django.setup()
-
-from django.test import AsyncClient, Client  # noqa: E402
 
 
 def test_django_signed_in() -> None:

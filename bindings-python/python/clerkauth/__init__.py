@@ -14,16 +14,23 @@ import sys
 from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
 from . import _native, _options, _request, _threads
+from ._env import ENVIRONMENT_VARIABLES, with_environment
 from ._errors import (
     ERROR_CODES,
     ClerkAuthError,
     ConfigurationError,
     HandshakeVerificationError,
     InvalidRequestError,
+    TokenVerificationError,
     UnexpectedError,
 )
-from ._native import Auth, OrganizationSync, RequestState
+from ._native import Auth, InvalidTokenAuth, MachineAuth, OrganizationSync, RequestState, SessionAuth
 from ._options import AuthenticateOptions, OrganizationSyncOptions
+from ._types import Reason, Status, TokenType
+
+#: What ``RequestState.to_auth()`` returns (besides None): narrow with ``isinstance`` or on
+#: ``token_type``.
+AnyAuth = Union[SessionAuth, MachineAuth, InvalidTokenAuth]
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -37,6 +44,13 @@ __all__ = [
     "Authenticator",
     "RequestState",
     "Auth",
+    "SessionAuth",
+    "MachineAuth",
+    "InvalidTokenAuth",
+    "AnyAuth",
+    "Status",
+    "Reason",
+    "TokenType",
     "OrganizationSync",
     "AuthenticateOptions",
     "OrganizationSyncOptions",
@@ -45,7 +59,10 @@ __all__ = [
     "InvalidRequestError",
     "HandshakeVerificationError",
     "UnexpectedError",
+    "TokenVerificationError",
+    "verify_token",
     "ERROR_CODES",
+    "ENVIRONMENT_VARIABLES",
     "__version__",
 ]
 
@@ -59,19 +76,24 @@ class Authenticator:
     ``secret_key``, ``publishable_key``, ``jwt_key``, ``authorized_parties``,
     ``organization_sync_options={"organization_patterns": [...], "on_mismatch": "signed-out"}``.
     Configuration mistakes raise :class:`ConfigurationError`.
+
+    Options not given are read from the environment as ``@clerk/express`` reads them
+    (``CLERK_SECRET_KEY``, ``CLERK_PUBLISHABLE_KEY``, ``CLERK_JWT_KEY`` ...; see
+    :data:`ENVIRONMENT_VARIABLES`), so ``Authenticator()`` alone is a complete configuration.
     """
 
     __slots__ = ("_native", "_overrides")
 
     def __init__(self, **options: Unpack[AuthenticateOptions]) -> None:
-        self._native = _native.NativeAuthenticator(_options.dumps(options))
+        self._native = _native.NativeAuthenticator(_options.dumps(with_environment(options)))
         self._overrides: Dict[str, _native.Overrides] = {}
 
     @classmethod
     def from_options(cls, options: Dict[str, Any]) -> Authenticator:
-        """Builds from a mapping with snake_case or reference camelCase option names."""
+        """Builds from a mapping with snake_case or reference camelCase option names (the
+        environment fills the options it does not give)."""
         self = cls.__new__(cls)
-        self._native = _native.NativeAuthenticator(_options.dumps(options))
+        self._native = _native.NativeAuthenticator(_options.dumps(with_environment(options)))
         self._overrides = {}
         return self
 
@@ -142,5 +164,30 @@ class Authenticator:
             h = list(h)
         return await _threads.run_sync(self._native.authenticate, m, u, h, self.call_options(**options), now_ms)
 
+    def verify_token(self, token: str, /, *, now_ms: Optional[float] = None, **options: Unpack[AuthenticateOptions]) -> Dict[str, Any]:
+        """``verifyToken``: a session token's verified claims, with the instance's key
+        (``jwt_key`` networkless, else the JWKS of ``secret_key`` + ``api_url``),
+        ``authorized_parties``, ``audience``, ``issuer`` and ``clock_skew_in_ms`` (overridable
+        here). Raises :class:`TokenVerificationError` (``.reason``) when the token is refused."""
+        return self._native.verify_token(token, self.call_options(**options), now_ms)
+
     def __repr__(self) -> str:
         return "Authenticator()"
+
+
+_verifiers: Dict[str, Authenticator] = {}
+
+
+def verify_token(token: str, /, **options: Unpack[AuthenticateOptions]) -> Dict[str, Any]:
+    """``verifyToken(token, options)`` of ``@clerk/backend``: the claims of a session token, or
+    :class:`TokenVerificationError`. Options as :class:`Authenticator`'s (the environment fills
+    what is not given: ``CLERK_JWT_KEY``, ``CLERK_SECRET_KEY`` ...); an Authenticator is built
+    once per distinct options (and reused, JWKS cache included)."""
+    full = with_environment(options)
+    key = _options.dumps(full)
+    auth = _verifiers.get(key)
+    if auth is None:
+        auth = Authenticator.from_options(full)
+        if len(_verifiers) < _MAX_CACHED_OVERRIDES:
+            _verifiers[key] = auth
+    return auth.verify_token(token)

@@ -15,6 +15,7 @@ __all__ = [
     "InvalidRequestError",
     "HandshakeVerificationError",
     "UnexpectedError",
+    "TokenVerificationError",
     "ERROR_CODES",
 ]
 
@@ -48,6 +49,21 @@ class HandshakeVerificationError(ClerkAuthError):
 
 class UnexpectedError(ClerkAuthError):
     """Any other failure (including an internal error that was caught, never a crash)."""
+
+
+class TokenVerificationError(ClerkAuthError):
+    """``verify_token`` refused the token. ``reason`` (also ``code``) is the reference's
+    ``TokenVerificationErrorReason`` (``token-expired``, ``token-invalid-signature``,
+    ``jwk-kid-mismatch``, ``token-invalid-authorized-parties`` ...); ``action`` what to do, if
+    anything."""
+
+    reason: str
+    action: Optional[str]
+
+    def __init__(self, message: str, reason: str, action: Optional[str] = None) -> None:
+        super().__init__(message, reason)
+        self.reason = reason
+        self.action = action
 
 
 _DEFAULT_CODES: Dict[type, str] = {

@@ -1,8 +1,12 @@
 """Private native module (Rust, PyO3). Use the ``clerkauth`` package instead."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final
 
-__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "DevInstance", "request_url", "_panic_for_tests"]
+from typing_extensions import disjoint_base
+
+from ._types import Status, TokenType
+
+__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "websocket_request", "_panic_for_tests"]
 
 __version__: str
 IGNORED_OPTION_NAMES: Tuple[str, ...]
@@ -24,6 +28,7 @@ class NativeAuthenticator:
         overrides: Optional[Overrides] = None,
         now_ms: Optional[float] = None,
     ) -> RequestState: ...
+    def verify_token(self, token: str, overrides: Optional[Overrides] = None, now_ms: Optional[float] = None) -> Dict[str, Any]: ...
 
 @final
 class OrganizationSync:
@@ -41,12 +46,12 @@ class OrganizationSync:
     def active_org_id(self) -> Optional[str]: ...
     def to_dict(self) -> Dict[str, Any]: ...
 
-@final
+@disjoint_base
 class Auth:
     """The auth object (``toAuth()``). Attributes that do not apply are None."""
 
     @property
-    def token_type(self) -> Optional[str]: ...
+    def token_type(self) -> Optional[TokenType]: ...
     @property
     def is_authenticated(self) -> bool: ...
     @property
@@ -102,21 +107,69 @@ class Auth:
     def to_json(self) -> str: ...
 
 @final
+class SessionAuth(Auth):
+    """A session's auth object, signed in or signed out."""
+
+    @property
+    def token_type(self) -> Literal[TokenType.SESSION_TOKEN]: ...
+    @property
+    def is_machine(self) -> Literal[False]: ...
+
+@final
+class MachineAuth(Auth):
+    """A machine token's auth object (api_key, m2m_token, oauth_token), authenticated or not."""
+
+    @property
+    def token_type(self) -> Literal[TokenType.API_KEY, TokenType.M2M_TOKEN, TokenType.OAUTH_TOKEN]: ...
+    @property
+    def is_machine(self) -> Literal[True]: ...
+
+@final
+class InvalidTokenAuth(Auth):
+    """The invalid-token object: a token of a type ``accepts_token`` does not list."""
+
+    @property
+    def token_type(self) -> None: ...
+    @property
+    def is_authenticated(self) -> Literal[False]: ...
+    @property
+    def is_machine(self) -> Literal[False]: ...
+
+_AnyAuth = Union[SessionAuth, MachineAuth, InvalidTokenAuth]
+
+@final
 class RequestState:
     """The outcome of authenticating a request."""
 
     @property
-    def status(self) -> str: ...
+    def status(self) -> Status: ...
     @property
-    def reason(self) -> Optional[str]: ...
+    def reason(self) -> Optional[str]:
+        """A :class:`~clerkauth.Reason` member, or a plain string for a reason it does not list."""
+        ...
     @property
     def message(self) -> Optional[str]: ...
     @property
     def token(self) -> Optional[str]: ...
     @property
-    def token_type(self) -> Optional[str]: ...
+    def token_type(self) -> Optional[TokenType]: ...
     @property
     def headers(self) -> List[Tuple[str, str]]: ...
+    @property
+    def redirect_location(self) -> Optional[str]:
+        """The ``Location`` to redirect to (a handshake, or a development handshake resolution
+        that is signed in with a location); adapters redirect whenever it is not None."""
+        ...
+    @property
+    def valid_until(self) -> Optional[float]:
+        """Until when this answer holds (ms since the epoch): the token's expiry, or earlier
+        when an organization membership from the URL was used; None when not signed in."""
+        ...
+    def continuation_error(self, previous: RequestState) -> Optional[str]:
+        """None when this state continues ``previous`` (same user, session and organization,
+        still signed in), else why not: ``signed-out``, ``user-changed``, ``session-changed``
+        or ``organization-changed``."""
+        ...
     @property
     def is_authenticated(self) -> bool: ...
     @property
@@ -142,7 +195,7 @@ class RequestState:
     @property
     def trace(self) -> Optional[List[Tuple[str, str]]]: ...
     def explain(self) -> Optional[str]: ...
-    def to_auth(self, treat_pending_as_signed_out: bool = True) -> Optional[Auth]: ...
+    def to_auth(self, treat_pending_as_signed_out: bool = True) -> Optional[_AnyAuth]: ...
     def has(
         self,
         *,
@@ -182,4 +235,7 @@ class DevInstance:
     ) -> str: ...
 
 def request_url(scheme: str, host: str, target: str) -> str: ...
+def websocket_request(
+    method: str, url: str, headers: Any, protocol_prefix: Optional[str], query_param: Optional[str]
+) -> Tuple[str, List[Tuple[str, str]], Optional[str], Optional[str]]: ...
 def _panic_for_tests() -> None: ...

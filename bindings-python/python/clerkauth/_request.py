@@ -15,7 +15,7 @@ not ``host[:port]`` raises :class:`~clerkauth.InvalidRequestError` (the middlewa
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Mapping, Sequence, Tuple, Union
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 from . import _native
@@ -100,7 +100,7 @@ def _environ_headers(environ: Mapping[str, Any]) -> List[Tuple[str, str]]:
 def _environ_host(environ: Mapping[str, Any], scheme: str) -> str:
     host = environ.get("HTTP_HOST")
     if host:
-        return host
+        return str(host)
     name = environ.get("SERVER_NAME") or "localhost"
     port = str(environ.get("SERVER_PORT") or "")
     default = "443" if scheme == "https" else "80"
@@ -159,3 +159,29 @@ def extract(request: Any) -> Parts:
     return str(method or "GET"), str(url), header_pairs(getattr(request, "headers", None))
 
 
+class WebSocketToken:
+    """Where a WebSocket upgrade may carry its token: an offered subprotocol
+    ``<protocol_prefix><token>`` (default ``clerk.session.``; None disables) and, opt-in, a
+    query parameter (``query_param``)."""
+
+    __slots__ = ("protocol_prefix", "query_param")
+
+    def __init__(self, protocol_prefix: Optional[str] = "clerk.session.", query_param: Optional[str] = None) -> None:
+        self.protocol_prefix = protocol_prefix
+        self.query_param = query_param
+
+
+DEFAULT_WEBSOCKET_TOKEN = WebSocketToken()
+
+
+def websocket_upgrade(parts: Parts, token: WebSocketToken) -> Tuple[Parts, Optional[str], Optional[str]]:
+    """The core's WebSocket upgrade: the request with the token moved into ``Authorization``
+    (removed from the offered protocols / the URL), where it came from (``protocol``,
+    ``query`` or None) and the first offered protocol that is not the token."""
+    method, url, headers = parts
+    headers = list(headers)
+    # An ASGI WebSocket scope is an upgrade even where a server leaves the header out.
+    if not any((k.lower() if isinstance(k, str) else k.lower().decode("latin-1")) == "upgrade" for k, _ in headers):
+        headers.append(("upgrade", "websocket"))
+    new_url, new_headers, source, selected = _native.websocket_request(method, url, headers, token.protocol_prefix, token.query_param)
+    return (method, new_url, new_headers), source, selected

@@ -4,15 +4,17 @@ Under asyncio or Trio (directly or through AnyIO), for every HTTP request and We
 connection it authenticates the request (in a worker thread, never blocking the event loop) and
 stores the result on ``scope["state"]``: ``request.state.clerk_state`` (the
 :class:`~clerkauth.RequestState`) and ``request.state.clerk_auth`` (``state.to_auth()``, or
-None for a handshake). It applies what the state asks for: a handshake becomes a ``307``
-redirect with the state's headers (for a WebSocket, the connection is refused), and
+None for a handshake). It applies what the state asks for: a ``redirect_location`` (a
+handshake, or a development handshake resolution) becomes a ``307`` redirect with the state's
+headers (for a WebSocket, the connection is refused), and
 ``Set-Cookie`` and other response headers of a signed-in or signed-out state are added to the
 app's response (or to the WebSocket accept). A request whose Host header is not
 ``host[:port]`` is answered ``400`` (a WebSocket is refused).
 
 Per-call options (e.g. ``organization_sync_options={"organization_patterns": ["/orgs/:slug"],
 "on_mismatch": "signed-out"}``) apply to every request; for WebSocket upgrades the
-organization named by the URL is reported on ``state.organization_sync``.
+organization named by the URL is reported on ``state.organization_sync``; a token offered as
+the subprotocol ``clerk.session.<token>`` is read as a Bearer token (see :mod:`clerkauth.sockets`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, MutableMapping
 
 from . import Authenticator, RequestState, _request, _threads
 from ._errors import InvalidRequestError
+from ._request import WebSocketToken
 
 if TYPE_CHECKING:
     import sys
@@ -38,7 +41,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-__all__ = ["ClerkAuthMiddleware", "STATE_KEY", "AUTH_KEY", "response_headers"]
+__all__ = ["ClerkAuthMiddleware", "STATE_KEY", "AUTH_KEY", "REQUEST_KEY", "SUBPROTOCOL_KEY", "WebSocketToken", "read_scope", "response_headers"]
 
 #: Key of the RequestState in ``scope["state"]`` (``request.state.clerk_state``).
 STATE_KEY = "clerk_state"
@@ -61,12 +64,48 @@ async def _bad_request(kind: str, send: Send) -> None:
         await send({"type": "websocket.close", "code": 1008, "reason": "bad request"})
 
 
-class ClerkAuthMiddleware:
-    """``app.add_middleware(ClerkAuthMiddleware, authenticator=clerk, **per_call_options)``."""
+#: Set in ``scope["state"]`` when this middleware answers with the state's headers.
+APPLIED_KEY = "clerk_headers_applied"
+#: Key of the upgraded request ``(method, url, headers)`` of a WebSocket in ``scope["state"]``.
+REQUEST_KEY = "clerk_request"
+#: Key of the protocol to echo when a WebSocket is accepted (never the token's).
+SUBPROTOCOL_KEY = "clerk_subprotocol"
 
-    def __init__(self, app: ASGIApp, authenticator: Authenticator, **options: Unpack[AuthenticateOptions]) -> None:
+
+def read_scope(scope: Scope, token: _request.WebSocketToken) -> _request.Parts:
+    """The request of an HTTP or WebSocket scope. For a WebSocket the core's upgrade applies:
+    a token offered as a subprotocol (or opt-in query parameter) becomes the Authorization
+    header; the scope is rewritten so that the application never sees (nor echoes) it."""
+    parts = _request.from_scope(scope)
+    if scope.get("type") != "websocket":
+        return parts
+    parts, source, selected = _request.websocket_upgrade(parts, token)
+    store = scope.setdefault("state", {})
+    store[REQUEST_KEY] = parts
+    store[SUBPROTOCOL_KEY] = selected
+    if source is not None:
+        scope["headers"] = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in parts[2]]
+        prefix = token.protocol_prefix
+        scope["subprotocols"] = [p for p in scope.get("subprotocols") or [] if not (prefix and p.startswith(prefix))]
+        if source == "query":
+            scope["query_string"] = parts[1].partition("?")[2].encode("latin-1")
+    return parts
+
+
+class ClerkAuthMiddleware:
+    """``app.add_middleware(ClerkAuthMiddleware, authenticator=clerk, **per_call_options)``;
+    ``websocket_token=WebSocketToken(...)`` says where an upgrade may carry its token."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Authenticator,
+        websocket_token: _request.WebSocketToken = _request.DEFAULT_WEBSOCKET_TOKEN,
+        **options: Unpack[AuthenticateOptions],
+    ) -> None:
         self.app = app
         self.authenticator = authenticator
+        self.websocket_token = websocket_token
         self._options = authenticator.call_options(**options)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,7 +114,7 @@ class ClerkAuthMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            method, url, headers = _request.from_scope(scope)
+            method, url, headers = read_scope(scope, self.websocket_token)
         except InvalidRequestError:
             await _bad_request(kind, send)
             return
@@ -83,8 +122,9 @@ class ClerkAuthMiddleware:
         store = scope.setdefault("state", {})
         store[STATE_KEY] = state
         store[AUTH_KEY] = state.to_auth()
+        store[APPLIED_KEY] = True
         extra = response_headers(state)
-        if state.status == "handshake":
+        if state.redirect_location is not None:
             if kind == "http":
                 await send({"type": "http.response.start", "status": 307, "headers": extra + [(b"content-length", b"0")]})
                 await send({"type": "http.response.body", "body": b""})
@@ -92,7 +132,8 @@ class ClerkAuthMiddleware:
                 # Browsers do not follow redirects on WebSocket upgrades: refuse the connection.
                 await send({"type": "websocket.close", "code": 1008, "reason": "clerk handshake required"})
             return
-        if not extra:
+        subprotocol = store.get(SUBPROTOCOL_KEY)
+        if not extra and subprotocol is None:
             await self.app(scope, receive, send)
             return
         start_type = "http.response.start" if kind == "http" else "websocket.accept"
@@ -101,8 +142,8 @@ class ClerkAuthMiddleware:
             if message.get("type") == start_type:
                 message = dict(message)
                 message["headers"] = list(message.get("headers") or []) + extra
+                if kind == "websocket" and message.get("subprotocol") is None:
+                    message["subprotocol"] = subprotocol
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-

@@ -3,13 +3,14 @@
 settings.py::
 
     MIDDLEWARE = [..., "clerkauth.django.ClerkAuthMiddleware", ...]
+    # optional: options not given here come from CLERK_SECRET_KEY, CLERK_PUBLISHABLE_KEY ...
     CLERKAUTH = {"secret_key": "...", "publishable_key": "...", "jwt_key": "...",
                  "authorized_parties": ["https://app.example.com"]}
     # optional per-call options (e.g. organization sync):
     CLERKAUTH_REQUEST_OPTIONS = {"organization_sync_options": {"organization_patterns": ["/orgs/:slug"]}}
 
 Each request gets ``request.clerk_state`` (:class:`~clerkauth.RequestState`) and
-``request.clerk_auth`` (``state.to_auth()``). A handshake state is answered with a 307
+``request.clerk_auth`` (``state.to_auth()``). A state with a ``redirect_location`` is answered with a 307
 redirect carrying the state's headers; ``Set-Cookie`` and other headers of other states are
 added to the view's response. Works under WSGI and ASGI (async views are served without
 blocking the event loop). A Host header that is not ``host[:port]`` raises Django's
@@ -23,12 +24,14 @@ from typing import Any, Callable, Dict, Optional
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import DisallowedHost
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse
 
 from . import Authenticator, RequestState, _request, _threads
 from ._errors import InvalidRequestError
+from ._native import Overrides
 
-__all__ = ["ClerkAuthMiddleware", "apply_state_headers", "handshake_response"]
+__all__ = ["ClerkAuthMiddleware", "apply_state_headers", "handshake_response", "get_authenticator", "request_options", "authenticate"]
 
 
 
@@ -66,8 +69,56 @@ def apply_state_headers(response: HttpResponse, state: RequestState) -> HttpResp
 
 
 def handshake_response(state: RequestState) -> HttpResponse:
-    """The 307 redirect a handshake state asks for."""
+    """The 307 redirect a state with a ``redirect_location`` asks for (a handshake, or a
+    development handshake resolution)."""
     return apply_state_headers(HttpResponse(status=307), state)
+
+
+# The Authenticator and the parsed request options, built on first use.
+_shared: Dict[str, Any] = {}
+
+
+def get_authenticator() -> Authenticator:
+    """The project's Authenticator, built once from ``settings.CLERKAUTH`` (optional) with the
+    environment filling what it does not give (``CLERK_SECRET_KEY`` ...)."""
+    from django.conf import settings
+
+    auth = _shared.get("authenticator")
+    if not isinstance(auth, Authenticator):
+        auth = _shared["authenticator"] = Authenticator.from_options(dict(getattr(settings, "CLERKAUTH", None) or {}))
+    return auth
+
+
+def request_options() -> Optional[Overrides]:
+    """``settings.CLERKAUTH_REQUEST_OPTIONS`` parsed once (None when empty)."""
+    from django.conf import settings
+
+    if "options" not in _shared:
+        _shared["options"] = get_authenticator().call_options(**dict(getattr(settings, "CLERKAUTH_REQUEST_OPTIONS", None) or {}))
+    options: Optional[Overrides] = _shared["options"]
+    return options
+
+
+def _settings_changed(*, setting: str, **_: Any) -> None:
+    # override_settings in tests: rebuild from the new settings.
+    if setting in ("CLERKAUTH", "CLERKAUTH_REQUEST_OPTIONS"):
+        _shared.clear()
+
+
+setting_changed.connect(_settings_changed)
+
+
+def authenticate(request: HttpRequest) -> RequestState:
+    """The request's state: the middleware's when it ran, else authenticated now (and stored
+    as ``request.clerk_state`` / ``request.clerk_auth``)."""
+    state = getattr(request, "clerk_state", None)
+    if isinstance(state, RequestState):
+        return state
+    method, url, headers = ClerkAuthMiddleware._parts(request)
+    state = get_authenticator()._native.authenticate(method, url, headers, request_options(), None)
+    request.clerk_state = state  # type: ignore[attr-defined,unused-ignore]
+    request.clerk_auth = state.to_auth()  # type: ignore[attr-defined,unused-ignore]
+    return state
 
 
 class ClerkAuthMiddleware:
@@ -75,18 +126,9 @@ class ClerkAuthMiddleware:
     async_capable = True
 
     def __init__(self, get_response: Callable[[HttpRequest], Any], authenticator: Optional[Authenticator] = None) -> None:
-        from django.conf import settings
-
         self.get_response = get_response
-        if authenticator is None:
-            conf = getattr(settings, "CLERKAUTH", None)
-            if conf is None:
-                from ._errors import ConfigurationError
-
-                raise ConfigurationError("settings.CLERKAUTH (a dict of options) is required", "invalid-option")
-            authenticator = Authenticator.from_options(dict(conf))
-        self.authenticator = authenticator
-        self._options = authenticator.call_options(**dict(getattr(settings, "CLERKAUTH_REQUEST_OPTIONS", None) or {}))
+        self.authenticator = authenticator or get_authenticator()
+        self._options = request_options() if authenticator is None else None
         self._async = iscoroutinefunction(get_response)
         if self._async:
             markcoroutinefunction(self)
@@ -99,8 +141,8 @@ class ClerkAuthMiddleware:
             raise DisallowedHost(e.message) from e
 
     def _store(self, request: HttpRequest, state: RequestState) -> None:
-        request.clerk_state = state  # type: ignore[attr-defined]
-        request.clerk_auth = state.to_auth()  # type: ignore[attr-defined]
+        request.clerk_state = state  # type: ignore[attr-defined,unused-ignore]
+        request.clerk_auth = state.to_auth()  # type: ignore[attr-defined,unused-ignore]
 
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
@@ -108,7 +150,7 @@ class ClerkAuthMiddleware:
         method, url, headers = self._parts(request)
         state = self.authenticator._native.authenticate(method, url, headers, self._options, None)
         self._store(request, state)
-        if state.status == "handshake":
+        if state.redirect_location is not None:
             return handshake_response(state)
         return apply_state_headers(self.get_response(request), state)
 
@@ -116,6 +158,6 @@ class ClerkAuthMiddleware:
         method, url, headers = self._parts(request)
         state = await _threads.run_sync(self.authenticator._native.authenticate, method, url, headers, self._options, None)
         self._store(request, state)
-        if state.status == "handshake":
+        if state.redirect_location is not None:
             return handshake_response(state)
         return apply_state_headers(await self.get_response(request), state)

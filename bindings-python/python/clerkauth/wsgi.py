@@ -4,8 +4,9 @@
 
 Each request's environ gets ``environ["clerkauth.state"]`` (:class:`~clerkauth.RequestState`)
 and ``environ["clerkauth.auth"]`` (``state.to_auth()``); in Flask, read them with
-``request.environ["clerkauth.state"]``. A handshake state is answered with a 307 redirect
-carrying the state's headers; Set-Cookie and other headers of other states are appended to the
+``request.environ["clerkauth.state"]`` (or use :mod:`clerkauth.flask`). A state with a
+``redirect_location`` (a handshake, or a development handshake resolution) is answered with a
+307 redirect carrying the state's headers; Set-Cookie and other headers of other states are appended to the
 app's response headers. A request whose Host header is not ``host[:port]`` is answered 400.
 """
 
@@ -51,7 +52,7 @@ class ClerkAuthMiddleware:
         environ[STATE_KEY] = state
         environ[AUTH_KEY] = state.to_auth()
         extra: List[Tuple[str, str]] = list(state.headers)
-        if state.status == "handshake":
+        if state.redirect_location is not None:
             start_response("307 Temporary Redirect", extra + [("Content-Length", "0")])
             return [b""]
         if not extra:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CI for the Node package `clerkauth`: install, build the native addon, run the tests on the
-# BUILT package (vectors, live differential vs @clerk/backend, middleware, WebSocket upgrades,
-# API), check the hand-written .d.ts, then npm pack + install the tarball elsewhere + smoke test.
+# BUILT package (vectors, live differential vs @clerk/backend, middleware, Express/Fastify/Hono
+# apps, WebSocket upgrades, API) under node --test and again under bun test (bun from npm, into
+# a local directory), check the hand-written .d.ts, then npm pack + install the tarball
+# elsewhere + smoke test.
 # Run from anywhere (the lead's .ci/run calls it from the repo root). Needs Node 20 + npm, Rust.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -24,6 +26,23 @@ echo "passed: $(grep -cE '^\s*✔ ' "$LOG") test lines"
 grep -vE '^\s*(✔|▶) ' "$LOG" || true
 grep -qE '^ℹ fail 0$' "$LOG" || { echo "node --test FAILED"; exit 1; }
 grep -qE '^ℹ pass [1-9]' "$LOG" || { echo "node --test ran no tests"; exit 1; }
+
+echo "== clerkauth (node): bun test (the same suite, plus test/bun/, on Bun)"
+BUN_VERSION=1.3.5
+BUN_DIR="$HERE/.bun-ci"
+if [ ! -x "$BUN_DIR/node_modules/.bin/bun" ] || [ "$("$BUN_DIR/node_modules/.bin/bun" --version)" != "$BUN_VERSION" ]; then
+  mkdir -p "$BUN_DIR"
+  [ -f "$BUN_DIR/package.json" ] || echo '{"private":true}' >"$BUN_DIR/package.json"
+  npm install --prefix "$BUN_DIR" --no-audit --no-fund --no-save "bun@$BUN_VERSION" >/dev/null
+fi
+BUN="$BUN_DIR/node_modules/.bin/bun"
+echo "bun $("$BUN" --version)"
+BUNLOG="$(mktemp)"
+# bun test takes explicit paths with a ./ prefix; every file runs in one process.
+RUST_BACKTRACE=0 "$BUN" test $(for f in test/*.test.mjs test/bun/*.test.mjs; do printf './%s ' "$f"; done) >"$BUNLOG" 2>&1 || true
+grep -E '^\s*\(fail\)|^ *[0-9]+ (pass|fail)|^Ran ' "$BUNLOG" || true
+grep -qE '^ *0 fail' "$BUNLOG" || { cat "$BUNLOG"; echo "bun test FAILED"; exit 1; }
+grep -qE '^ *[1-9][0-9]* pass' "$BUNLOG" || { cat "$BUNLOG"; echo "bun test ran no tests"; exit 1; }
 
 echo "== clerkauth (node): index.d.ts type check"
 npx tsc -p test/tsconfig.json

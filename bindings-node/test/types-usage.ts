@@ -74,3 +74,78 @@ async function main(): Promise<void> {
   });
 }
 void main;
+
+// ---- RequestState is a union discriminated by status; AuthStatus/TokenType are values and types.
+import { AuthStatus, TokenType, AuthErrorReason, type SessionAuthObject, type MachineAuthObject } from 'clerkauth';
+
+function narrow(state: RequestState): string {
+  if (state.status === AuthStatus.SignedIn) {
+    const token: string = state.token;
+    const type: TokenType = state.tokenType;
+    return token + type;
+  }
+  if (state.status === 'handshake') {
+    const none: null = state.toAuth();
+    return String(none) + state.headers.get('location');
+  }
+  const reason: string = state.reason;
+  // @ts-expect-error signed-out states carry no token
+  const t: string = state.token;
+  void t;
+  return reason === AuthErrorReason.SessionTokenExpired ? 'expired' : reason;
+}
+void narrow;
+const st: AuthStatus = 'signed-out';
+const tt: TokenType = TokenType.ApiKey;
+void st, tt;
+
+// ---- clerkauth/express: the Clerk docs' Express quickstart, with the import path changed.
+import express from 'express';
+import * as clerkExpress from 'clerkauth/express';
+
+const app = express();
+app.use(clerkExpress.clerkMiddleware());
+app.use(clerkExpress.clerkMiddleware({ debug: true, frontendApiProxy: { enabled: false }, isSatellite: (url) => url.hostname !== 'app.example.com' }));
+app.use(clerkExpress.clerkMiddleware((req: express.Request) => ({ publishableKey: req.hostname === 'a.example.com' ? 'pk_a' : 'pk_b' })));
+app.get('/protected', clerkExpress.requireAuth(), (req, res) => {
+  const { userId } = clerkExpress.getAuth(req);
+  const nullable: string | null = userId;
+  const session: SessionAuthObject = clerkExpress.getAuth(req, { treatPendingAsSignedOut: false });
+  const key = clerkExpress.getAuth(req, { acceptsToken: 'api_key' });
+  if (key.isAuthenticated) {
+    const id: string = key.id;
+    const name: string = key.name;
+    const keyUser: string | null = key.userId;
+    void id, name, keyUser;
+  }
+  const m: MachineAuthObject<'m2m_token'> = clerkExpress.getAuth(req, { acceptsToken: 'm2m_token' });
+  const mixed = clerkExpress.getAuth(req, { acceptsToken: ['session_token', 'oauth_token'] });
+  if (mixed.tokenType === 'oauth_token' && mixed.isAuthenticated) void mixed.clientId;
+  const any = clerkExpress.getAuth(req, { acceptsToken: 'any' });
+  void any.tokenType, m.tokenType, session.isAuthenticated;
+  res.json({ userId: nullable });
+});
+
+// ---- clerkauth/fastify
+import Fastify from 'fastify';
+import { clerkPlugin, getAuth as getFastifyAuth } from 'clerkauth/fastify';
+
+const fastify = Fastify();
+void fastify.register(clerkPlugin, { hookName: 'preHandler', authorizedParties: ['https://app.example.com'] });
+fastify.get('/', async (request) => {
+  const { userId } = getFastifyAuth(request);
+  const key = getFastifyAuth(request, { acceptsToken: 'api_key' });
+  return { userId, key: key.isAuthenticated ? key.subject : null };
+});
+
+// ---- clerkauth/hono
+import { Hono } from 'hono';
+import { clerkMiddleware as honoClerk, getAuth as getHonoAuth } from 'clerkauth/hono';
+
+const hono = new Hono();
+hono.use('*', honoClerk());
+hono.get('/', (c) => {
+  const { userId } = getHonoAuth(c);
+  const fromVar = c.get('clerkAuth')({ acceptsToken: 'any' });
+  return c.json({ userId, type: fromVar.tokenType });
+});

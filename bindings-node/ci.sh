@@ -81,4 +81,19 @@ import { createClerkClient, ClerkAuthError } from "clerkauth";
 try { await createClerkClient({}).authenticateRequest(new Request("https://a.example/")); throw new Error("no error"); }
 catch (e) { if (!(e instanceof ClerkAuthError) || !e.code) throw e; console.log("import(clerkauth) smoke test: ok (error code " + e.code + ")"); }
 '
+node -e '
+for (const [sub, names] of [["express", ["clerkMiddleware", "getAuth", "requireAuth"]], ["fastify", ["clerkPlugin", "getAuth"]], ["hono", ["clerkMiddleware", "getAuth"]], ["websocket", ["createWebSocketAuthenticator", "rejectUpgrade"]]]) {
+  const m = require("clerkauth/" + sub);
+  for (const n of names) if (typeof m[n] !== "function") throw new Error("clerkauth/" + sub + " lacks " + n);
+}
+console.log("require(clerkauth/express|fastify|hono|websocket) smoke test: ok");
+'
+node --input-type=module -e '
+import { clerkMiddleware, getAuth } from "clerkauth/express";
+import { clerkPlugin } from "clerkauth/fastify";
+import { clerkMiddleware as hono } from "clerkauth/hono";
+import { createWebSocketAuthenticator } from "clerkauth/websocket";
+if (![clerkMiddleware, getAuth, clerkPlugin, hono, createWebSocketAuthenticator].every((f) => typeof f === "function")) throw new Error("named ESM exports missing");
+console.log("import(clerkauth/express|fastify|hono|websocket) smoke test: ok");
+'
 echo "== clerkauth (node): all checks passed"

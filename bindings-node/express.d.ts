@@ -7,6 +7,8 @@ import type { AuthenticateRequestOptions, AuthObject, ClerkClient, GetAuthFn, Ne
 export {
   createClerkClient,
   authenticateRequest,
+  verifyToken,
+  TokenVerificationError,
   ClerkAuthError,
   ErrorCode,
   AuthStatus,

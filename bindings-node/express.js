@@ -156,6 +156,8 @@ module.exports = {
   requireAuth,
   createClerkClient: root.createClerkClient,
   authenticateRequest: root.authenticateRequest,
+  verifyToken: root.verifyToken,
+  TokenVerificationError: root.TokenVerificationError,
   ClerkAuthError,
   ErrorCode,
   AuthStatus: root.AuthStatus,

@@ -3,7 +3,7 @@ import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import type { AuthObject, GetAuthFn, RequestState } from './index';
 import type { ClerkMiddlewareOptions } from './express';
 
-export { createClerkClient, authenticateRequest, ClerkAuthError, ErrorCode, AuthStatus, TokenType, AuthObject, AuthOptions, SessionAuthObject, MachineAuthObject, RequestState } from './index';
+export { createClerkClient, authenticateRequest, verifyToken, TokenVerificationError, ClerkAuthError, ErrorCode, AuthStatus, TokenType, AuthObject, AuthOptions, SessionAuthObject, MachineAuthObject, RequestState } from './index';
 
 /** @clerk/fastify's options: the middleware's, plus the hook that authenticates (default `preHandler`). */
 export interface ClerkFastifyOptions extends ClerkMiddlewareOptions {

@@ -66,6 +66,8 @@ module.exports = {
   getAuth,
   createClerkClient: root.createClerkClient,
   authenticateRequest: root.authenticateRequest,
+  verifyToken: root.verifyToken,
+  TokenVerificationError: root.TokenVerificationError,
   ClerkAuthError,
   ErrorCode,
   AuthStatus: root.AuthStatus,

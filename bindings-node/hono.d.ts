@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AuthObject, AuthOptions, GetAuthFn, RequestState } from './index';
 import type { ClerkMiddlewareOptions as ExpressOptions } from './express';
 
-export { createClerkClient, authenticateRequest, ClerkAuthError, ErrorCode, AuthStatus, TokenType, AuthObject, AuthOptions, SessionAuthObject, MachineAuthObject, RequestState } from './index';
+export { createClerkClient, authenticateRequest, verifyToken, TokenVerificationError, ClerkAuthError, ErrorCode, AuthStatus, TokenType, AuthObject, AuthOptions, SessionAuthObject, MachineAuthObject, RequestState } from './index';
 
 /** @clerk/hono's options (`acceptsToken` is always `'any'`: filter with `getAuth(c, { acceptsToken })`). */
 export type ClerkMiddlewareOptions = Omit<ExpressOptions, 'acceptsToken' | 'clerkClient'>;

@@ -60,6 +60,8 @@ module.exports = {
   getAuth,
   createClerkClient: root.createClerkClient,
   authenticateRequest: root.authenticateRequest,
+  verifyToken: root.verifyToken,
+  TokenVerificationError: root.TokenVerificationError,
   ClerkAuthError,
   ErrorCode,
   AuthStatus: root.AuthStatus,

@@ -308,6 +308,9 @@ function makeAuthObject(json, nativeState, treatPending, token) {
   return auth;
 }
 
+/** The native state behind a state object (for `continues`). */
+const NATIVE_STATE = Symbol('clerkauth.nativeState');
+
 function buildState(nativeState) {
   let j;
   try {
@@ -363,7 +366,19 @@ function buildState(nativeState) {
     headers,
     token,
     organizationSync: j.organizationSync,
+    validUntil: j.validUntil === undefined ? null : j.validUntil,
+    redirectLocation: j.redirectLocation === undefined ? null : j.redirectLocation,
+    continues(previous) {
+      const prev = previous && previous[NATIVE_STATE];
+      if (!prev) throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: continues(previous) needs a state from authenticateRequest');
+      try {
+        return nativeState.continues(prev);
+      } catch (e) {
+        throw nativeFailure(e);
+      }
+    },
   };
+  Object.defineProperty(state, NATIVE_STATE, { value: nativeState });
   if (j.trace !== undefined) state.trace = j.trace;
   return state;
 }
@@ -482,6 +497,68 @@ function authenticateRequest(request, options = {}) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// verifyToken
+
+/**
+ * @clerk/backend's `verifyToken(token, options)`: a session token verified with `jwtKey`
+ * (networkless) or the JWKS (`secretKey`, `apiUrl`) by the core, off the event loop. Resolves
+ * to the claims; rejects with a `TokenVerificationError` (`reason`, `action`, `message`), or a
+ * `ClerkAuthError` for configuration errors.
+ */
+async function verifyToken(token, options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: verifyToken options must be an object');
+  }
+  if (typeof token !== 'string') {
+    throw new TokenVerificationError({ reason: TokenVerificationErrorReason.TokenInvalid, message: 'Invalid JWT form. A JWT consists of three parts separated by dots.' });
+  }
+  const authenticator = standaloneNative(options);
+  const overrides = optionsJson(options);
+  const now = pickNow(options);
+  let r;
+  try {
+    r = await authenticator.verifyToken(token, overrides, now);
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+  let j;
+  try {
+    j = JSON.parse(r);
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  if (j.ok === true) return j.claims;
+  throw new TokenVerificationError({ reason: j.reason, message: j.message, action: j.action });
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket tokens
+
+/**
+ * The core's WebSocket token extraction: a session token offered as a Sec-WebSocket-Protocol
+ * entry (`protocolPrefix`, default `clerk.session.`, `null` disables) or, opt-in, in the query
+ * parameter `queryParam`, moved into `Authorization: Bearer`. Returns `{ request,
+ * tokenSource, selectedProtocol }` (`request` as plain data, without the token protocol or
+ * query parameter).
+ */
+function extractWebSocketToken(request, options = {}) {
+  const plain = toPlainRequest(request);
+  const opts = {};
+  if (options && options.protocolPrefix !== undefined) opts.protocolPrefix = options.protocolPrefix;
+  if (options && options.queryParam !== undefined) opts.queryParam = options.queryParam;
+  let r;
+  try {
+    r = native.websocketUpgrade(JSON.stringify(plain), JSON.stringify(opts));
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+  const j = JSON.parse(r);
+  return { request: j.request, tokenSource: j.tokenSource === undefined ? null : j.tokenSource, selectedProtocol: j.selectedProtocol === undefined ? null : j.selectedProtocol };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Express / Connect middleware (implemented in express.js, which builds on this module)
 
 /** `clerkMiddleware(options?)`: see `clerkauth/express`. */
@@ -548,6 +625,8 @@ const version = native.version();
 module.exports = {
   createClerkClient,
   authenticateRequest,
+  verifyToken,
+  extractWebSocketToken,
   clerkMiddleware,
   getAuth,
   createUpgradeAuthenticator,

@@ -149,3 +149,46 @@ hono.get('/', (c) => {
   const fromVar = c.get('clerkAuth')({ acceptsToken: 'any' });
   return c.json({ userId, type: fromVar.tokenType });
 });
+
+// ---- verifyToken and clerkauth/websocket
+import { verifyToken, TokenVerificationError, TokenVerificationErrorReason } from 'clerkauth';
+import { createWebSocketAuthenticator, rejectUpgrade as reject, POLICY_VIOLATION } from 'clerkauth/websocket';
+import { WebSocketServer } from 'ws';
+
+async function verify(token: string): Promise<string | null> {
+  try {
+    const claims = await verifyToken(token, { jwtKey: 'pem', authorizedParties: ['https://app.example.com'], clockSkewInMs: 1000 });
+    return claims.sub;
+  } catch (e) {
+    if (e instanceof TokenVerificationError && e.reason === TokenVerificationErrorReason.TokenExpired) return e.action ?? null;
+    throw e;
+  }
+}
+void verify;
+
+const sockets = createWebSocketAuthenticator({ protocolPrefix: 'app.auth.', queryParam: 'token', organizationSyncOptions: { organizationPatterns: ['/orgs/:slug/ws'] } });
+const wss = new WebSocketServer({ noServer: true, handleProtocols: sockets.handleProtocols });
+http.createServer().on('upgrade', async (req: http.IncomingMessage, socket, head) => {
+  const result = await sockets.authenticate(req);
+  if (!result.state.isAuthenticated) return reject(socket, result.state, 401);
+  const p: string | null = result.protocol;
+  void p;
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    const watch = sockets.watch(ws, result, { onLapse: (reason) => ws.close(POLICY_VIOLATION, reason) });
+    ws.on('message', async (data) => {
+      const lapsed = await watch.reauthenticate(String(data));
+      if (lapsed === null && watch.state.status === 'signed-in') void watch.state.validUntil;
+    });
+  });
+});
+
+// ---- getAuth(req) without acceptsToken is a session object, never a machine one.
+function sessionOnly(req: http.IncomingMessage): void {
+  const auth = clerkExpress.getAuth(req);
+  // @ts-expect-error a session auth object has no machine token id
+  void auth.id;
+  // @ts-expect-error nor a machine token type
+  const t: 'api_key' = auth.tokenType;
+  void t;
+}
+void sessionOnly;

@@ -97,7 +97,7 @@ function authenticate(request, options, envSource) {
 
 /** The `Location` a state redirects to (a handshake, or a dev-instance resolution), if any. */
 function redirectLocation(state) {
-  return state.headers.get('location');
+  return state.redirectLocation;
 }
 
 /** The error for a handshake state without a Location (never expected from the core). */

@@ -329,9 +329,9 @@ interface RequestStateBase {
   /**
    * clerkauth addition, for re-authenticating a long-lived connection: `null` when this state
    * is still signed in as the same user, session and organization as `previous`, else why not:
-   * 'signed-out' | 'user-changed' | 'session-changed' | 'organization-changed'.
+   * 'signed-out' | 'user-changed' | 'session-changed' | 'organization-changed' | 'principal-changed' (another token type or machine).
    */
-  continues(previous: RequestState): null | 'signed-out' | 'user-changed' | 'session-changed' | 'organization-changed';
+  continues(previous: RequestState): null | 'signed-out' | 'user-changed' | 'session-changed' | 'organization-changed' | 'principal-changed';
   /** clerkauth addition: the organization-sync outcome when a pattern matched. */
   organizationSync: OrganizationSync | null;
   /** clerkauth addition: the decision trace (only with `explain: true`). */

@@ -15,7 +15,7 @@ export interface WebSocketAuthOptions extends Omit<ClerkMiddlewareOptions, 'acce
   onLapse?: (reason: LapseReason) => void;
 }
 
-export type LapseReason = 'expired' | 'signed-out' | 'user-changed' | 'session-changed' | 'organization-changed';
+export type LapseReason = 'expired' | 'signed-out' | 'user-changed' | 'session-changed' | 'organization-changed' | 'principal-changed';
 
 export interface WebSocketAuthResult {
   state: RequestState;

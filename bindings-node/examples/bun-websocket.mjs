@@ -1,5 +1,5 @@
 // A Bun.serve app whose WebSocket endpoint (/ws) admits Clerk sessions only. The browser offers
-// its session token as a subprotocol next to the app's own:
+// its session token as a subprotocol after the app's own:
 //   new WebSocket('wss://app.example.com/ws', ['chat.v1', `clerk.session.${await session.getToken()}`])
 // The socket is closed (1008) when the token's authorization lapses, unless the client sends a
 // fresh token first: {"type":"token","token":"…"} (same user, session and organization).
@@ -16,8 +16,11 @@ export function startServer({ port = 3000, hostname = '127.0.0.1', ...options } 
       if (new URL(req.url).pathname !== '/ws') return new Response('not found', { status: 404 });
       const auth = await sockets.authenticate(req);
       if (!auth.state.isAuthenticated) return new Response(null, { status: 401, headers: auth.state.headers });
-      const headers = auth.protocol ? { 'Sec-WebSocket-Protocol': auth.protocol } : undefined;
-      if (server.upgrade(req, { data: { auth }, headers })) return undefined;
+      // Bun.serve answers the first offered protocol itself (a header given to upgrade() is
+      // added, not substituted): it must be the app's, never the token.
+      const first = (req.headers.get('sec-websocket-protocol') || '').split(',')[0].trim();
+      if (first && first !== auth.protocol) return new Response('offer the app protocol before the token', { status: 400 });
+      if (server.upgrade(req, { data: { auth } })) return undefined;
       return new Response('expected a WebSocket upgrade', { status: 400 });
     },
     websocket: {

@@ -57,6 +57,10 @@ test('a session token offered as a subprotocol opens the socket; the app protoco
   await c.closed;
 });
 
+test('the token offered before the app protocol is refused (Bun.serve would answer it)', async () => {
+  expect((await connect([`clerk.session.${token()}`, 'chat.v1'])).refused).toBe(true);
+});
+
 test('no token, an expired token or a forged one: refused', async () => {
   expect((await connect(['chat.v1'])).refused).toBe(true);
   expect((await connect(['chat.v1', `clerk.session.${token({ expS: -3600 })}`])).refused).toBe(true);

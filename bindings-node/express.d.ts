@@ -2,7 +2,7 @@
 /// <reference types="node" />
 
 import type { IncomingMessage, ServerResponse } from 'http';
-import type { AuthenticateRequestOptions, AuthObject, ClerkClient, GetAuthFn, NextFunction } from './index';
+import type { AuthObject, ClerkMiddlewareOptions as BaseOptions, GetAuthFn, NextFunction } from './index';
 
 export {
   createClerkClient,
@@ -33,9 +33,7 @@ export interface FrontendApiProxyOptions {
  * CLERK_SIGN_IN_URL, CLERK_SIGN_UP_URL). `acceptsToken` is always `'any'` here: filter with
  * `getAuth(req, { acceptsToken })`.
  */
-export interface ClerkMiddlewareOptions extends Omit<AuthenticateRequestOptions, 'isSatellite' | 'domain' | 'proxyUrl'> {
-  /** Use this client (its options) instead of the environment's. */
-  clerkClient?: ClerkClient;
+export interface ClerkMiddlewareOptions extends Omit<BaseOptions, 'isSatellite' | 'domain' | 'proxyUrl'> {
   /** @clerk/express's debug logging: accepted and ignored. */
   debug?: boolean;
   frontendApiProxy?: FrontendApiProxyOptions;

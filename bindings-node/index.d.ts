@@ -385,8 +385,14 @@ export declare function authenticateRequest(request: AuthenticatableRequest, opt
 
 export type NextFunction = (err?: unknown) => void;
 
-export { clerkMiddleware, getAuth, requireAuth, RequestAuth, ClerkMiddlewareOptions, ClerkMiddlewareOptionsCallback, FrontendApiProxyOptions } from './express';
-import type { ClerkMiddlewareOptions, RequestAuth } from './express';
+/** Options of the middlewares and upgrade authenticators (`clerkauth/express` adds @clerk/express's `debug`, `frontendApiProxy` and URL functions). */
+export interface ClerkMiddlewareOptions extends AuthenticateRequestOptions {
+  /** Use this client (its options) instead of building one from these options. */
+  clerkClient?: ClerkClient;
+}
+
+export { clerkMiddleware, getAuth, requireAuth, RequestAuth, ClerkMiddlewareOptionsCallback, FrontendApiProxyOptions } from './express';
+import type { RequestAuth } from './express';
 
 export declare function createUpgradeAuthenticator(options?: ClerkMiddlewareOptions): (req: IncomingMessage, options?: AuthenticateRequestOptions) => Promise<RequestState>;
 

@@ -6,7 +6,7 @@
  * core's (through index.js).
  */
 
-const { authenticateRequest, toPlainRequest, ClerkAuthError, ErrorCode, AuthStatus, TokenType } = require('./index.js');
+const { authenticateRequest, toPlainRequest, ClerkAuthError, ErrorCode, TokenType } = require('./index.js');
 
 /** @clerk/shared's isTruthy: booleans, 'true'/'false' (any case), or an integer > 0. */
 function isTruthy(v) {
@@ -161,7 +161,6 @@ function authFunction(state) {
 }
 
 module.exports = {
-  isTruthy,
   loadEnv,
   resolveOptions,
   authenticate,
@@ -170,5 +169,4 @@ module.exports = {
   markClientError,
   authForAcceptedToken,
   authFunction,
-  AuthStatus,
 };

@@ -22,6 +22,8 @@ export interface WebSocketAuthResult {
   /** The offered non-token protocol to answer in the 101 response (null: none). */
   protocol: string | null;
   tokenSource: 'protocol' | 'query' | null;
+  /** The request the core authenticated (the token as Authorization, without the token protocol or query parameter). */
+  request: { method: string; url: string; headers: Array<[string, string]> };
 }
 
 /** Anything with `close(code, reason)`: a `ws` WebSocket, a Bun ServerWebSocket. */

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # CI for the Node package `clerkauth`: install, build the native addon, run the tests on the
-# BUILT package (vectors, live differential vs @clerk/backend, middleware, WebSocket upgrades,
-# API), check the hand-written .d.ts, then npm pack + install the tarball elsewhere + smoke test.
+# BUILT package (vectors, live differential vs @clerk/backend, middleware, Express/Fastify/Hono
+# apps, WebSocket upgrades, API) under node --test and again under bun test (bun from npm, into
+# a local directory), check the hand-written .d.ts, then npm pack + install the tarball
+# elsewhere + smoke test.
 # Run from anywhere (the lead's .ci/run calls it from the repo root). Needs Node 20 + npm, Rust.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -24,6 +26,35 @@ echo "passed: $(grep -cE '^\s*✔ ' "$LOG") test lines"
 grep -vE '^\s*(✔|▶) ' "$LOG" || true
 grep -qE '^ℹ fail 0$' "$LOG" || { echo "node --test FAILED"; exit 1; }
 grep -qE '^ℹ pass [1-9]' "$LOG" || { echo "node --test ran no tests"; exit 1; }
+
+echo "== clerkauth (node): bun test (the same suite, plus test/bun/, on Bun)"
+BUN_VERSION=1.3.5
+BUN_DIR="$HERE/.bun-ci"
+if [ ! -x "$BUN_DIR/node_modules/.bin/bun" ] || [ "$("$BUN_DIR/node_modules/.bin/bun" --version)" != "$BUN_VERSION" ]; then
+  mkdir -p "$BUN_DIR"
+  [ -f "$BUN_DIR/package.json" ] || echo '{"private":true}' >"$BUN_DIR/package.json"
+  npm install --prefix "$BUN_DIR" --no-audit --no-fund --no-save "bun@$BUN_VERSION" >/dev/null
+fi
+BUN="$BUN_DIR/node_modules/.bin/bun"
+echo "bun $("$BUN" --version)"
+# One bun process per file (Bun's node:test runs one file per process); --timeout: Bun's
+# default is 5 s per test. test/upgrade.test.mjs and test/websocket.test.mjs refuse upgrades by
+# writing raw HTTP responses on node:http 'upgrade' sockets, which Bun's node:http does not
+# send: Bun servers upgrade with Bun.serve, tested in test/bun/.
+bun_pass=0
+for f in test/*.test.mjs test/bun/*.test.mjs; do
+  case "$f" in test/upgrade.test.mjs | test/websocket.test.mjs) continue ;; esac
+  BUNLOG="$(mktemp)"
+  if RUST_BACKTRACE=0 "$BUN" test --timeout 300000 "./$f" >"$BUNLOG" 2>&1 && grep -qE '^ *0 fail' "$BUNLOG"; then
+    n="$(grep -oE '^ *[0-9]+ pass' "$BUNLOG" | grep -oE '[0-9]+')"
+    echo "bun test $f: $n pass"
+    bun_pass=$((bun_pass + n))
+  else
+    cat "$BUNLOG"; echo "bun test $f FAILED"; exit 1
+  fi
+done
+[ "$bun_pass" -gt 0 ] || { echo "bun test ran no tests"; exit 1; }
+echo "bun test: $bun_pass passed"
 
 echo "== clerkauth (node): index.d.ts type check"
 npx tsc -p test/tsconfig.json
@@ -55,5 +86,20 @@ node --input-type=module -e '
 import { createClerkClient, ClerkAuthError } from "clerkauth";
 try { await createClerkClient({}).authenticateRequest(new Request("https://a.example/")); throw new Error("no error"); }
 catch (e) { if (!(e instanceof ClerkAuthError) || !e.code) throw e; console.log("import(clerkauth) smoke test: ok (error code " + e.code + ")"); }
+'
+node -e '
+for (const [sub, names] of [["express", ["clerkMiddleware", "getAuth", "requireAuth"]], ["fastify", ["clerkPlugin", "getAuth"]], ["hono", ["clerkMiddleware", "getAuth"]], ["websocket", ["createWebSocketAuthenticator", "rejectUpgrade"]]]) {
+  const m = require("clerkauth/" + sub);
+  for (const n of names) if (typeof m[n] !== "function") throw new Error("clerkauth/" + sub + " lacks " + n);
+}
+console.log("require(clerkauth/express|fastify|hono|websocket) smoke test: ok");
+'
+node --input-type=module -e '
+import { clerkMiddleware, getAuth } from "clerkauth/express";
+import { clerkPlugin } from "clerkauth/fastify";
+import { clerkMiddleware as hono } from "clerkauth/hono";
+import { createWebSocketAuthenticator } from "clerkauth/websocket";
+if (![clerkMiddleware, getAuth, clerkPlugin, hono, createWebSocketAuthenticator].every((f) => typeof f === "function")) throw new Error("named ESM exports missing");
+console.log("import(clerkauth/express|fastify|hono|websocket) smoke test: ok");
 '
 echo "== clerkauth (node): all checks passed"

@@ -37,11 +37,61 @@ export declare const ErrorCode: {
   readonly UnexpectedError: 'unexpected-error';
 };
 
-export type AuthStatusValue = 'signed-in' | 'signed-out' | 'handshake';
+/** Request state statuses: `AuthStatus.SignedIn` as a value, `AuthStatus` as the type of all three. */
 export declare const AuthStatus: { readonly SignedIn: 'signed-in'; readonly SignedOut: 'signed-out'; readonly Handshake: 'handshake' };
+export type AuthStatus = (typeof AuthStatus)[keyof typeof AuthStatus];
+export type AuthStatusValue = AuthStatus;
 
-export type TokenTypeValue = 'session_token' | 'api_key' | 'm2m_token' | 'oauth_token';
+/** Token types: `TokenType.ApiKey` as a value, `TokenType` as the type of all four. */
 export declare const TokenType: { readonly SessionToken: 'session_token'; readonly ApiKey: 'api_key'; readonly M2MToken: 'm2m_token'; readonly OAuthToken: 'oauth_token' };
+export type TokenType = (typeof TokenType)[keyof typeof TokenType];
+export type TokenTypeValue = TokenType;
+export type SessionTokenType = 'session_token';
+export type MachineTokenType = Exclude<TokenType, SessionTokenType>;
+
+/** @clerk/backend's `AuthErrorReason` (reasons of signed-out and handshake states). */
+export declare const AuthErrorReason: {
+  readonly ClientUATWithoutSessionToken: 'client-uat-but-no-session-token';
+  readonly DevBrowserMissing: 'dev-browser-missing';
+  readonly DevBrowserSync: 'dev-browser-sync';
+  readonly PrimaryRespondsToSyncing: 'primary-responds-to-syncing';
+  readonly PrimaryDomainCrossOriginSync: 'primary-domain-cross-origin-sync';
+  readonly SatelliteCookieNeedsSyncing: 'satellite-needs-syncing';
+  readonly SessionTokenAndUATMissing: 'session-token-and-uat-missing';
+  readonly SessionTokenMissing: 'session-token-missing';
+  readonly SessionTokenExpired: 'session-token-expired';
+  readonly SessionTokenIATBeforeClientUAT: 'session-token-iat-before-client-uat';
+  readonly SessionTokenNBF: 'session-token-nbf';
+  readonly SessionTokenIatInTheFuture: 'session-token-iat-in-the-future';
+  readonly SessionTokenWithoutClientUAT: 'session-token-but-no-client-uat';
+  readonly ActiveOrganizationMismatch: 'active-organization-mismatch';
+  readonly TokenTypeMismatch: 'token-type-mismatch';
+  readonly UnexpectedError: 'unexpected-error';
+};
+export type AuthErrorReason = (typeof AuthErrorReason)[keyof typeof AuthErrorReason];
+
+/** @clerk/backend's `TokenVerificationErrorReason` (reasons of token verification failures). */
+export declare const TokenVerificationErrorReason: {
+  readonly TokenExpired: 'token-expired';
+  readonly TokenInvalid: 'token-invalid';
+  readonly TokenInvalidAlgorithm: 'token-invalid-algorithm';
+  readonly TokenInvalidAuthorizedParties: 'token-invalid-authorized-parties';
+  readonly TokenInvalidSignature: 'token-invalid-signature';
+  readonly TokenNotActiveYet: 'token-not-active-yet';
+  readonly TokenIatInTheFuture: 'token-iat-in-the-future';
+  readonly TokenVerificationFailed: 'token-verification-failed';
+  readonly InvalidSecretKey: 'secret-key-invalid';
+  readonly LocalJWKMissing: 'jwk-local-missing';
+  readonly RemoteJWKFailedToLoad: 'jwk-remote-failed-to-load';
+  readonly RemoteJWKInvalid: 'jwk-remote-invalid';
+  readonly RemoteJWKMissing: 'jwk-remote-missing';
+  readonly JWKFailedToResolve: 'jwk-failed-to-resolve';
+  readonly JWKKidMismatch: 'jwk-kid-mismatch';
+};
+export type TokenVerificationErrorReason = (typeof TokenVerificationErrorReason)[keyof typeof TokenVerificationErrorReason];
+
+/** A state's reason: one of the reference's, or another string (machine-token and clerkauth reasons). */
+export type AuthReason = AuthErrorReason | TokenVerificationErrorReason | (string & {});
 
 export interface OrganizationSyncOptions {
   /** Patterns naming an organization with `:id` or `:slug` (path-to-regexp v6 syntax). */
@@ -79,7 +129,7 @@ export interface AuthenticateRequestOptions {
   afterSignInUrl?: string;
   afterSignUpUrl?: string;
   organizationSyncOptions?: OrganizationSyncOptions;
-  acceptsToken?: TokenTypeValue | 'any' | TokenTypeValue[];
+  acceptsToken?: TokenType | 'any' | TokenType[];
   skipJwksCache?: boolean;
   jwksCacheTtlInMs?: number;
   /** clerkauth addition: header whose presence demands the request's own Authorization token. */
@@ -193,25 +243,30 @@ export interface SignedOutAuthObject extends AuthObjectBase {
   isAuthenticated: false;
 }
 
-export interface MachineAuthObject extends AuthObjectBase {
-  tokenType: 'api_key' | 'm2m_token' | 'oauth_token';
-  id: string | null;
-  subject: string | null;
-  scopes: string[] | null;
-  isAuthenticated: boolean;
-  /** api_key */
-  name?: string | null;
-  /** api_key, m2m_token */
-  claims?: Record<string, unknown> | null;
-  /** api_key (user subject), oauth_token */
-  userId?: string | null;
-  /** api_key (org subject) */
-  orgId?: string | null;
-  /** m2m_token */
-  machineId?: string | null;
-  /** oauth_token */
-  clientId?: string | null;
+/** Fields of a verified machine token's auth object, per token type. */
+export interface MachineTokenFields {
+  api_key: { name: string; claims: Record<string, unknown> | null; userId: string | null; orgId: string | null };
+  m2m_token: { claims: Record<string, unknown> | null; machineId: string };
+  oauth_token: { userId: string; clientId: string };
 }
+
+/** A verified machine token (`api_key`, `m2m_token`, `oauth_token`). */
+export type AuthenticatedMachineObject<T extends MachineTokenType = MachineTokenType> = T extends MachineTokenType
+  ? AuthObjectBase & MachineTokenFields[T] & { tokenType: T; id: string; subject: string; scopes: string[]; isAuthenticated: true }
+  : never;
+
+/** A machine token that did not verify (or a request without one, filtered by `acceptsToken`). */
+export type UnauthenticatedMachineObject<T extends MachineTokenType = MachineTokenType> = T extends MachineTokenType
+  ? AuthObjectBase & { [K in keyof MachineTokenFields[T]]: null } & { tokenType: T; id: null; subject: null; scopes: null; isAuthenticated: false }
+  : never;
+
+/** @clerk/backend's `MachineAuthObject<T>`: authenticated or not, per token type. */
+export type MachineAuthObject<T extends MachineTokenType = MachineTokenType> = T extends MachineTokenType
+  ? AuthenticatedMachineObject<T> | UnauthenticatedMachineObject<T>
+  : never;
+
+/** @clerk/backend's `SessionAuthObject`: what `getAuth(req)` returns without `acceptsToken`. */
+export type SessionAuthObject = SignedInAuthObject | SignedOutAuthObject;
 
 export interface InvalidTokenAuthObject extends AuthObjectBase {
   tokenType: null;
@@ -219,6 +274,30 @@ export interface InvalidTokenAuthObject extends AuthObjectBase {
 }
 
 export type AuthObject = SignedInAuthObject | SignedOutAuthObject | MachineAuthObject | InvalidTokenAuthObject;
+
+/** `getAuth`'s options: `toAuth`'s, plus the token types the route accepts (default `session_token`). */
+export interface AuthOptions {
+  treatPendingAsSignedOut?: boolean;
+  acceptsToken?: TokenType | TokenType[] | 'any';
+}
+
+/** The auth object type for a list of accepted token types (as @clerk/backend infers it). */
+export type InferAuthObjectFromTokenArray<T extends readonly TokenType[]> = SessionTokenType extends T[number]
+  ? T[number] extends SessionTokenType
+    ? SessionAuthObject
+    : SessionAuthObject | MachineAuthObject<Extract<T[number], MachineTokenType>>
+  : MachineAuthObject<Extract<T[number], MachineTokenType>>;
+
+/** The auth object type for one accepted token type. */
+export type InferAuthObjectFromToken<T extends TokenType> = T extends SessionTokenType ? SessionAuthObject : MachineAuthObject<Extract<T, MachineTokenType>>;
+
+/** @clerk/backend's `GetAuthFn`: `getAuth(req)` is a session object; `acceptsToken` selects the others. */
+export interface GetAuthFn<RequestType> {
+  <T extends TokenType[]>(req: RequestType, options: AuthOptions & { acceptsToken: T }): InferAuthObjectFromTokenArray<T> | InvalidTokenAuthObject;
+  <T extends TokenType>(req: RequestType, options: AuthOptions & { acceptsToken: T }): InferAuthObjectFromToken<T>;
+  (req: RequestType, options: AuthOptions & { acceptsToken: 'any' }): AuthObject;
+  (req: RequestType, options?: { treatPendingAsSignedOut?: boolean }): SessionAuthObject;
+}
 
 export interface OrganizationSync {
   target: { type: 'organization'; organizationId?: string; organizationSlug?: string } | { type: 'personalAccount' };
@@ -231,17 +310,9 @@ export interface TraceStep {
   detail: string;
 }
 
-/** The result of `authenticateRequest`, with @clerk/backend's fields. */
-export interface RequestState {
-  status: AuthStatusValue;
-  reason: string | null;
-  message: string | null;
+interface RequestStateBase {
   /** Headers to send back (each Set-Cookie separate: `headers.getSetCookie()`). */
   headers: Headers;
-  token: string | null;
-  tokenType: TokenTypeValue | null;
-  isAuthenticated: boolean;
-  isSignedIn: boolean;
   publishableKey: string;
   proxyUrl: string;
   isSatellite: boolean;
@@ -250,13 +321,57 @@ export interface RequestState {
   signUpUrl: string;
   afterSignInUrl: string;
   afterSignUpUrl: string;
-  /** `null` for handshakes. */
-  toAuth(options?: { treatPendingAsSignedOut?: boolean }): AuthObject | null;
+  message: string | null;
+  /** clerkauth addition: until when this answer holds (ms since the epoch: the token's exp, or an earlier membership-cache expiry), or null. */
+  validUntil: number | null;
+  /** clerkauth addition: the Location to redirect to (a handshake, or a dev-instance handshake resolution that is signed in), or null. */
+  redirectLocation: string | null;
+  /**
+   * clerkauth addition, for re-authenticating a long-lived connection: `null` when this state
+   * is still signed in as the same user, session and organization as `previous`, else why not:
+   * 'signed-out' | 'user-changed' | 'session-changed' | 'organization-changed' | 'principal-changed' (another token type or machine).
+   */
+  continues(previous: RequestState): null | 'signed-out' | 'user-changed' | 'session-changed' | 'organization-changed' | 'principal-changed';
   /** clerkauth addition: the organization-sync outcome when a pattern matched. */
   organizationSync: OrganizationSync | null;
   /** clerkauth addition: the decision trace (only with `explain: true`). */
   trace?: TraceStep[];
 }
+
+/** A signed-in request: `token` is the session or machine token that authenticated it. */
+export interface SignedInState extends RequestStateBase {
+  status: 'signed-in';
+  reason: null;
+  token: string;
+  tokenType: TokenType;
+  isAuthenticated: true;
+  isSignedIn: true;
+  toAuth(options?: { treatPendingAsSignedOut?: boolean }): SignedInAuthObject | SignedOutAuthObject | AuthenticatedMachineObject;
+}
+
+export interface SignedOutState extends RequestStateBase {
+  status: 'signed-out';
+  reason: AuthReason;
+  token: null;
+  tokenType: TokenType | null;
+  isAuthenticated: false;
+  isSignedIn: false;
+  toAuth(options?: { treatPendingAsSignedOut?: boolean }): SignedOutAuthObject | UnauthenticatedMachineObject | InvalidTokenAuthObject;
+}
+
+/** A handshake: send `headers` (Location, Set-Cookie …) with a 307. */
+export interface HandshakeState extends RequestStateBase {
+  status: 'handshake';
+  reason: AuthReason;
+  token: null;
+  tokenType: 'session_token';
+  isAuthenticated: false;
+  isSignedIn: false;
+  toAuth(options?: { treatPendingAsSignedOut?: boolean }): null;
+}
+
+/** The result of `authenticateRequest`, with @clerk/backend's fields: a union discriminated by `status`. */
+export type RequestState = SignedInState | SignedOutState | HandshakeState;
 
 export interface ClerkClient {
   authenticateRequest(request: AuthenticatableRequest, options?: AuthenticateRequestOptions): Promise<RequestState>;
@@ -268,29 +383,68 @@ export declare function createClerkClient(options?: ClerkOptions): ClerkClient;
 
 export declare function authenticateRequest(request: AuthenticatableRequest, options?: AuthenticateRequestOptions): Promise<RequestState>;
 
-/** `req.auth` set by `clerkMiddleware`: callable, and carrying the default auth object's fields. */
-export type RequestAuth = ((options?: { treatPendingAsSignedOut?: boolean }) => AuthObject) & Partial<AuthObject>;
+export type NextFunction = (err?: unknown) => void;
 
+/** Options of the middlewares and upgrade authenticators (`clerkauth/express` adds @clerk/express's `debug`, `frontendApiProxy` and URL functions). */
 export interface ClerkMiddlewareOptions extends AuthenticateRequestOptions {
   /** Use this client (its options) instead of building one from these options. */
   clerkClient?: ClerkClient;
 }
 
-export type NextFunction = (err?: unknown) => void;
-
-/**
- * Express/Connect middleware. Errors go to `next(err)`; a request whose Host header is not
- * `host[:port]` gives an `invalid-request` error with `status: 400`.
- */
-export declare function clerkMiddleware(options?: ClerkMiddlewareOptions): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void;
-
-export declare function getAuth(req: IncomingMessage, options?: { treatPendingAsSignedOut?: boolean }): AuthObject;
+export { clerkMiddleware, getAuth, requireAuth, RequestAuth, ClerkMiddlewareOptionsCallback, FrontendApiProxyOptions } from './express';
+import type { RequestAuth } from './express';
 
 export declare function createUpgradeAuthenticator(options?: ClerkMiddlewareOptions): (req: IncomingMessage, options?: AuthenticateRequestOptions) => Promise<RequestState>;
 
 export declare function authenticateUpgrade(req: IncomingMessage, options?: AuthenticateRequestOptions): Promise<RequestState>;
 
 export declare function rejectUpgrade(socket: Duplex, state?: RequestState | null, statusCode?: number): void;
+
+/** @clerk/backend's `TokenVerificationError`: why `verifyToken` refused a token. */
+export declare class TokenVerificationError extends Error {
+  readonly name: 'TokenVerificationError';
+  reason: TokenVerificationErrorReason | (string & {});
+  action?: string;
+  tokenCarrier?: 'header' | 'cookie';
+  constructor(options: { reason: string; message: string; action?: string | null });
+  getFullMessage(): string;
+}
+
+/** @clerk/backend's `VerifyTokenOptions`: a session token checked with `jwtKey` (networkless) or the JWKS (`secretKey`, `apiUrl`). */
+export interface VerifyTokenOptions {
+  jwtKey?: string;
+  secretKey?: string;
+  apiUrl?: string;
+  apiVersion?: string;
+  audience?: string | string[];
+  authorizedParties?: string[];
+  clockSkewInMs?: number;
+  skipJwksCache?: boolean;
+  jwksCacheTtlInMs?: number;
+  /** clerkauth addition: the clock, in ms since the Unix epoch (default: now). */
+  nowMs?: number;
+  /** clerkauth testing knob: base delay of the JWKS retry backoff in ms (default 125). */
+  jwksRetryBaseDelayMs?: number;
+}
+
+/**
+ * @clerk/backend's `verifyToken(token, options)`: resolves to the verified claims, rejects with
+ * a `TokenVerificationError` (`reason`, `action`, `message`); configuration errors reject
+ * with a `ClerkAuthError`.
+ */
+export declare function verifyToken(token: string, options?: VerifyTokenOptions): Promise<JwtPayload>;
+
+/** The result of moving a WebSocket token into the request (see `clerkauth/websocket`). */
+export interface WebSocketTokenExtraction {
+  /** The request with the token as `Authorization: Bearer`, the token protocol / query parameter removed. */
+  request: { method: string; url: string; headers: Array<[string, string]> };
+  tokenSource: 'protocol' | 'query' | null;
+  /** The first offered non-token protocol, to answer in the 101 response. */
+  selectedProtocol: string | null;
+}
+
+/** Low-level: the core's WebSocket token extraction (`clerkauth/websocket` builds on it). */
+export declare function extractWebSocketToken(request: AuthenticatableRequest, options?: { protocolPrefix?: string | null; queryParam?: string }): WebSocketTokenExtraction;
 
 export declare function toPlainRequest(request: AuthenticatableRequest): { method: string; url: string; headers: Array<[string, string]> };
 

@@ -35,6 +35,59 @@ const ErrorCode = Object.freeze({
 const AuthStatus = Object.freeze({ SignedIn: 'signed-in', SignedOut: 'signed-out', Handshake: 'handshake' });
 const TokenType = Object.freeze({ SessionToken: 'session_token', ApiKey: 'api_key', M2MToken: 'm2m_token', OAuthToken: 'oauth_token' });
 
+/** @clerk/backend's AuthErrorReason: reasons of signed-out and handshake states. */
+const AuthErrorReason = Object.freeze({
+  ClientUATWithoutSessionToken: 'client-uat-but-no-session-token',
+  DevBrowserMissing: 'dev-browser-missing',
+  DevBrowserSync: 'dev-browser-sync',
+  PrimaryRespondsToSyncing: 'primary-responds-to-syncing',
+  PrimaryDomainCrossOriginSync: 'primary-domain-cross-origin-sync',
+  SatelliteCookieNeedsSyncing: 'satellite-needs-syncing',
+  SessionTokenAndUATMissing: 'session-token-and-uat-missing',
+  SessionTokenMissing: 'session-token-missing',
+  SessionTokenExpired: 'session-token-expired',
+  SessionTokenIATBeforeClientUAT: 'session-token-iat-before-client-uat',
+  SessionTokenNBF: 'session-token-nbf',
+  SessionTokenIatInTheFuture: 'session-token-iat-in-the-future',
+  SessionTokenWithoutClientUAT: 'session-token-but-no-client-uat',
+  ActiveOrganizationMismatch: 'active-organization-mismatch',
+  TokenTypeMismatch: 'token-type-mismatch',
+  UnexpectedError: 'unexpected-error',
+});
+
+/** @clerk/backend's TokenVerificationErrorReason: why `verifyToken` refused a token. */
+const TokenVerificationErrorReason = Object.freeze({
+  TokenExpired: 'token-expired',
+  TokenInvalid: 'token-invalid',
+  TokenInvalidAlgorithm: 'token-invalid-algorithm',
+  TokenInvalidAuthorizedParties: 'token-invalid-authorized-parties',
+  TokenInvalidSignature: 'token-invalid-signature',
+  TokenNotActiveYet: 'token-not-active-yet',
+  TokenIatInTheFuture: 'token-iat-in-the-future',
+  TokenVerificationFailed: 'token-verification-failed',
+  InvalidSecretKey: 'secret-key-invalid',
+  LocalJWKMissing: 'jwk-local-missing',
+  RemoteJWKFailedToLoad: 'jwk-remote-failed-to-load',
+  RemoteJWKInvalid: 'jwk-remote-invalid',
+  RemoteJWKMissing: 'jwk-remote-missing',
+  JWKFailedToResolve: 'jwk-failed-to-resolve',
+  JWKKidMismatch: 'jwk-kid-mismatch',
+});
+
+/** @clerk/backend's TokenVerificationError: `verifyToken`'s rejection, with `reason` and `action`. */
+class TokenVerificationError extends Error {
+  constructor({ reason, message, action }) {
+    super(message);
+    this.name = 'TokenVerificationError';
+    this.reason = reason;
+    this.action = action === null ? undefined : action;
+  }
+
+  getFullMessage() {
+    return `${[this.message, this.action].filter((m) => m).join(' ')} (reason=${this.reason}, token-carrier=${this.tokenCarrier})`;
+  }
+}
+
 /**
  * Options read by this JS layer only, never sent to the core (the core's list names them as
  * host keys: it rejects them if they reach it).
@@ -158,7 +211,9 @@ function fromIncomingMessage(req) {
   }
   const hostHeader = req.headers && typeof req.headers.host === 'string' ? req.headers.host : null;
   const host = hostHeader || authority || 'localhost';
-  const encrypted = !!(req.socket && req.socket.encrypted) || !!(req.connection && req.connection.encrypted);
+  // `socket` first: `connection` is its deprecated alias (a warning on Fastify's inject requests).
+  const socket = req.socket || req.connection;
+  const encrypted = !!(socket && socket.encrypted);
   const proto = scheme || (encrypted ? 'https' : 'http');
   const target = typeof req.originalUrl === 'string' ? req.originalUrl : req.url || '/';
   return { method: req.method || 'GET', url: requestUrl(proto, host, target), headers };
@@ -253,6 +308,9 @@ function makeAuthObject(json, nativeState, treatPending, token) {
   return auth;
 }
 
+/** The native state behind a state object (for `continues`). */
+const NATIVE_STATE = Symbol('clerkauth.nativeState');
+
 function buildState(nativeState) {
   let j;
   try {
@@ -308,7 +366,19 @@ function buildState(nativeState) {
     headers,
     token,
     organizationSync: j.organizationSync,
+    validUntil: j.validUntil === undefined ? null : j.validUntil,
+    redirectLocation: j.redirectLocation === undefined ? null : j.redirectLocation,
+    continues(previous) {
+      const prev = previous && previous[NATIVE_STATE];
+      if (!prev) throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: continues(previous) needs a state from authenticateRequest');
+      try {
+        return nativeState.continues(prev);
+      } catch (e) {
+        throw nativeFailure(e);
+      }
+    },
   };
+  Object.defineProperty(state, NATIVE_STATE, { value: nativeState });
   if (j.trace !== undefined) state.trace = j.trace;
   return state;
 }
@@ -427,81 +497,78 @@ function authenticateRequest(request, options = {}) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Express / Connect middleware
-
-function applyResponseHeaders(res, headers) {
-  for (const cookie of headers.getSetCookie()) {
-    if (typeof res.appendHeader === 'function') res.appendHeader('set-cookie', cookie);
-    else {
-      const prev = res.getHeader('set-cookie');
-      res.setHeader('set-cookie', prev === undefined ? [cookie] : [].concat(prev, cookie));
-    }
-  }
-  for (const [k, v] of headers) {
-    if (k === 'set-cookie') continue;
-    res.setHeader(k, v);
-  }
-}
-
-function attachAuth(req, state) {
-  const authFn = (opts) => state.toAuth(opts);
-  const auth = state.toAuth();
-  if (auth) {
-    for (const [k, v] of Object.entries(auth)) {
-      Object.defineProperty(authFn, k, { value: v, enumerable: true, configurable: true, writable: true });
-    }
-  }
-  req.auth = authFn;
-  req.clerkRequestState = state;
-}
+// verifyToken
 
 /**
- * Express/Connect middleware: authenticates every request, appends the state's headers
- * (each Set-Cookie separately), answers handshakes with a 307 redirect, and sets `req.auth`
- * (callable — `req.auth()` / `req.auth({ treatPendingAsSignedOut })` — and also carrying the
- * auth object's fields) and `req.clerkRequestState`.
+ * @clerk/backend's `verifyToken(token, options)`: a session token verified with `jwtKey`
+ * (networkless) or the JWKS (`secretKey`, `apiUrl`) by the core, off the event loop. Resolves
+ * to the claims; rejects with a `TokenVerificationError` (`reason`, `action`, `message`), or a
+ * `ClerkAuthError` for configuration errors.
  */
-function clerkMiddleware(options = {}) {
-  const { clerkClient, ...rest } = options || {};
-  const client = clerkClient || createClerkClient(rest);
-  const perCall = clerkClient ? rest : { nowMs: rest.nowMs };
-  return function clerkauthMiddleware(req, res, next) {
-    client.authenticateRequest(req, perCall).then(
-      (state) => {
-        try {
-          applyResponseHeaders(res, state.headers);
-          if (state.headers.get('location')) {
-            res.statusCode = 307;
-            res.end();
-            return;
-          }
-          if (state.status === AuthStatus.Handshake) {
-            next(new ClerkAuthError(ErrorCode.UnexpectedError, 'clerkauth: handshake state without a redirect location'));
-            return;
-          }
-          attachAuth(req, state);
-        } catch (e) {
-          next(e);
-          return;
-        }
-        next();
-      },
-      (err) => {
-        // A request the core cannot read (a Host header that is not host[:port]) is the
-        // client's error: Express-style error handlers answer it with err.status.
-        if (err instanceof ClerkAuthError && err.code === ErrorCode.InvalidRequest) err.status = 400;
-        next(err);
-      },
-    );
-  };
+async function verifyToken(token, options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: verifyToken options must be an object');
+  }
+  if (typeof token !== 'string') {
+    throw new TokenVerificationError({ reason: TokenVerificationErrorReason.TokenInvalid, message: 'Invalid JWT form. A JWT consists of three parts separated by dots.' });
+  }
+  const authenticator = standaloneNative(options);
+  const overrides = optionsJson(options);
+  const now = pickNow(options);
+  let r;
+  try {
+    r = await authenticator.verifyToken(token, overrides, now);
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+  let j;
+  try {
+    j = JSON.parse(r);
+  } catch (e) {
+    throw nativeFailure(e);
+  }
+  if (j.ok === true) return j.claims;
+  throw new TokenVerificationError({ reason: j.reason, message: j.message, action: j.action });
 }
 
-/** `getAuth(req, opts?)`: the auth object set by `clerkMiddleware`. */
-function getAuth(req, opts) {
-  if (!req || typeof req.auth !== 'function' || !req.clerkRequestState) {
-    throw new ClerkAuthError(ErrorCode.InvalidRequest, 'clerkauth: getAuth(req) needs clerkMiddleware() to run first');
+// ---------------------------------------------------------------------------------------------
+// WebSocket tokens
+
+/**
+ * The core's WebSocket token extraction: a session token offered as a Sec-WebSocket-Protocol
+ * entry (`protocolPrefix`, default `clerk.session.`, `null` disables) or, opt-in, in the query
+ * parameter `queryParam`, moved into `Authorization: Bearer`. Returns `{ request,
+ * tokenSource, selectedProtocol }` (`request` as plain data, without the token protocol or
+ * query parameter).
+ */
+function extractWebSocketToken(request, options = {}) {
+  const plain = toPlainRequest(request);
+  const opts = {};
+  if (options && options.protocolPrefix !== undefined) opts.protocolPrefix = options.protocolPrefix;
+  if (options && options.queryParam !== undefined) opts.queryParam = options.queryParam;
+  let r;
+  try {
+    r = native.websocketUpgrade(JSON.stringify(plain), JSON.stringify(opts));
+  } catch (e) {
+    throw nativeFailure(e);
   }
-  return req.auth(opts);
+  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+  const j = JSON.parse(r);
+  return { request: j.request, tokenSource: j.tokenSource === undefined ? null : j.tokenSource, selectedProtocol: j.selectedProtocol === undefined ? null : j.selectedProtocol };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Express / Connect middleware (implemented in express.js, which builds on this module)
+
+/** `clerkMiddleware(options?)`: see `clerkauth/express`. */
+function clerkMiddleware(options) {
+  return require('./express.js').clerkMiddleware(options);
+}
+
+/** `getAuth(req, options?)`: see `clerkauth/express`. */
+function getAuth(req, options) {
+  return require('./express.js').getAuth(req, options);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -558,6 +625,8 @@ const version = native.version();
 module.exports = {
   createClerkClient,
   authenticateRequest,
+  verifyToken,
+  extractWebSocketToken,
   clerkMiddleware,
   getAuth,
   createUpgradeAuthenticator,
@@ -568,5 +637,8 @@ module.exports = {
   ErrorCode,
   AuthStatus,
   TokenType,
+  AuthErrorReason,
+  TokenVerificationErrorReason,
+  TokenVerificationError,
   version,
 };

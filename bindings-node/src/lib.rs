@@ -133,6 +133,18 @@ impl NativeAuthenticator {
         on_worker(env, move || authenticate(&auth, &request_json, overrides_json.as_deref(), now_ms))
     }
 
+    /// `verifyToken(token)` with per-call options (JSON), off the event loop: resolves to the
+    /// core's JSON answer (`{ok: true, claims}` or `{ok: false, reason, message, action}`) or
+    /// a `{ code, message }` error for unusable options.
+    #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
+    pub fn verify_token<'env>(&self, env: &'env Env, token: String, overrides_json: Option<String>, now_ms: Option<f64>) -> napi::Result<Object<'env>> {
+        let auth = Arc::clone(&self.inner);
+        on_worker(env, move || {
+            let overrides = parse_options(overrides_json.as_deref())?;
+            clerkauth::verify_token_json(&auth, &token, &overrides, now_ms).map(|v| v.to_string()).map_err(NativeError::from)
+        })
+    }
+
     /// The same on the calling thread (for benchmarks and tests; blocks on network work).
     #[napi(catch_unwind)]
     pub fn authenticate_sync(&self, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> Either<NativeState, NativeError> {
@@ -175,6 +187,14 @@ impl NativeState {
         self.state.to_auth_with(treat_pending_as_signed_out).is_some_and(|a| a.has(&check))
     }
 
+    /// `state.continues(previous)`: `null` when this state (a socket's re-authentication)
+    /// continues `previous` (same user, session and organization, or the same machine), else
+    /// what changed.
+    #[napi(catch_unwind)]
+    pub fn continues(&self, previous: &NativeState) -> Option<String> {
+        self.state.continues(&previous.state).err().map(str::to_string)
+    }
+
     /// `getToken({ template, expiresInSeconds })` for `sessionId`: a new token from the Backend
     /// API (with this state's instance and per-call options), off the event loop. Resolves to
     /// the jwt or a `{ code, message }` error (never rejects, except on a panic).
@@ -191,6 +211,19 @@ impl NativeState {
 #[napi(catch_unwind)]
 pub fn request_url(scheme: String, host: String, target: String) -> Either<String, NativeError> {
     either(clerkauth::request_url(&scheme, &host, &target).map_err(NativeError::from))
+}
+
+/// A WebSocket upgrade's session token (a `Sec-WebSocket-Protocol` entry, or the opt-in query
+/// parameter) moved into `Authorization: Bearer`: the core's JSON answer
+/// (`{request, tokenSource, selectedProtocol}`) or a `{ code, message }` error.
+#[napi(catch_unwind)]
+pub fn websocket_upgrade(request_json: String, options_json: String) -> Either<String, NativeError> {
+    let run = || -> Result<String, NativeError> {
+        let request: Value = serde_json::from_str(&request_json).map_err(|e| invalid(ErrorCode::InvalidRequest, format!("Invalid request JSON: {e}")))?;
+        let options: Value = serde_json::from_str(&options_json).map_err(|e| invalid(ErrorCode::InvalidOption, format!("Invalid WebSocket options JSON: {e}")))?;
+        clerkauth::websocket::upgrade_json(&request, &options).map(|v| v.to_string()).map_err(NativeError::from)
+    };
+    either(run())
 }
 
 /// The `@clerk/backend` options the core accepts and ignores: the JS layer sends their names

@@ -72,12 +72,27 @@ function send(target, head) {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1');
     const chunks = [];
-    sock.on('data', (d) => chunks.push(d));
-    sock.on('end', () => {
-      const text = Buffer.concat(chunks).toString();
-      const [headPart, body] = text.split('\r\n\r\n');
-      resolve({ status: Number(headPart.split(' ')[1]), body: body ? JSON.parse(body) : null });
+    let done = false;
+    // Complete once Content-Length bytes of body arrived (or at the end of the connection):
+    // Bun's node:http keeps a Connection: close connection open after the response.
+    const finish = (atEnd) => {
+      const buf = Buffer.concat(chunks);
+      const sep = buf.indexOf('\r\n\r\n');
+      if (done || sep < 0) return;
+      const headPart = buf.subarray(0, sep).toString();
+      const length = /\r\ncontent-length: *(\d+)/i.exec(headPart);
+      const body = buf.subarray(sep + 4);
+      if (!atEnd && (!length || body.length < Number(length[1]))) return;
+      done = true;
+      sock.destroy();
+      const text = body.toString();
+      resolve({ status: Number(headPart.split(' ')[1]), body: text ? JSON.parse(text) : null });
+    };
+    sock.on('data', (d) => {
+      chunks.push(d);
+      finish(false);
     });
+    sock.on('end', () => finish(true));
     sock.on('error', reject);
     // A session cookie on a non-document request: signed in, no handshake.
     const cookie = `Cookie: __session=${acmeToken}; __client_uat=${now - 10}\r\nSec-Fetch-Dest: empty`;

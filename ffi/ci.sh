@@ -71,6 +71,7 @@ build vector_runner tests/c/vector_runner.c
 build test_bad_input tests/c/test_bad_input.c
 build test_threads tests/c/test_threads.c -pthread
 build test_session tests/c/test_session.c -pthread
+build test_realtime tests/c/test_realtime.c -pthread
 # The README's example, extracted verbatim, must build with plain pkg-config and run.
 awk '/^```c$/{on=1; next} /^```$/{on=0} on' ffi/README.md > "$WORK/readme_example.c"
 # shellcheck disable=SC2046
@@ -114,6 +115,9 @@ run "threads 4 x 100 under valgrind" "${VALGRIND[@]}" "$BIN/test_threads_shared"
 run "pending toAuth + session tokens (loopback Backend API), shared lib" python3 tests/c/session_bapi.py "$BIN/test_session_shared"
 run "pending toAuth + session tokens (loopback Backend API), static lib" python3 tests/c/session_bapi.py "$BIN/test_session_static"
 run "pending toAuth + session tokens under valgrind" python3 tests/c/session_bapi.py "${VALGRIND[@]}" "$BIN/test_session_shared"
+run "verifyToken, WebSocket tokens, validUntil, continues (8 x 200), shared lib" "$BIN/test_realtime_shared" 8 200
+run "verifyToken, WebSocket tokens, validUntil, continues (8 x 200), static lib" "$BIN/test_realtime_static" 8 200
+run "verifyToken, WebSocket tokens, validUntil, continues (4 x 20) under valgrind" "${VALGRIND[@]}" "$BIN/test_realtime_shared" 4 20
 echo "=== README example and C++ smoke"
 for b in readme_example cxx_smoke; do
   if "$BIN/$b" >/dev/null; then total_p=$((total_p + 1)); echo "ok $b"; else total_f=$((total_f + 1)); suites_failed=$((suites_failed + 1)); echo "FAIL $b"; fi

@@ -346,6 +346,44 @@ clerkauth_status clerkauth_request_add_header(clerkauth_request *request,
 void clerkauth_request_free(clerkauth_request *request);
 
 /**
+ * Prepares a WebSocket upgrade for authentication: a browser cannot set `Authorization` on a
+ * WebSocket, so a tab offers its own session token as a subprotocol
+ * (`new WebSocket(url, ["app.v1", "clerk.session." + token])`) or, opt-in only, as a query
+ * parameter. This moves that token to `Authorization: Bearer` in a **new** request, so
+ * `clerkauth_authenticate` takes the header path and authenticates the tab's user, not the
+ * shared `__session` cookie's.
+ *
+ * * `options_json`: `{"protocolPrefix": "clerk.session." | null, "queryParam": "token" | null}`
+ *   (missing keys take the defaults; `null` disables that carrier), or NULL for the defaults:
+ *   the `clerk.session.` subprotocol prefix, no query parameter. Opt into `queryParam`
+ *   knowingly: URLs end up in access logs.
+ * * Only a WebSocket upgrade (`Upgrade: websocket`) is changed; any other request is copied
+ *   as is. An `Authorization` header already present wins (no token is moved). Token entries
+ *   are removed from `Sec-WebSocket-Protocol`, the query parameter from the URL.
+ * * `*out` (on OK): the new request, owned by the caller (`clerkauth_request_free`); the
+ *   input request is not modified and remains the caller's.
+ * * `token_source` (may be NULL): on OK, "protocol" or "query" (static strings) when a token
+ *   was moved, else NULL.
+ * * `selected_protocol` (may be NULL): on OK, the first offered subprotocol that is not a
+ *   token — answer it in the `101` response's `Sec-WebSocket-Protocol` (a browser fails the
+ *   socket when it offered protocols and none is answered) — owned by the caller
+ *   (`clerkauth_string_free`), or NULL when there is none.
+ *
+ * Returns OK, or `_NULL_PARAMETER` (request, out), `_INVALID_UTF8`, `_INVALID_JSON` or
+ * `_INVALID_OPTION` (an unknown key or a value that is not a non-empty string or null).
+ * Thread-safe: it only reads `request`, like `clerkauth_authenticate`.
+ *
+ * # Safety
+ * `request` is NULL or a live request; `options_json` is NULL or NUL-terminated; the
+ * out-parameters are NULL or writable.
+ */
+clerkauth_status clerkauth_request_with_websocket_token(const clerkauth_request *request,
+                                                        const char *options_json,
+                                                        clerkauth_request **out,
+                                                        const char **token_source,
+                                                        char **selected_protocol);
+
+/**
  * Authenticates `request` with the authenticator's options, overlaid with `overrides_json`
  * (a JSON object of per-call options such as `authorizedParties`, `acceptsToken`,
  * `organizationSyncOptions`, `explain`, with the names of `clerkauth_authenticator_new`: an
@@ -624,9 +662,76 @@ const char *clerkauth_result_trace_json(const clerkauth_result *result);
  * The whole state as JSON with the reference's field names (status, reason, message,
  * isAuthenticated, isSignedIn, token, tokenType, headers, publishableKey, proxyUrl,
  * isSatellite, domain, signInUrl, signUpUrl, afterSignInUrl, afterSignUpUrl, auth,
- * organizationSync, trace when explained). NULL for NULL.
+ * organizationSync, redirectLocation, validUntil, trace when explained). NULL for NULL.
  */
 const char *clerkauth_result_state_json(const clerkauth_result *result);
+
+/**
+ * Where to redirect the client (`redirectLocation`): the `Location` response header of a
+ * handshake, or of a development instance's handshake resolution (signed in, with the URL
+ * cleaned of handshake parameters). Redirect whenever it is non-NULL, whatever the status.
+ * NULL when there is none or for NULL. Owned by the result.
+ */
+const char *clerkauth_result_redirect_location(const clerkauth_result *result);
+
+/**
+ * Until when this answer holds (`validUntil`), in milliseconds since the Unix epoch: the
+ * token's expiry (`exp * 1000` for a session token), or earlier when an organization
+ * membership from the Backend API scoped the auth object (the end of its cache entry). A
+ * long-lived connection (a WebSocket) authenticated by this result must re-authenticate, or
+ * stop trusting it, by then. Returns true and writes `*out_ms`; false (and leaves `*out_ms`
+ * alone) when not signed in, when the credential does not expire, or for a NULL argument.
+ *
+ * # Safety
+ * `out_ms` is NULL or writable.
+ */
+bool clerkauth_result_valid_until_ms(const clerkauth_result *result, double *out_ms);
+
+/**
+ * Whether `result`, a re-authentication of a long-lived connection, continues `previous`,
+ * the result the connection was opened with: signed in as the same user, session and
+ * organization (or as the same machine). Returns true, or false when the connection should
+ * be closed; then `*lapse` (when `lapse` is non-NULL) names what changed, a static string:
+ * "signed-out", "user-changed", "session-changed", "organization-changed" or
+ * "principal-changed". NULL `result` or `previous`: false, and `*lapse` is NULL. `*lapse`
+ * is NULL when the answer is true. Thread-safe (both results are only read).
+ *
+ * # Safety
+ * `lapse` is NULL or writable.
+ */
+bool clerkauth_result_continues(const clerkauth_result *result,
+                                const clerkauth_result *previous,
+                                const char **lapse);
+
+/**
+ * `verifyToken(token, options)`: verifies a session token on its own, without a request,
+ * with the authenticator's key resolution (PEM `jwtKey` or the JWKS from the Backend API)
+ * and claim rules (`authorizedParties`, `audience`, `issuer`, `clockSkewInMs`,
+ * `headerType`), overlaid with `overrides_json` (per-call options as for
+ * `clerkauth_authenticate`; NULL for none), at time `now_ms` (milliseconds since the Unix
+ * epoch; any negative value means the system clock).
+ *
+ * Returns OK and writes `*out_json` (owned by the caller: free it with
+ * `clerkauth_string_free`): `{"ok":true,"claims":{…}}` for a valid token, or
+ * `{"ok":false,"reason":"token-expired","message":"…","action":"…"|null}` for a token that is
+ * refused (the reference's reasons: `token-expired`, `token-invalid-signature`,
+ * `jwk-kid-mismatch`, …; `unexpected-error` for a failure that is not the token's, such as an
+ * unreachable Backend API). A refused token is an OK status, never an error code. Non-OK
+ * codes mean bad arguments or configuration: `_NULL_PARAMETER` (auth, token, out_json),
+ * `_INVALID_UTF8`, `_INVALID_JSON` or `_INVALID_OPTION` (overrides; an unknown name is named
+ * by `clerkauth_last_error_message()`).
+ *
+ * Thread-safe. Blocks while the JWKS is fetched unless `jwtKey` is set.
+ *
+ * # Safety
+ * `auth` is NULL or a live authenticator; strings are NULL or NUL-terminated; `out_json` is
+ * NULL or writable.
+ */
+clerkauth_status clerkauth_verify_token(const clerkauth_authenticator *auth,
+                                        const char *token,
+                                        const char *overrides_json,
+                                        int64_t now_ms,
+                                        char **out_json);
 
 /**
  * One call, JSON in and JSON out, for hosts binding through a generic FFI (Go cgo, PHP FFI,
@@ -654,13 +759,13 @@ clerkauth_status clerkauth_authenticate_json(const char *options_json,
                                              char **out_json);
 
 /**
- * Frees a string returned by `clerkauth_authenticate_json` or `clerkauth_session_token`.
- * NULL is a no-op. Never pass a string owned by a result or a static string. Thread-safe
- * (each string freed once).
+ * Frees a string returned through a `char **` out-parameter: by `clerkauth_authenticate_json`,
+ * `clerkauth_verify_token`, `clerkauth_session_token` or (the selected protocol)
+ * `clerkauth_request_with_websocket_token`. NULL is a no-op. Never pass a string owned by a
+ * result or a static string. Thread-safe (each string freed once).
  *
  * # Safety
- * `s` is NULL or a string from `clerkauth_authenticate_json` / `clerkauth_session_token` not
- * yet freed.
+ * `s` is NULL or such a string not yet freed.
  */
 void clerkauth_string_free(char *s);
 

@@ -11,14 +11,18 @@
 //! * Simple getters cannot fail: they return a documented default (NULL, 0, false) when given
 //!   NULL or when the value is absent.
 //! * Strings returned by a result's getters are NUL-terminated, UTF-8, owned by the result and
-//!   valid until `clerkauth_result_free`. Strings returned by `clerkauth_authenticate_json`
-//!   are owned by the caller and released with `clerkauth_string_free`. Static strings
-//!   (`clerkauth_version`, `clerkauth_status_text`) are never freed.
+//!   valid until `clerkauth_result_free`. Strings returned through a `char **` out-parameter
+//!   (`clerkauth_authenticate_json`, `clerkauth_verify_token`, `clerkauth_session_token`, the
+//!   selected protocol of `clerkauth_request_with_websocket_token`) are owned by the caller
+//!   and released with `clerkauth_string_free`. Static strings (`clerkauth_version`,
+//!   `clerkauth_status_text`, a WebSocket token source, a `clerkauth_result_continues` lapse
+//!   reason) are never freed.
 //! * Integers that name enum values are received as `uint32_t` and validated.
 //! * Every export runs inside a panic guard: a panic never crosses into C; fallible functions
 //!   return `CLERKAUTH_STATUS_PANIC`, getters their documented default.
 //! * Thread safety: a `const clerkauth_authenticator *` may be used by any number of threads at
-//!   once; a `clerkauth_request` may be read (authenticated) concurrently but must not be
+//!   once; a `clerkauth_request` may be read (authenticated, or copied by
+//!   `clerkauth_request_with_websocket_token`) concurrently but must not be
 //!   mutated (`clerkauth_request_add_header`) while another thread uses it; every getter of a
 //!   `const clerkauth_result *` is safe to call concurrently. A handle must not be freed while
 //!   another thread still uses it.
@@ -31,7 +35,8 @@ use std::ffi::{c_char, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
-use clerkauth::{AuthObject, AuthStatus, Authenticator, ErrorCode, HasCheck, Options, Request, RequestState, TokenType};
+use clerkauth::websocket::{TokenSource, WebSocketTokenOptions};
+use clerkauth::{verify_token_json, AuthObject, AuthStatus, Authenticator, ErrorCode, HasCheck, Options, Request, RequestState, TokenType};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -455,6 +460,74 @@ pub unsafe extern "C" fn clerkauth_request_add_header(request: *mut clerkauth_re
 #[no_mangle]
 pub extern "C" fn clerkauth_request_free(request: Option<Box<clerkauth_request>>) {
     getter((), || drop(request))
+}
+
+/// Prepares a WebSocket upgrade for authentication: a browser cannot set `Authorization` on a
+/// WebSocket, so a tab offers its own session token as a subprotocol
+/// (`new WebSocket(url, ["app.v1", "clerk.session." + token])`) or, opt-in only, as a query
+/// parameter. This moves that token to `Authorization: Bearer` in a **new** request, so
+/// `clerkauth_authenticate` takes the header path and authenticates the tab's user, not the
+/// shared `__session` cookie's.
+///
+/// * `options_json`: `{"protocolPrefix": "clerk.session." | null, "queryParam": "token" | null}`
+///   (missing keys take the defaults; `null` disables that carrier), or NULL for the defaults:
+///   the `clerk.session.` subprotocol prefix, no query parameter. Opt into `queryParam`
+///   knowingly: URLs end up in access logs.
+/// * Only a WebSocket upgrade (`Upgrade: websocket`) is changed; any other request is copied
+///   as is. An `Authorization` header already present wins (no token is moved). Token entries
+///   are removed from `Sec-WebSocket-Protocol`, the query parameter from the URL.
+/// * `*out` (on OK): the new request, owned by the caller (`clerkauth_request_free`); the
+///   input request is not modified and remains the caller's.
+/// * `token_source` (may be NULL): on OK, "protocol" or "query" (static strings) when a token
+///   was moved, else NULL.
+/// * `selected_protocol` (may be NULL): on OK, the first offered subprotocol that is not a
+///   token — answer it in the `101` response's `Sec-WebSocket-Protocol` (a browser fails the
+///   socket when it offered protocols and none is answered) — owned by the caller
+///   (`clerkauth_string_free`), or NULL when there is none.
+///
+/// Returns OK, or `_NULL_PARAMETER` (request, out), `_INVALID_UTF8`, `_INVALID_JSON` or
+/// `_INVALID_OPTION` (an unknown key or a value that is not a non-empty string or null).
+/// Thread-safe: it only reads `request`, like `clerkauth_authenticate`.
+///
+/// # Safety
+/// `request` is NULL or a live request; `options_json` is NULL or NUL-terminated; the
+/// out-parameters are NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn clerkauth_request_with_websocket_token(
+    request: *const clerkauth_request,
+    options_json: *const c_char,
+    out: *mut *mut clerkauth_request,
+    token_source: *mut *const c_char,
+    selected_protocol: *mut *mut c_char,
+) -> clerkauth_status {
+    guarded(|| {
+        check_out(out, "out")?;
+        // SAFETY: caller contract.
+        let Some(request) = (unsafe { request.as_ref() }) else { return fail(clerkauth_status::NullParameter, "request is NULL") };
+        let opts = if options_json.is_null() {
+            WebSocketTokenOptions::default()
+        } else {
+            // SAFETY: caller contract.
+            WebSocketTokenOptions::from_json(&parse_json(unsafe { arg_str(options_json, "options_json") }?, "options_json")?)?
+        };
+        let upgrade = request.inner.with_websocket_token(&opts);
+        let source = match upgrade.token_source {
+            None => std::ptr::null(),
+            Some(TokenSource::Protocol) => c"protocol".as_ptr(),
+            Some(TokenSource::Query) => c"query".as_ptr(),
+        };
+        // SAFETY: `out` checked non-NULL; the optional out-parameters are written when non-NULL.
+        unsafe {
+            *out = Box::into_raw(Box::new(clerkauth_request { inner: upgrade.request }));
+            if let Some(s) = token_source.as_mut() {
+                *s = source;
+            }
+            if let Some(p) = selected_protocol.as_mut() {
+                *p = upgrade.selected_protocol.as_deref().map_or(std::ptr::null_mut(), |p| cstring_lossy(p).into_raw());
+            }
+        }
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -993,10 +1066,132 @@ pub extern "C" fn clerkauth_result_trace_json(result: Option<&clerkauth_result>)
 /// The whole state as JSON with the reference's field names (status, reason, message,
 /// isAuthenticated, isSignedIn, token, tokenType, headers, publishableKey, proxyUrl,
 /// isSatellite, domain, signInUrl, signUpUrl, afterSignInUrl, afterSignUpUrl, auth,
-/// organizationSync, trace when explained). NULL for NULL.
+/// organizationSync, redirectLocation, validUntil, trace when explained). NULL for NULL.
 #[no_mangle]
 pub extern "C" fn clerkauth_result_state_json(result: Option<&clerkauth_result>) -> *const c_char {
     getter(std::ptr::null(), || result.map_or(std::ptr::null(), |r| r.state_json.get_or_init(|| cstring_lossy(&r.state.to_json().to_string())).as_ptr()))
+}
+
+/// Where to redirect the client (`redirectLocation`): the `Location` response header of a
+/// handshake, or of a development instance's handshake resolution (signed in, with the URL
+/// cleaned of handshake parameters). Redirect whenever it is non-NULL, whatever the status.
+/// NULL when there is none or for NULL. Owned by the result.
+#[no_mangle]
+pub extern "C" fn clerkauth_result_redirect_location(result: Option<&clerkauth_result>) -> *const c_char {
+    getter(std::ptr::null(), || {
+        let Some(r) = result else { return std::ptr::null() };
+        r.state.headers.iter().position(|(n, _)| n.eq_ignore_ascii_case("location")).map_or(std::ptr::null(), |i| r.headers[i].1.as_ptr())
+    })
+}
+
+/// Until when this answer holds (`validUntil`), in milliseconds since the Unix epoch: the
+/// token's expiry (`exp * 1000` for a session token), or earlier when an organization
+/// membership from the Backend API scoped the auth object (the end of its cache entry). A
+/// long-lived connection (a WebSocket) authenticated by this result must re-authenticate, or
+/// stop trusting it, by then. Returns true and writes `*out_ms`; false (and leaves `*out_ms`
+/// alone) when not signed in, when the credential does not expire, or for a NULL argument.
+///
+/// # Safety
+/// `out_ms` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn clerkauth_result_valid_until_ms(result: Option<&clerkauth_result>, out_ms: *mut f64) -> bool {
+    getter(false, || {
+        let Some(until) = result.and_then(|r| r.state.valid_until_ms()) else { return false };
+        // SAFETY: caller contract (NULL or writable).
+        let Some(out) = (unsafe { out_ms.as_mut() }) else { return false };
+        *out = until;
+        true
+    })
+}
+
+fn lapse_cstr(lapse: &str) -> &'static CStr {
+    match lapse {
+        clerkauth::lapse::SIGNED_OUT => c"signed-out",
+        clerkauth::lapse::USER_CHANGED => c"user-changed",
+        clerkauth::lapse::SESSION_CHANGED => c"session-changed",
+        clerkauth::lapse::ORGANIZATION_CHANGED => c"organization-changed",
+        _ => c"principal-changed",
+    }
+}
+
+/// Whether `result`, a re-authentication of a long-lived connection, continues `previous`,
+/// the result the connection was opened with: signed in as the same user, session and
+/// organization (or as the same machine). Returns true, or false when the connection should
+/// be closed; then `*lapse` (when `lapse` is non-NULL) names what changed, a static string:
+/// "signed-out", "user-changed", "session-changed", "organization-changed" or
+/// "principal-changed". NULL `result` or `previous`: false, and `*lapse` is NULL. `*lapse`
+/// is NULL when the answer is true. Thread-safe (both results are only read).
+///
+/// # Safety
+/// `lapse` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn clerkauth_result_continues(result: Option<&clerkauth_result>, previous: Option<&clerkauth_result>, lapse: *mut *const c_char) -> bool {
+    getter(false, || {
+        let answer = match (result, previous) {
+            (Some(r), Some(p)) => r.state.continues(&p.state).map_err(|l| lapse_cstr(l).as_ptr()),
+            _ => Err(std::ptr::null()),
+        };
+        // SAFETY: caller contract (NULL or writable).
+        if let Some(out) = unsafe { lapse.as_mut() } {
+            *out = answer.err().unwrap_or(std::ptr::null());
+        }
+        answer.is_ok()
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// verifyToken
+// ---------------------------------------------------------------------------------------------
+
+/// `verifyToken(token, options)`: verifies a session token on its own, without a request,
+/// with the authenticator's key resolution (PEM `jwtKey` or the JWKS from the Backend API)
+/// and claim rules (`authorizedParties`, `audience`, `issuer`, `clockSkewInMs`,
+/// `headerType`), overlaid with `overrides_json` (per-call options as for
+/// `clerkauth_authenticate`; NULL for none), at time `now_ms` (milliseconds since the Unix
+/// epoch; any negative value means the system clock).
+///
+/// Returns OK and writes `*out_json` (owned by the caller: free it with
+/// `clerkauth_string_free`): `{"ok":true,"claims":{…}}` for a valid token, or
+/// `{"ok":false,"reason":"token-expired","message":"…","action":"…"|null}` for a token that is
+/// refused (the reference's reasons: `token-expired`, `token-invalid-signature`,
+/// `jwk-kid-mismatch`, …; `unexpected-error` for a failure that is not the token's, such as an
+/// unreachable Backend API). A refused token is an OK status, never an error code. Non-OK
+/// codes mean bad arguments or configuration: `_NULL_PARAMETER` (auth, token, out_json),
+/// `_INVALID_UTF8`, `_INVALID_JSON` or `_INVALID_OPTION` (overrides; an unknown name is named
+/// by `clerkauth_last_error_message()`).
+///
+/// Thread-safe. Blocks while the JWKS is fetched unless `jwtKey` is set.
+///
+/// # Safety
+/// `auth` is NULL or a live authenticator; strings are NULL or NUL-terminated; `out_json` is
+/// NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn clerkauth_verify_token(
+    auth: *const clerkauth_authenticator,
+    token: *const c_char,
+    overrides_json: *const c_char,
+    now_ms: i64,
+    out_json: *mut *mut c_char,
+) -> clerkauth_status {
+    guarded(|| {
+        check_out(out_json, "out_json")?;
+        // SAFETY: caller contract.
+        let Some(auth) = (unsafe { auth.as_ref() }) else { return fail(clerkauth_status::NullParameter, "auth is NULL") };
+        // SAFETY: caller contract.
+        let token = unsafe { arg_str(token, "token") }?;
+        let overrides = if overrides_json.is_null() {
+            Options::default()
+        } else {
+            // SAFETY: caller contract.
+            options_from_text(unsafe { arg_str(overrides_json, "overrides_json") }?, "overrides_json")?
+        };
+        let now = (now_ms >= 0).then_some(now_ms as f64);
+        let json = verify_token_json(&auth.inner, token, &overrides, now)?;
+        let text = cstring_lossy(&json.to_string()).into_raw();
+        // SAFETY: checked non-NULL.
+        unsafe { *out_json = text };
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1087,13 +1282,13 @@ pub unsafe extern "C" fn clerkauth_authenticate_json(options_json: *const c_char
     })
 }
 
-/// Frees a string returned by `clerkauth_authenticate_json` or `clerkauth_session_token`.
-/// NULL is a no-op. Never pass a string owned by a result or a static string. Thread-safe
-/// (each string freed once).
+/// Frees a string returned through a `char **` out-parameter: by `clerkauth_authenticate_json`,
+/// `clerkauth_verify_token`, `clerkauth_session_token` or (the selected protocol)
+/// `clerkauth_request_with_websocket_token`. NULL is a no-op. Never pass a string owned by a
+/// result or a static string. Thread-safe (each string freed once).
 ///
 /// # Safety
-/// `s` is NULL or a string from `clerkauth_authenticate_json` / `clerkauth_session_token` not
-/// yet freed.
+/// `s` is NULL or such a string not yet freed.
 #[no_mangle]
 pub unsafe extern "C" fn clerkauth_string_free(s: *mut c_char) {
     getter((), || {
@@ -1193,6 +1388,14 @@ mod tests {
         }
         assert_eq!(clerkauth_status::InvalidOrganizationPattern.text().to_str().unwrap(), ErrorCode::InvalidOrganizationPattern.as_str());
         assert_eq!(clerkauth_status::UnexpectedError.text().to_str().unwrap(), ErrorCode::Unexpected.as_str());
+    }
+
+    #[test]
+    fn every_lapse_reason_keeps_the_core_spelling() {
+        use clerkauth::lapse::*;
+        for l in [SIGNED_OUT, USER_CHANGED, SESSION_CHANGED, ORGANIZATION_CHANGED, PRINCIPAL_CHANGED] {
+            assert_eq!(lapse_cstr(l).to_str().unwrap(), l);
+        }
     }
 
     #[test]

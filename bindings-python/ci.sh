@@ -14,8 +14,7 @@ if [ ! -x "$PY" ]; then
     python3 -m venv "$VENV"
 fi
 "$PY" -m pip install -q --disable-pip-version-check \
-    "maturin>=1.16,<2" pytest mypy starlette fastapi httpx django djangorestframework flask anyio trio \
-    uvicorn hypercorn websockets "clerk-backend-api==7.0.0"
+    "maturin>=1.16,<2" mypy -r "$HERE/tests/requirements.txt"
 
 echo "== bindings-python: build wheel (release, abi3)"
 WHEELS="$HERE/dist-ci"

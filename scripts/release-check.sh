@@ -84,7 +84,7 @@ check "auditwheel show: manylinux_2_17_x86_64" auditwheel_ok
 python_suite() {
   python3 -m venv "$WORK/venv"
   "$WORK/venv/bin/pip" install -q --disable-pip-version-check "$WHEEL" \
-    pytest starlette fastapi httpx django flask anyio trio
+    -r "$ROOT/bindings-python/tests/requirements.txt"
   # From outside the source tree: `import clerkauth` can only find the installed wheel.
   (cd "$WORK" && "$WORK/venv/bin/python" -c 'import clerkauth, sys; print("installed:", clerkauth.__file__); sys.exit("site-packages" not in clerkauth.__file__)' \
     && "$WORK/venv/bin/python" -m pytest -q -p no:cacheprovider "$ROOT/bindings-python/tests")

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test suite: the Rust workspace (unit, integration, conformance per family), the
-# conformance vectors through the `clerkauth` command, then each binding's own suite
-# (ffi/ci.sh, bindings-python/ci.sh, bindings-node/ci.sh) when present, then the release
-# artifacts (scripts/release-check.sh).
+# Runs every test suite: formatting and lints, the Rust workspace (unit, integration,
+# conformance per family), the conformance vectors through the `clerkauth` command, then each
+# binding's own suite (ffi/ci.sh, bindings-python/ci.sh, bindings-node/ci.sh) when present,
+# then bounded fuzzing and the release artifacts (scripts/release-check.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 VECTORS="${CLERKAUTH_VECTORS:-$PWD/tests/conformance/vectors}"
@@ -15,6 +15,11 @@ suite() {
   if "$@"; then passed=$((passed+1)); summary+=("PASS $name ($((SECONDS-start)) s)")
   else failed=$((failed+1)); summary+=("FAIL $name ($((SECONDS-start)) s)"); fi
 }
+lint() {
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+  cargo fmt --all --check && cargo clippy --workspace --all-targets -q -- -D warnings
+}
+suite "cargo fmt --check, cargo clippy -D warnings (workspace)" lint
 suite "cargo test (core, cli, conformance families)" cargo test --release
 mkdir -p target
 suite "clerkauth vectors run" cargo run --release -q -p clerkauth-cli -- vectors run "$VECTORS" --out target/vector-results.jsonl

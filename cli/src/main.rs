@@ -83,8 +83,10 @@ struct AuthenticateArgs {
     /// A request header (repeatable)
     #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
     headers: Vec<(String, String)>,
+    /// The instance's secret key, sk_...
     #[arg(long, value_name = "K", env = "CLERK_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
+    /// The instance's publishable key, pk_...
     #[arg(long, value_name = "K", env = "CLERK_PUBLISHABLE_KEY", hide_env_values = true)]
     publishable_key: Option<String>,
     /// The instance's PEM public key, or @FILE to read it from FILE

@@ -9,6 +9,33 @@ use clerkauth_cli::mockbapi::{MockBapi, Route};
 
 const APP: &str = "https://app.example.com";
 
+/// Widest line the demo prints, indentation included.
+const WIDTH: usize = 100;
+
+/// Splits `value` into pieces of at most `width` characters, breaking after `;`, `&`, `?`, `,` or a
+/// space where one falls in the second half of a piece; concatenated, the pieces are `value`.
+fn wrap(value: &str, width: usize) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = value;
+    while rest.chars().count() > width {
+        let hard = rest.char_indices().nth(width).map_or(rest.len(), |(i, _)| i);
+        let soft = rest[..hard].rfind([';', '&', '?', ',', ' ']).map(|i| i + 1).filter(|&i| i > hard / 2);
+        let (piece, tail) = rest.split_at(soft.unwrap_or(hard));
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces.push(rest);
+    pieces
+}
+
+/// Prints `label` and the whole of `value`, wrapped, continuation lines indented under it.
+fn print_wrapped(label: &str, value: &str) {
+    let indent = " ".repeat(label.chars().count());
+    for (i, piece) in wrap(value, WIDTH.saturating_sub(indent.len()).max(20)).into_iter().enumerate() {
+        println!("{}{piece}", if i == 0 { label } else { &indent });
+    }
+}
+
 fn show(title: &str, st: &RequestState) {
     println!("\n── {title}");
     print!("   → {}", st.status.as_str());
@@ -24,11 +51,10 @@ fn show(title: &str, st: &RequestState) {
         _ => {}
     }
     if let Some(sync) = &st.organization_sync {
-        println!("   organizationSync: {}", sync.to_json());
+        print_wrapped("   organizationSync: ", &sync.to_json().to_string());
     }
     for (k, v) in &st.headers {
-        let v = if v.len() > 110 { format!("{}…", &v[..110]) } else { v.clone() };
-        println!("   {k}: {v}");
+        print_wrapped(&format!("   {k}: "), v);
     }
     if let Some(t) = &st.trace {
         for line in t.render().lines() {
@@ -62,7 +88,8 @@ pub fn run() -> i32 {
             body: json!({"data": [{"role": "org:member", "permissions": ["org:chat:read"], "organization": {"id": "org_globex", "slug": "globex"}, "public_user_data": {"user_id": "user_alice"}}], "total_count": 1}),
         },
     ]);
-    println!("Local dev instance: Frontend API {}  (publishable key {}…)", dev.frontend_api, &dev.publishable_key[..24]);
+    println!("Local dev instance: Frontend API {}", dev.frontend_api);
+    print_wrapped("Publishable key: ", &dev.publishable_key);
     println!("Backend API (JWKS, API keys, memberships) on {}", bapi.url());
     let now_s = (clerkauth::now_ms() / 1000.0) as i64;
     let alice_acme = dev.session_token("user_alice", "sess_alice", now_s - 5, APP, json!({"fea": "o:chat", "o": {"id": "org_acme", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3"}}));
@@ -130,4 +157,22 @@ pub fn run() -> i32 {
     println!("\nhas({{permission: \"org:chat:manage\"}}) for the first request: {can_manage}");
     println!("Backend API requests made: {}", bapi.seen().len());
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrapping_keeps_every_character() {
+        let cookie = format!("__clerk_handshake={}; Path=/; Domain=app.example.com; Max-Age=60; HttpOnly; Secure; SameSite=Lax", "e".repeat(230));
+        for width in [20, 37, 80] {
+            let pieces = wrap(&cookie, width);
+            assert_eq!(pieces.concat(), cookie);
+            assert!(pieces.iter().all(|p| p.chars().count() <= width), "{pieces:?}");
+            assert!(pieces.len() > 1);
+        }
+        assert_eq!(wrap("short", 80), ["short"]);
+        assert_eq!(wrap("ééééé", 2).concat(), "ééééé");
+    }
 }

@@ -7,106 +7,146 @@ use clerkauth_cli::vectors;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand};
 use clerkauth::{Authenticator, Options, Request};
 use serde_json::Value;
 
-const DEFAULT_VECTORS: &str = "tests/conformance/vectors";
+const EXIT_CODES: &str = "Exit codes:
+  0  success (every vector passed; a request state was printed; the demo ran)
+  1  a check failed: a vector failed or is missing from the results, the configuration was
+     refused, or a file or the loopback server could not be used
+  2  usage error: unknown subcommand or flag, a missing or malformed argument";
 
-const USAGE: &str = "usage:
-  clerkauth vectors run [DIR] [--out FILE]     (DIR: $CLERKAUTH_VECTORS, else tests/conformance/vectors)
-  clerkauth authenticate --url URL [--method M] [-H 'name: value']... [--secret-key K] [--publishable-key K]
-                         [--jwt-key PEM|@FILE] [--options JSON] [--now-ms MS] [--explain]
-  clerkauth demo";
+const CHECK_ABOUT: &str = "Compare another implementation's results with the vectors by FORMAT.md's rules.
+
+RESULTS is JSON Lines, one object per vector:
+  {\"name\": \"<vector id>\", \"result\": {\"status\": ..., \"reason\": ..., \"isAuthenticated\": ...,
+                                    \"tokenType\": ..., \"headers\": ..., \"auth\": ..., \"has\": ...}}
+`result` has the shape of the vectors' `expected` (extra keys are ignored), or is
+{\"error\": \"...\"} when the implementation refused the request. An optional
+\"unlisted_requests\": [\"GET /path\", ...] in `result` lists requests the host's Backend API saw
+that the vector does not list; any fails the vector. FORMAT.md's flat lines ({\"id\", \"status\",
+...}, as `vectors run --out` writes them) are read too. A vector without a result, a result
+naming no vector and a second result for a vector are failures.";
+
+#[derive(Parser)]
+#[command(name = "clerkauth", version, about = "Clerk's authenticateRequest, offline: conformance vectors, one-off authentication, demo", after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Conformance vectors: replay them through the core, or check another implementation's results
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Vectors(VectorsCommand),
+    /// Authenticate one request and print the request state as JSON
+    #[command(after_help = EXIT_CODES)]
+    Authenticate(AuthenticateArgs),
+    /// A local development instance and real scenarios authenticated through the core (offline)
+    #[command(after_help = EXIT_CODES)]
+    Demo,
+}
+
+#[derive(Subcommand)]
+enum VectorsCommand {
+    /// Replay every vector through the core against a loopback Backend API and compare by FORMAT.md
+    #[command(after_help = EXIT_CODES)]
+    Run {
+        /// Directory of vectors (searched recursively)
+        #[arg(env = "CLERKAUTH_VECTORS", default_value = "tests/conformance/vectors")]
+        dir: PathBuf,
+        /// Write the results file (FORMAT.md's shape, one JSON object per line) here
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Compare another implementation's results with the vectors by FORMAT.md's rules
+    #[command(after_help = EXIT_CODES, long_about = CHECK_ABOUT)]
+    Check {
+        /// Directory of vectors (searched recursively)
+        dir: PathBuf,
+        /// The implementation's results, JSON Lines
+        #[arg(value_name = "RESULTS.jsonl")]
+        results: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct AuthenticateArgs {
+    /// The request's absolute URL
+    #[arg(long, value_name = "URL")]
+    url: String,
+    /// The request's method
+    #[arg(long, short = 'X', value_name = "M", default_value = "GET")]
+    method: String,
+    /// A request header (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "'NAME: VALUE'", value_parser = parse_header)]
+    headers: Vec<(String, String)>,
+    /// The instance's secret key, sk_...
+    #[arg(long, value_name = "K", env = "CLERK_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// The instance's publishable key, pk_...
+    #[arg(long, value_name = "K", env = "CLERK_PUBLISHABLE_KEY", hide_env_values = true)]
+    publishable_key: Option<String>,
+    /// The instance's PEM public key, or @FILE to read it from FILE
+    #[arg(long, value_name = "PEM|@FILE", env = "CLERK_JWT_KEY", hide_env_values = true, value_parser = parse_jwt_key)]
+    jwt_key: Option<String>,
+    /// Further options as JSON, named as @clerk/backend names them (repeatable; merged in order over the keys above)
+    #[arg(long, value_name = "JSON", value_parser = parse_options)]
+    options: Vec<Options>,
+    /// The clock, ms since the Unix epoch (default: now)
+    #[arg(long, value_name = "MS")]
+    now_ms: Option<f64>,
+    /// Print the decision trace to stderr
+    #[arg(long)]
+    explain: bool,
+}
+
+fn parse_header(h: &str) -> Result<(String, String), String> {
+    let (k, v) = h.split_once(':').ok_or("expected 'name: value'")?;
+    Ok((k.trim().to_string(), v.trim().to_string()))
+}
+
+fn parse_jwt_key(v: &str) -> Result<String, String> {
+    match v.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}")),
+        None => Ok(v.to_string()),
+    }
+}
+
+fn parse_options(json: &str) -> Result<Options, String> {
+    let v: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    Options::from_json(&v).map_err(|e| e.to_string())
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
-        Some("vectors") if args.get(1).map(String::as_str) == Some("run") => vectors_run(&args[2..]),
-        Some("authenticate") => authenticate(&args[1..]),
-        Some("demo") => demo::run(),
-        _ => usage(),
+    let code = match Cli::parse().command {
+        Command::Vectors(VectorsCommand::Run { dir, out }) => vectors::run(&dir, out.as_deref()),
+        Command::Vectors(VectorsCommand::Check { dir, results }) => vectors::check(&dir, &results),
+        Command::Authenticate(args) => authenticate(args),
+        Command::Demo => demo::run(),
     };
     ExitCode::from(code as u8)
 }
 
-/// `vectors run [DIR] [--out FILE]`; DIR defaults to $CLERKAUTH_VECTORS, else
-/// tests/conformance/vectors (the vendored vectors, from the repository root).
-fn vectors_run(args: &[String]) -> i32 {
-    let (dir, rest) = match args.first() {
-        Some(d) if !d.starts_with("--") => (PathBuf::from(d), &args[1..]),
-        _ => (std::env::var_os("CLERKAUTH_VECTORS").map_or_else(|| PathBuf::from(DEFAULT_VECTORS), PathBuf::from), args),
-    };
-    let out = match rest {
-        [] => None,
-        [flag, file] if flag == "--out" => Some(PathBuf::from(file)),
-        _ => return usage(),
-    };
-    vectors::run(&dir, out.as_deref())
-}
-
-fn usage() -> i32 {
-    eprintln!("{USAGE}");
-    2
-}
-
-fn authenticate(args: &[String]) -> i32 {
-    let mut request = Request::new("GET", "");
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let mut options = Options { secret_key: env("CLERK_SECRET_KEY"), publishable_key: env("CLERK_PUBLISHABLE_KEY"), jwt_key: env("CLERK_JWT_KEY"), ..Options::default() };
-    let mut now = None;
-    let mut explain = false;
-    let mut i = 0;
-    while i < args.len() {
-        let val = args.get(i + 1).cloned();
-        let need = |v: Option<String>| v.ok_or_else(|| format!("{} needs a value", args[i]));
-        let r: Result<(), String> = (|| {
-            match args[i].as_str() {
-                "--url" => request.url = need(val)?,
-                "--method" | "-X" => request.method = need(val)?,
-                "-H" | "--header" => {
-                    let h = need(val)?;
-                    let (k, v) = h.split_once(':').ok_or(format!("bad header {h:?}"))?;
-                    request.headers.push((k.trim().to_string(), v.trim().to_string()));
-                }
-                "--secret-key" => options.secret_key = Some(need(val)?),
-                "--publishable-key" => options.publishable_key = Some(need(val)?),
-                "--jwt-key" => {
-                    let v = need(val)?;
-                    options.jwt_key = Some(match v.strip_prefix('@') {
-                        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?,
-                        None => v,
-                    });
-                }
-                "--options" => {
-                    let extra: Value = serde_json::from_str(&need(val)?).map_err(|e| format!("--options: {e}"))?;
-                    options = options.merged(&Options::from_json(&extra).map_err(|e| e.to_string())?);
-                }
-                "--now-ms" => now = Some(need(val)?.parse::<f64>().map_err(|e| format!("--now-ms: {e}"))?),
-                "--explain" => {
-                    explain = true;
-                    return Ok(());
-                }
-                other => return Err(format!("unknown argument {other:?}")),
-            }
-            Ok(())
-        })();
-        if let Err(e) = r {
-            eprintln!("{e}\n{USAGE}");
-            return 2;
-        }
-        i += if explain && args[i] == "--explain" { 1 } else { 2 };
-    }
-    options.explain = Some(explain);
-    let auth = match Authenticator::new(options.clone()) {
+fn authenticate(args: AuthenticateArgs) -> i32 {
+    // An empty environment variable counts as unset.
+    let set = |v: Option<String>| v.filter(|v| !v.is_empty());
+    let base = Options { secret_key: set(args.secret_key), publishable_key: set(args.publishable_key), jwt_key: set(args.jwt_key), ..Options::default() };
+    let mut options = args.options.iter().fold(base, |acc, o| acc.merged(o));
+    options.explain = Some(args.explain);
+    let request = Request { method: args.method, url: args.url, headers: args.headers };
+    let auth = match Authenticator::new(options) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error [{}]: {e}", e.code().as_str());
             return 1;
         }
     };
-    match auth.authenticate_with(&request, &Options::default(), now) {
+    match auth.authenticate_with(&request, &Options::default(), args.now_ms) {
         Ok(state) => {
-            if explain {
+            if args.explain {
                 if let Some(t) = &state.trace {
                     eprint!("decision trace:\n{}", t.render());
                 }

@@ -1,5 +1,6 @@
-//! `clerkauth vectors run`: replay recorded reference vectors through the core and compare
-//! by the rules of FORMAT.md.
+//! `clerkauth vectors run`: replay recorded reference vectors through the core; `clerkauth
+//! vectors check`: read another implementation's results. Both compare with [`compare`], the
+//! one implementation of FORMAT.md's rules.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -208,13 +209,75 @@ pub fn compare(got: &Value, expected: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// The `vectors run` command. Returns the process exit code.
-pub fn run(dir: &Path, out: Option<&Path>) -> i32 {
+/// A vector file, parsed.
+fn load(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
+}
+
+/// A vector's id (`family/case/...`), or "" when it has none.
+fn vector_id(v: &Value) -> &str {
+    v["id"].as_str().unwrap_or("")
+}
+
+/// Pass and fail counts per family (the id's first segment), shared by `vectors run` and
+/// `vectors check`: prints one `FAIL id: difference` line per failure, then the summary.
+#[derive(Default)]
+struct Tally {
+    families: BTreeMap<String, (usize, usize)>,
+    passed: usize,
+    failed: usize,
+}
+
+impl Tally {
+    fn record(&mut self, id: &str, outcome: Result<(), String>) {
+        let entry = self.families.entry(id.split('/').next().unwrap_or("").to_string()).or_default();
+        match outcome {
+            Ok(()) => {
+                self.passed += 1;
+                entry.0 += 1;
+            }
+            Err(e) => {
+                self.failed += 1;
+                entry.1 += 1;
+                println!("FAIL {id}: {e}");
+            }
+        }
+    }
+
+    /// A failure that belongs to no vector (an unreadable vector file, a bad results line).
+    fn fail(&mut self, what: &str) {
+        self.failed += 1;
+        println!("FAIL {what}");
+    }
+
+    /// Prints the per-family counts and the total; returns the exit code (1 on any failure).
+    fn finish(self) -> i32 {
+        for (fam, (p, f)) in &self.families {
+            println!("  {fam:<14} {p:>4} passed {f:>3} failed");
+        }
+        println!("{} passed, {} failed", self.passed, self.failed);
+        i32::from(self.failed > 0)
+    }
+}
+
+/// The vectors under `dir`, or the exit code when there are none.
+fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, i32> {
     let files = find_vectors(dir);
     if files.is_empty() {
         eprintln!("no vectors under {}", dir.display());
-        return 1;
+        return Err(1);
     }
+    Ok(files)
+}
+
+/// The `vectors run` command: every vector through the core, compared by [`compare`]; `out`
+/// receives the results file (FORMAT.md's shape). Returns the process exit code.
+pub fn run(dir: &Path, out: Option<&Path>) -> i32 {
+    let files = match vector_files(dir) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
     let bapi = match MockBapi::start() {
         Ok(b) => b,
         Err(e) => {
@@ -223,31 +286,17 @@ pub fn run(dir: &Path, out: Option<&Path>) -> i32 {
         }
     };
     let mut lines = Vec::new();
-    let mut families: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let (mut passed, mut failed) = (0, 0);
+    let mut tally = Tally::default();
     for f in &files {
-        let v: Value = match std::fs::read_to_string(f).ok().and_then(|t| serde_json::from_str(&t).ok()) {
-            Some(v) => v,
-            None => {
-                println!("FAIL {}: unreadable vector", f.display());
-                failed += 1;
+        let v = match load(f) {
+            Ok(v) => v,
+            Err(e) => {
+                tally.fail(&e);
                 continue;
             }
         };
         let line = run_vector(&v, &bapi);
-        let family = v["id"].as_str().unwrap_or("").split('/').next().unwrap_or("").to_string();
-        let entry = families.entry(family).or_default();
-        match compare(&line, &v["expected"]) {
-            Ok(()) => {
-                passed += 1;
-                entry.0 += 1;
-            }
-            Err(e) => {
-                failed += 1;
-                entry.1 += 1;
-                println!("FAIL {}: {e}", v["id"].as_str().unwrap_or("?"));
-            }
-        }
+        tally.record(vector_id(&v), compare(&line, &v["expected"]));
         lines.push(line.to_string());
     }
     if let Some(out) = out {
@@ -256,9 +305,58 @@ pub fn run(dir: &Path, out: Option<&Path>) -> i32 {
             return 1;
         }
     }
-    for (fam, (p, f)) in &families {
-        println!("  {fam:<14} {p:>4} passed {f:>3} failed");
+    tally.finish()
+}
+
+/// One line of a results file: `{"name": id, "result": {...}}`, or FORMAT.md's flat
+/// `{"id": id, "status": ..., ...}` (what `vectors run --out` writes). Returns (id, result).
+pub fn parse_result_line(line: &str) -> Result<(String, Value), String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    match (&v["name"], &v["result"], &v["id"]) {
+        (Value::String(name), Value::Object(_), _) => Ok((name.clone(), v["result"].clone())),
+        (Value::Null, Value::Null, Value::String(id)) => Ok((id.clone(), v)),
+        _ => Err("expected {\"name\": \"<vector id>\", \"result\": {...}}".into()),
     }
-    println!("{passed} passed, {failed} failed");
-    i32::from(failed > 0)
+}
+
+/// The `vectors check` command: compares another implementation's results (a JSON Lines file,
+/// see [`parse_result_line`]) with the vectors under `dir`. Every vector must have exactly one
+/// result; results naming no vector fail too. Returns the process exit code.
+pub fn check(dir: &Path, results: &Path) -> i32 {
+    let files = match vector_files(dir) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let text = match std::fs::read_to_string(results) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", results.display());
+            return 1;
+        }
+    };
+    let mut tally = Tally::default();
+    let mut got: BTreeMap<String, Value> = BTreeMap::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        match parse_result_line(line) {
+            Ok((id, _)) if got.contains_key(&id) => tally.record(&id, Err(format!("more than one result (line {})", n + 1))),
+            Ok((id, result)) => {
+                got.insert(id, result);
+            }
+            Err(e) => tally.fail(&format!("{} line {}: {e}", results.display(), n + 1)),
+        }
+    }
+    for f in &files {
+        match load(f) {
+            Ok(v) => {
+                let id = vector_id(&v);
+                let outcome = got.remove(id).ok_or_else(|| "missing from the results".to_string()).and_then(|r| compare(&r, &v["expected"]));
+                tally.record(id, outcome);
+            }
+            Err(e) => tally.fail(&e),
+        }
+    }
+    for id in got.keys() {
+        tally.record(id, Err(format!("no such vector under {}", dir.display())));
+    }
+    tally.finish()
 }

@@ -15,9 +15,9 @@ suite() {
   if "$@"; then passed=$((passed+1)); summary+=("PASS $name ($((SECONDS-start)) s)")
   else failed=$((failed+1)); summary+=("FAIL $name ($((SECONDS-start)) s)"); fi
 }
-suite "cargo test (core, cli, conformance families)" cargo test --release
+suite "cargo test (core, cli, conformance families)" cargo test --release --locked
 mkdir -p target
-suite "clerkauth vectors run" cargo run --release -q -p clerkauth-cli -- vectors run "$VECTORS" --out target/vector-results.jsonl
+suite "clerkauth vectors run" cargo run --release --locked -q -p clerkauth-cli -- vectors run "$VECTORS" --out target/vector-results.jsonl
 for s in ffi/ci.sh bindings-python/ci.sh bindings-node/ci.sh; do
   [ -f "$s" ] && suite "$s" bash "$s"
 done

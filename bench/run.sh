@@ -67,7 +67,7 @@ if [ "$PYTHON" = 1 ]; then
 fi
 if [ "$NODE" = 1 ]; then
     echo "== build: Node addon + @clerk/backend"
-    (cd "$ROOT/bindings-node" && npm install --no-audit --no-fund --loglevel=error \
+    (cd "$ROOT/bindings-node" && npm ci --no-audit --no-fund --loglevel=error \
         && npx napi build --platform --release --output-dir native --js native.js --dts native.d.ts)
 fi
 BUILT=$(date +%s)

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# CI for the Node package `clerkauth`: install, build the native addon, run the tests on the
+# CI for the Node package `clerkauth`: install (npm ci), build the native addon, run the tests on the
 # BUILT package (vectors, live differential vs @clerk/backend, middleware, Express/Fastify/Hono
 # apps, WebSocket upgrades, API) under node --test and again under bun test (bun from npm, into
 # a local directory), check the hand-written .d.ts, then npm pack + install the tarball
 # elsewhere + smoke test.
-# Run from anywhere (the lead's .ci/run calls it from the repo root). Needs Node 20 + npm, Rust.
+# Run from anywhere (the lead's .ci/run calls it from the repo root). Needs Node >= 20.17 + npm, Rust.
+# Writes only ignored paths (node_modules/, native/*, .bun-ci/, *.tgz, target/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 HERE="$(pwd)"
 
-echo "== clerkauth (node): npm install (versions pinned by package-lock.json)"
-npm install --no-audit --no-fund
+echo "== clerkauth (node): npm ci (exactly package-lock.json; never rewrites it)"
+# --engine-strict: fail if the lock holds a package whose `engines` excludes this Node (the lock
+# must keep working on Node 20; package.json `overrides` pin Node-20-compatible versions).
+npm ci --engine-strict --no-audit --no-fund
 
 echo "== clerkauth (node): napi build --release"
 npx napi build --platform --release --output-dir native --js native.js --dts native.d.ts

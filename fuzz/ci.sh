@@ -37,10 +37,14 @@ max_len() {
   esac
 }
 
-if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
-  echo "fuzz: installing cargo-fuzz $CARGO_FUZZ_VERSION"
-  cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION"
+# cargo-fuzz is installed under the repository's target/ (never into ~/.cargo/bin) and put first
+# on PATH for this script, so `cargo fuzz` runs this pinned copy.
+TOOLS_ROOT=${CARGO_TARGET_DIR:-$FUZZ_DIR/../target}/tools/cargo-fuzz-$CARGO_FUZZ_VERSION
+if ! "$TOOLS_ROOT/bin/cargo-fuzz" --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
+  echo "fuzz: installing cargo-fuzz $CARGO_FUZZ_VERSION into $TOOLS_ROOT"
+  cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION" --root "$TOOLS_ROOT" --quiet
 fi
+export PATH="$TOOLS_ROOT/bin:$PATH"
 
 TARGET_DIR=${CARGO_TARGET_DIR:-$FUZZ_DIR/target}
 [ "$SANITIZER" = none ] || TARGET_DIR=$TARGET_DIR/sanitizer-$SANITIZER

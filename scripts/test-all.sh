@@ -17,12 +17,12 @@ suite() {
 }
 lint() {
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
-  cargo fmt --all --check && cargo clippy --workspace --all-targets -q -- -D warnings
+  cargo fmt --all --check && cargo clippy --workspace --locked --all-targets -q -- -D warnings
 }
 suite "cargo fmt --check, cargo clippy -D warnings (workspace)" lint
-suite "cargo test (core, cli, conformance families)" cargo test --release
+suite "cargo test (core, cli, conformance families)" cargo test --release --locked
 mkdir -p target
-suite "clerkauth vectors run" cargo run --release -q -p clerkauth-cli -- vectors run "$VECTORS" --out target/vector-results.jsonl
+suite "clerkauth vectors run" cargo run --release --locked -q -p clerkauth-cli -- vectors run "$VECTORS" --out target/vector-results.jsonl
 for s in ffi/ci.sh bindings-python/ci.sh bindings-node/ci.sh; do
   [ -f "$s" ] && suite "$s" bash "$s"
 done

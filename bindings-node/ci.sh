@@ -91,11 +91,11 @@ try { await createClerkClient({}).authenticateRequest(new Request("https://a.exa
 catch (e) { if (!(e instanceof ClerkAuthError) || !e.code) throw e; console.log("import(clerkauth) smoke test: ok (error code " + e.code + ")"); }
 '
 node -e '
-for (const [sub, names] of [["express", ["clerkMiddleware", "getAuth", "requireAuth"]], ["fastify", ["clerkPlugin", "getAuth"]], ["hono", ["clerkMiddleware", "getAuth"]], ["websocket", ["createWebSocketAuthenticator", "rejectUpgrade"]]]) {
+for (const [sub, names] of [["express", ["clerkMiddleware", "getAuth", "requireAuth"]], ["fastify", ["clerkPlugin", "getAuth"]], ["hono", ["clerkMiddleware", "getAuth"]], ["websocket", ["createWebSocketAuthenticator", "rejectUpgrade"]], ["testing", ["DevInstance"]]]) {
   const m = require("clerkauth/" + sub);
   for (const n of names) if (typeof m[n] !== "function") throw new Error("clerkauth/" + sub + " lacks " + n);
 }
-console.log("require(clerkauth/express|fastify|hono|websocket) smoke test: ok");
+console.log("require(clerkauth/express|fastify|hono|websocket|testing) smoke test: ok");
 '
 node --input-type=module -e '
 import { clerkMiddleware, getAuth } from "clerkauth/express";
@@ -104,5 +104,20 @@ import { clerkMiddleware as hono } from "clerkauth/hono";
 import { createWebSocketAuthenticator } from "clerkauth/websocket";
 if (![clerkMiddleware, getAuth, clerkPlugin, hono, createWebSocketAuthenticator].every((f) => typeof f === "function")) throw new Error("named ESM exports missing");
 console.log("import(clerkauth/express|fastify|hono|websocket) smoke test: ok");
+'
+node --input-type=module -e '
+import { DevInstance } from "clerkauth/testing";
+import { authenticateRequest } from "clerkauth";
+const dev = new DevInstance();
+const api = await dev.startBackendApi();
+try {
+  const token = dev.sessionToken({ userId: "user_smoke", sessionId: "sess_smoke" });
+  const req = new Request("https://app.example.com/", { headers: { authorization: "Bearer " + token } });
+  for (const opts of [{ jwtKey: dev.jwtKey }, { apiUrl: api.url }]) {
+    const s = await authenticateRequest(req, { publishableKey: dev.publishableKey, secretKey: dev.secretKey, ...opts });
+    if (s.toAuth().userId !== "user_smoke") throw new Error("unexpected " + s.status + "/" + s.reason);
+  }
+} finally { await api.close(); }
+console.log("import(clerkauth/testing) smoke test: ok (signed-in with jwtKey and with the loopback JWKS)");
 '
 echo "== clerkauth (node): all checks passed"

@@ -14,12 +14,13 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
+use clerkauth::devinstance::DevInstance;
 use clerkauth::jwks::{JwksPolicy, RetryPolicy};
 use clerkauth::{Authenticator, Error as CoreError, ErrorCode, HasCheck, OptionKind, Options, Request, RequestState, OPTION_NAMES};
 use napi::bindgen_prelude::{Either, Object, ToNapiValue};
 use napi::{Env, Status};
 use napi_derive::napi;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A configuration / input error with the core's stable code.
 #[napi(object)]
@@ -203,6 +204,59 @@ impl NativeState {
     pub fn session_token<'env>(&self, env: &'env Env, session_id: String, template: Option<String>, expires_in_seconds: Option<f64>) -> napi::Result<Object<'env>> {
         let (auth, overrides) = (Arc::clone(&self.auth), self.overrides.as_ref().map(Arc::clone));
         on_worker(env, move || session_token(&auth, overrides.as_deref(), &session_id, template.as_deref(), expires_in_seconds))
+    }
+}
+
+/// A local development instance for `clerkauth/testing` (the core's `DevInstance`: an RSA key,
+/// keys, JWKS and minted tokens). Never contacts Clerk.
+#[napi]
+pub struct NativeDevInstance {
+    inner: AssertUnwindSafe<DevInstance>,
+}
+
+fn json_object(json: Option<&str>, what: &str) -> napi::Result<Map<String, Value>> {
+    match json.map(serde_json::from_str::<Value>) {
+        None => Ok(Map::new()),
+        Some(Ok(Value::Object(m))) => Ok(m),
+        Some(_) => Err(napi::Error::new(Status::InvalidArg, format!("clerkauth: {what} must be a JSON object"))),
+    }
+}
+
+#[napi]
+impl NativeDevInstance {
+    /// Generates a fresh RSA-2048 key and keys for the Frontend API host `frontendApi`.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(frontend_api: String) -> Self {
+        NativeDevInstance { inner: AssertUnwindSafe(DevInstance::generate(&frontend_api)) }
+    }
+
+    /// `[kid, publishableKey, secretKey, frontendApi, jwtKey]`.
+    #[napi(catch_unwind)]
+    pub fn keys(&self) -> Vec<String> {
+        let d = &*self.inner;
+        vec![d.kid.clone(), d.publishable_key.clone(), d.secret_key.clone(), d.frontend_api.clone(), d.jwt_key.clone()]
+    }
+
+    /// The JWKS document (JSON) the Backend API would serve.
+    #[napi(catch_unwind)]
+    pub fn jwks(&self) -> String {
+        self.inner.jwks().to_string()
+    }
+
+    /// Signs claims (a JSON object) as an RS256 JWT; `headerJson` fields are added to the header
+    /// (`alg`, `kid`, `typ` unless given).
+    #[napi(catch_unwind)]
+    pub fn sign(&self, claims_json: String, header_json: Option<String>) -> napi::Result<String> {
+        let claims = Value::Object(json_object(Some(&claims_json), "claims")?);
+        Ok(self.inner.sign(json_object(header_json.as_deref(), "header")?, &claims))
+    }
+
+    /// A session token issued at `iat` (seconds) valid 60 s, with extra claims (a JSON object)
+    /// merged in.
+    #[napi(catch_unwind)]
+    pub fn session_token(&self, user_id: String, session_id: String, iat: i64, azp: String, extra_json: Option<String>) -> napi::Result<String> {
+        let extra = Value::Object(json_object(extra_json.as_deref(), "extra")?);
+        Ok(self.inner.session_token(&user_id, &session_id, iat, &azp, extra))
     }
 }
 

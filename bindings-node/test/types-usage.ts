@@ -192,3 +192,26 @@ function sessionOnly(req: http.IncomingMessage): void {
   void t;
 }
 void sessionOnly;
+
+// ---- clerkauth/testing: a development instance, its tokens and its loopback Backend API.
+import { DevInstance, type BackendApi, type Jwks } from 'clerkauth/testing';
+async function testingHelper(): Promise<void> {
+  const devInstance = new DevInstance({ frontendApi: 'my-app.clerk.accounts.dev' });
+  const token: string = devInstance.sessionToken({ userId: 'user_1', sessionId: 'sess_1', azp: 'https://app.example.com', extra: { o: { id: 'org_1', rol: 'admin' } } });
+  // @ts-expect-error userId is required
+  devInstance.sessionToken({ sessionId: 'sess_1' });
+  const oauth: string = devInstance.sign({ sub: 'user_1', client_id: 'client_1' }, { typ: 'at+jwt' });
+  const jwks: Jwks = devInstance.jwks();
+  const api: BackendApi = await devInstance.startBackendApi();
+  const state = await authenticateRequest(new Request('https://app.example.com/', { headers: { authorization: `Bearer ${token}` } }), {
+    publishableKey: devInstance.publishableKey,
+    secretKey: devInstance.secretKey,
+    apiUrl: api.url,
+  });
+  const seen: boolean = api.requests.every((r) => r.authorized && r.path.startsWith('/v1/'));
+  // @ts-expect-error the instance's keys are read-only
+  devInstance.secretKey = 'sk_test_other';
+  void [oauth, jwks, state, seen, devInstance.jwtKey, devInstance.kid];
+  await api.close();
+}
+void testingHelper;

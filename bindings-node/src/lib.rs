@@ -63,9 +63,7 @@ fn on_worker<T>(env: &Env, work: impl FnOnce() -> Result<T, NativeError> + Send 
 where
     T: ToNapiValue + Send + 'static,
 {
-    promises::spawn(env, move || {
-        catch_unwind(AssertUnwindSafe(work)).map(either).map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))
-    })
+    promises::spawn(env, move || catch_unwind(AssertUnwindSafe(work)).map(either).map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p)))))
 }
 
 fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {

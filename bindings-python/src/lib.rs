@@ -22,10 +22,7 @@ use serde_json::{Map, Value};
 
 /// Builds the Python exception for a core error code (classes live in `clerkauth._errors`).
 fn py_error(py: Python<'_>, code: &str, message: &str) -> PyErr {
-    let made = py
-        .import("clerkauth._errors")
-        .and_then(|m| m.getattr("_from_code"))
-        .and_then(|f| f.call1((code, message)));
+    let made = py.import("clerkauth._errors").and_then(|m| m.getattr("_from_code")).and_then(|f| f.call1((code, message)));
     match made {
         Ok(exc) => PyErr::from_value(exc),
         Err(e) => e,
@@ -34,10 +31,7 @@ fn py_error(py: Python<'_>, code: &str, message: &str) -> PyErr {
 
 /// `clerkauth.TokenVerificationError(message, reason, action)`.
 fn token_error(py: Python<'_>, reason: &str, message: &str, action: Option<&str>) -> PyErr {
-    let made = py
-        .import("clerkauth._errors")
-        .and_then(|m| m.getattr("TokenVerificationError"))
-        .and_then(|c| c.call1((message, reason, action)));
+    let made = py.import("clerkauth._errors").and_then(|m| m.getattr("TokenVerificationError")).and_then(|c| c.call1((message, reason, action)));
     match made {
         Ok(exc) => PyErr::from_value(exc),
         Err(e) => e,
@@ -277,9 +271,7 @@ impl NativeAuthenticator {
     #[new]
     fn new(py: Python<'_>, options_json: &str) -> PyResult<Self> {
         let s = options_json.to_string();
-        let inner = py
-            .detach(move || guard(|| Options::from_json_str_in(&s, KeyCase::Snake).and_then(CoreAuthenticator::new)))
-            .map_err(|e| core_error(py, &e))?;
+        let inner = py.detach(move || guard(|| Options::from_json_str_in(&s, KeyCase::Snake).and_then(CoreAuthenticator::new))).map_err(|e| core_error(py, &e))?;
         Ok(NativeAuthenticator { inner: Arc::new(inner) })
     }
 
@@ -334,9 +326,7 @@ fn has_check(
     plan: Option<&Bound<'_, PyAny>>,
     reverification: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<HasCheck> {
-    let conv = |o: Option<&Bound<'_, PyAny>>| {
-        o.map(|x| from_py(x, 0).map_err(|e| py_error(x.py(), "invalid-option", &format!("invalid has() argument: {e}")))).transpose()
-    };
+    let conv = |o: Option<&Bound<'_, PyAny>>| o.map(|x| from_py(x, 0).map_err(|e| py_error(x.py(), "invalid-option", &format!("invalid has() argument: {e}")))).transpose();
     let mut rev = conv(reverification)?;
     if let Some(Value::Object(m)) = &mut rev {
         if let Some(v) = m.remove("after_minutes") {

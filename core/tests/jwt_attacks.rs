@@ -9,7 +9,7 @@
 //! (no `sec-fetch-dest: document`, no `accept: text/html`), so a would-be handshake is a
 //! `signed-out` state with the same reason (spec 9.1 step 1) and every reason is exact.
 //!
-//! Expectations come from the spec (`/work/shared/spec/authenticate-request.md`), sections
+//! Expectations come from the spec (`../shared/spec/authenticate-request.md` beside the repository), sections
 //! 6, 7, 8.1, 11.1–11.7 and 2.5; each test says which rule it relies on.
 
 use std::sync::{Arc, OnceLock};

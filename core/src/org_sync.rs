@@ -145,6 +145,23 @@ fn compile(path: &str) -> Result<(String, Vec<Option<String>>), String> {
         }
         Ok(())
     };
+    // path-to-regexp's tryConsume("NAME") / tryConsume("PATTERN") / tryConsume("MODIFIER").
+    let take_name = |toks: &[Tok], i: &mut usize| -> Option<String> {
+        if let Some(Tok::Name(n)) = toks.get(*i) {
+            *i += 1;
+            Some(n.clone())
+        } else {
+            None
+        }
+    };
+    let take_pattern = |toks: &[Tok], i: &mut usize| -> Option<String> {
+        if let Some(Tok::Pattern(p)) = toks.get(*i) {
+            *i += 1;
+            Some(p.clone())
+        } else {
+            None
+        }
+    };
     let take_mod = |toks: &[Tok], i: &mut usize| -> Option<char> {
         if let Some(Tok::Modifier(c)) = toks.get(*i) {
             *i += 1;
@@ -160,18 +177,8 @@ fn compile(path: &str) -> Result<(String, Vec<Option<String>>), String> {
         } else {
             None
         };
-        let name = if let Some(Tok::Name(n)) = toks.get(i) {
-            i += 1;
-            Some(n.clone())
-        } else {
-            None
-        };
-        let pattern = if let Some(Tok::Pattern(p)) = toks.get(i) {
-            i += 1;
-            Some(p.clone())
-        } else {
-            None
-        };
+        let name = take_name(&toks, &mut i);
+        let pattern = take_pattern(&toks, &mut i);
         if name.is_some() || pattern.is_some() {
             let mut prefix = ch.map(String::from).unwrap_or_default();
             if prefix != "." && prefix != "/" {
@@ -207,18 +214,8 @@ fn compile(path: &str) -> Result<(String, Vec<Option<String>>), String> {
                 s
             };
             let prefix = text(&toks, &mut i);
-            let name = if let Some(Tok::Name(n)) = toks.get(i) {
-                i += 1;
-                Some(n.clone())
-            } else {
-                None
-            };
-            let pattern = if let Some(Tok::Pattern(p)) = toks.get(i) {
-                i += 1;
-                Some(p.clone())
-            } else {
-                None
-            };
+            let name = take_name(&toks, &mut i);
+            let pattern = take_pattern(&toks, &mut i);
             let suffix = text(&toks, &mut i);
             if toks.get(i) != Some(&Tok::Close) {
                 return Err(format!("Unexpected {:?} at {i}, expected CLOSE", toks.get(i)));

@@ -31,8 +31,37 @@ pub fn find_vectors(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Runs one vector and returns the results-file line.
-pub fn run_vector(v: &Value, bapi: &MockBapi) -> Value {
+/// How a vector is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `authenticate_with`, which may use the Backend API.
+    Normal,
+    /// `authenticate_without_network` first, `authenticate_with` only when it answers `None`
+    /// (what the event-loop hosts do). The first attempt must not reach the Backend API.
+    NoNetworkFirst,
+}
+
+/// Runs one vector both ways ([`Mode`]) and returns the results-file line, or why the two
+/// paths answered differently.
+/// paths answered differently, or why the no-network path did not decide a vector whose
+/// normal path sent nothing to the Backend API.
+pub fn run_vector_both(v: &Value, bapi: &MockBapi) -> Result<Value, String> {
+    let (normal, sent_nothing) = run_vector(v, bapi, Mode::Normal);
+    let (fast, decided_first) = run_vector(v, bapi, Mode::NoNetworkFirst);
+    if fast != normal {
+        return Err(format!("the no-network-first path answered {fast}\nthe normal path answered {normal}"));
+    }
+    if sent_nothing && !decided_first {
+        return Err("the normal path sent nothing to the Backend API, yet the no-network path did not decide".into());
+    }
+    Ok(normal)
+}
+
+/// Runs one vector one way and returns the results-file line, and whether no network was
+/// used ([`Mode::Normal`]: nothing reached the Backend API; [`Mode::NoNetworkFirst`]: the
+/// first attempt decided).
+pub fn run_vector(v: &Value, bapi: &MockBapi, mode: Mode) -> (Value, bool) {
+    let decided_first = std::cell::Cell::new(false);
     let id = v["id"].clone();
     let routes = v["backend_api"]
         .as_array()
@@ -60,7 +89,23 @@ pub fn run_vector(v: &Value, bapi: &MockBapi) -> Value {
             url: r["url"].as_str().unwrap_or("").to_string(),
             headers: r["headers"].as_array().map(|hs| hs.iter().map(|h| (h[0].as_str().unwrap_or("").to_string(), h[1].as_str().unwrap_or("").to_string())).collect()).unwrap_or_default(),
         };
-        let state = auth.authenticate_with(&request, &Options::default(), v["now_ms"].as_f64()).map_err(|e| e.to_string())?;
+        let now = v["now_ms"].as_f64();
+        let first = match mode {
+            Mode::Normal => None,
+            Mode::NoNetworkFirst => {
+                let first = auth.authenticate_without_network(&request, &Options::default(), now);
+                if let Some(s) = bapi.seen().first() {
+                    return Err(format!("the no-network path reached the Backend API: {} {}", s.method, s.target));
+                }
+                // An error is an answer too.
+                decided_first.set(!matches!(first, Ok(None)));
+                first.map_err(|e| e.to_string())?
+            }
+        };
+        let state = match first {
+            Some(s) => s,
+            None => auth.authenticate_with(&request, &Options::default(), now).map_err(|e| e.to_string())?,
+        };
         let auth_obj = state.to_auth();
         let checks: Vec<HasCheck> = v["has_checks"].as_array().map(|a| a.iter().map(HasCheck::from_json).collect()).unwrap_or_default();
         let has = auth_obj.as_ref().map(|a| Value::from(checks.iter().map(|c| a.has(c)).collect::<Vec<_>>())).unwrap_or(Value::Null);
@@ -82,11 +127,16 @@ pub fn run_vector(v: &Value, bapi: &MockBapi) -> Value {
         Ok(_) => unreachable!("results are objects"),
         Err(e) => json!({"id": id, "error": e}),
     };
-    let unlisted: Vec<String> = bapi.seen().iter().filter(|s| !s.matched).map(|s| format!("{} {}", s.method, s.target)).collect();
+    let seen = bapi.seen();
+    let unlisted: Vec<String> = seen.iter().filter(|s| !s.matched).map(|s| format!("{} {}", s.method, s.target)).collect();
     if !unlisted.is_empty() {
         line["unlisted_requests"] = Value::from(unlisted);
     }
-    line
+    let no_network = match mode {
+        Mode::Normal => seen.is_empty(),
+        Mode::NoNetworkFirst => decided_first.get(),
+    };
+    (line, no_network)
 }
 
 fn query_multiset(u: &url::Url) -> Vec<(String, String)> {
@@ -271,7 +321,8 @@ fn vector_files(dir: &Path) -> Result<Vec<PathBuf>, i32> {
     Ok(files)
 }
 
-/// The `vectors run` command: every vector through the core, compared by [`compare`]; `out`
+/// The `vectors run` command: every vector through the core both ways ([`run_vector_both`]),
+/// compared by [`compare`]; `out`
 /// receives the results file (FORMAT.md's shape). Returns the process exit code.
 pub fn run(dir: &Path, out: Option<&Path>) -> i32 {
     let files = match vector_files(dir) {
@@ -295,7 +346,13 @@ pub fn run(dir: &Path, out: Option<&Path>) -> i32 {
                 continue;
             }
         };
-        let line = run_vector(&v, &bapi);
+        let line = match run_vector_both(&v, &bapi) {
+            Ok(line) => line,
+            Err(e) => {
+                tally.record(vector_id(&v), Err(e));
+                continue;
+            }
+        };
         tally.record(vector_id(&v), compare(&line, &v["expected"]));
         lines.push(line.to_string());
     }

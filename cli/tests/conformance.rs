@@ -1,10 +1,10 @@
 //! Every public conformance vector through the core, one test per family, against a real
-//! loopback Backend API.
+//! loopback Backend API, on the normal and the no-network-first paths (same answers).
 
 use std::path::PathBuf;
 
 use clerkauth_cli::mockbapi::MockBapi;
-use clerkauth_cli::vectors::{compare, find_vectors, run_vector};
+use clerkauth_cli::vectors::{compare, find_vectors, run_vector_both};
 use serde_json::Value;
 
 fn vectors_dir() -> PathBuf {
@@ -20,8 +20,7 @@ fn family(name: &str) {
     let mut failures = Vec::new();
     for f in &files {
         let v: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
-        let got = run_vector(&v, &bapi);
-        if let Err(e) = compare(&got, &v["expected"]) {
+        if let Err(e) = run_vector_both(&v, &bapi).and_then(|got| compare(&got, &v["expected"])) {
             failures.push(format!("{}: {e}", v["id"]));
         }
     }

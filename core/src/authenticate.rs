@@ -9,7 +9,7 @@ use url::Url;
 
 use crate::auth_object::{MachineAuth, SessionAuth};
 use crate::claims::{claim, Field};
-use crate::context::{query_param, Call};
+use crate::context::{query_param, Call, NoNetwork};
 use crate::cookies::{directive_name, directive_value};
 use crate::error::{Error, ErrorCode};
 use crate::handshake::{set_pairs, HandshakeFailure};
@@ -302,11 +302,11 @@ impl Call<'_> {
                     return Err(Error::new(ErrorCode::HandshakeVerificationFailed, msg));
                 }
                 Err(HandshakeFailure::Token(v)) => {
-                    self.auth.log(&format!("Clerk: unable to resolve handshake: {}", v.full_message(None)));
+                    self.log(&format!("Clerk: unable to resolve handshake: {}", v.full_message(None)));
                     self.trace.step("handshake-resolve", || format!("failed: {}; continuing", v.reason));
                 }
                 Err(HandshakeFailure::Plain(m)) => {
-                    self.auth.log(&format!("Clerk: unable to resolve handshake: {m}"));
+                    self.log(&format!("Clerk: unable to resolve handshake: {m}"));
                     self.trace.step("handshake-resolve", || format!("failed: {m}; continuing"));
                 }
             }
@@ -386,7 +386,7 @@ impl Call<'_> {
             Err(e) => return Ok(self.handle_token_error(e, "cookie")),
         };
         if matches!(claims.field(claim::AZP), None | Some(Field::Null) | Some(Field::Bool(false))) || claims.str(claim::AZP) == Some("") {
-            self.auth.warn_missing_azp_once();
+            self.warn_missing_azp();
         }
         let token = self.owned_token(jwt);
         let state = self.signed_in_session(token, claims, Vec::new());
@@ -449,7 +449,7 @@ impl Call<'_> {
             return state;
         }
         if self.redirect_loop_counter >= 3.0 {
-            self.auth.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
+            self.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
             self.trace.step("org-sync", || "handshake loop (counter ≥ 3): activation skipped".into());
         } else if handshake_possible && self.eligible_for_handshake() {
             let mut hs = self.maybe_handshake("active-organization-mismatch", "", None);
@@ -574,7 +574,8 @@ impl Call<'_> {
 }
 
 impl Authenticator {
-    pub(crate) fn authenticate_call(&self, request: &Request, opts: Cow<'_, Options>, now_ms: f64) -> Result<RequestState, Error> {
+    /// One call; `no_network`: the no-network path (`None` when the Backend API is needed).
+    pub(crate) fn authenticate_call(&self, request: &Request, opts: Cow<'_, Options>, now_ms: f64, no_network: bool) -> Result<Option<RequestState>, Error> {
         let accepts = opts.accepts();
         let machine_only = matches!(accepts, AcceptsToken::One(TokenType::M2mToken) | AcceptsToken::One(TokenType::ApiKey));
         let pk = if machine_only { None } else { Some(self.publishable_key(opts.publishable_key.as_deref())?) };
@@ -595,10 +596,14 @@ impl Authenticator {
         }
         let mut call = Call::new(self, opts, request, initial, now_ms, pk);
         call.org_matcher = org_matcher;
-        let state = call.run(&accepts)?;
-        let mut state = call.check_expected_identity(state);
+        call.no_network = no_network.then(NoNetwork::default);
+        let state = call.run(&accepts);
+        if call.needed_network() {
+            return Ok(None);
+        }
+        let mut state = call.check_expected_identity(state?);
         state.trace = call.trace.take();
-        Ok(state)
+        Ok(Some(state))
     }
 }
 

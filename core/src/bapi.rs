@@ -1,5 +1,6 @@
 //! Backend API requests: URL building, standard headers, error bodies.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -25,6 +26,9 @@ pub struct BackendApi<'a> {
     pub api_url: &'a str,
     /// Path version (`apiVersion`).
     pub api_version: &'a str,
+    /// Set when the call must not reach the network (the no-network path): nothing is sent,
+    /// the flag records that the call needed the Backend API.
+    pub offline: Option<&'a Cell<bool>>,
 }
 
 /// A Backend API error body's first error.
@@ -79,8 +83,18 @@ impl<'a> BackendApi<'a> {
         join_url(self.api_url, path)
     }
 
-    /// Sends a request with the standard headers.
+    /// For a call that must not reach the network: records that it needed to, and says so
+    /// (the caller then stops before waiting, fetching or caching anything).
+    pub fn refuse(&self) -> bool {
+        self.offline.inspect(|needed| needed.set(true)).is_some()
+    }
+
+    /// Sends a request with the standard headers (nothing, for a call that must not reach
+    /// the network: see [`BackendApi::refuse`]).
     pub fn send(&self, method: &'static str, url: String, bearer: Option<&str>, body: Option<&Value>) -> Result<HttpResponse, TransportError> {
+        if self.refuse() {
+            return Err(TransportError::Network("the Backend API is not reached on the no-network path".into()));
+        }
         let mut headers = Vec::with_capacity(4);
         if let Some(b) = bearer {
             headers.push(("Authorization".to_string(), format!("Bearer {b}")));

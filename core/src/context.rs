@@ -1,7 +1,7 @@
 //! The per-request authenticate context: everything derived from the request and options.
 
 use std::borrow::Cow;
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::sync::Arc;
 
 use url::Url;
@@ -49,6 +49,17 @@ pub(crate) struct Call<'a> {
     pub org_matcher: Option<std::sync::Arc<crate::org_sync::OrganizationMatcher>>,
     /// Organization sync already decided for this call's state (the cookie flow's own step).
     pub org_synced: bool,
+    /// Set for a call on the no-network path.
+    pub no_network: Option<NoNetwork>,
+}
+
+/// What a call on the no-network path holds: whether it needed the Backend API (its state
+/// is then thrown away), and the log lines it holds back until it knows.
+#[derive(Default)]
+pub(crate) struct NoNetwork {
+    pub needed: Cell<bool>,
+    logs: RefCell<Vec<String>>,
+    missing_azp: Cell<bool>,
 }
 
 /// JavaScript `parseInt(s, 10)`-like with `0x` hex; NaN → 0.
@@ -144,6 +155,7 @@ impl<'a> Call<'a> {
             trace: Recorder::default(),
             org_matcher: None,
             org_synced: false,
+            no_network: None,
         };
         // Proxy URL: a path is resolved against the public origin.
         if let Some(p) = call.opts.proxy_url.as_deref().filter(|p| !p.is_empty()) {
@@ -215,7 +227,40 @@ impl<'a> Call<'a> {
             transport: &self.auth.transport,
             api_url: self.opts.api_url.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_URL),
             api_version: self.opts.api_version.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_VERSION),
+            offline: self.no_network.as_ref().map(|n| &n.needed),
         }
+    }
+
+    /// Logs a line (held back on the no-network path until the call is known to decide).
+    pub fn log(&self, line: &str) {
+        match &self.no_network {
+            Some(n) => n.logs.borrow_mut().push(line.to_string()),
+            None => self.auth.log(line),
+        }
+    }
+
+    /// The once-per-authenticator warning for a cookie token without `azp`.
+    pub fn warn_missing_azp(&self) {
+        match &self.no_network {
+            Some(n) => n.missing_azp.set(true),
+            None => self.auth.warn_missing_azp_once(),
+        }
+    }
+
+    /// Whether this no-network call needed the Backend API; if not, its held-back log lines
+    /// are written now.
+    pub fn needed_network(&self) -> bool {
+        let Some(n) = &self.no_network else { return false };
+        if n.needed.get() {
+            return true;
+        }
+        for line in n.logs.take() {
+            self.auth.log(&line);
+        }
+        if n.missing_azp.get() {
+            self.auth.warn_missing_azp_once();
+        }
+        false
     }
 
     pub fn is_dev(&self) -> bool {

@@ -91,7 +91,7 @@ impl Call<'_> {
             } else {
                 "Clerk: Refreshing the session token resulted in an infinite redirect loop. This usually means that your Clerk instance keys do not match - make sure to copy the correct publishable and secret keys from the Clerk dashboard."
             };
-            self.auth.log(msg);
+            self.log(msg);
             self.trace.step("handshake", || format!("{reason}: redirect loop (counter 3) → signed-out"));
             return self.signed_out(reason, message, Vec::new());
         }
@@ -139,7 +139,7 @@ impl Call<'_> {
         match self.verify_session_token(&session_token, skew) {
             Ok(claims) => Ok(self.signed_in_session(session_token, claims, headers)),
             Err(TokenError::Verification(v)) if self.is_dev() && matches!(v.reason, reason::TOKEN_EXPIRED | reason::TOKEN_NOT_ACTIVE_YET | reason::TOKEN_IAT_IN_THE_FUTURE) => {
-                self.auth.log("Clerk: Clock skew detected. This usually means that your system clock is inaccurate. Clerk will attempt to account for the clock skew in development.");
+                self.log("Clerk: Clock skew detected. This usually means that your system clock is inaccurate. Clerk will attempt to account for the clock skew in development.");
                 match self.verify_session_token(&session_token, 86_400_000.0) {
                     Ok(claims) => Ok(self.signed_in_session(session_token, claims, headers)),
                     Err(e) => Err(HandshakeFailure::Plain(format!("Clerk: Handshake retry failed. {e:?}"))),
@@ -159,11 +159,11 @@ impl Call<'_> {
                 .and_then(|v| v.get("directives").and_then(Value::as_array).map(|a| a.iter().filter_map(|d| d.as_str().map(str::to_string)).collect()))
                 .unwrap_or_default(),
             Ok(r) => {
-                self.auth.log(&format!("Clerk: HandshakeService: error getting handshake payload: status {}", r.status));
+                self.log(&format!("Clerk: HandshakeService: error getting handshake payload: status {}", r.status));
                 Vec::new()
             }
             Err(e) => {
-                self.auth.log(&format!("Clerk: HandshakeService: error getting handshake payload: {e}"));
+                self.log(&format!("Clerk: HandshakeService: error getting handshake payload: {e}"));
                 Vec::new()
             }
         }

@@ -394,6 +394,7 @@ impl JwksCache {
                 self.refresh_in_background(scope, api, secret_key, now_ms);
                 return Ok(k);
             }
+            Plan::Wait | Plan::Fetch if api.refuse() => return Err(TokenError::Unexpected("The JWKS is not fetched on the no-network path.".into())),
             Plan::Wait => {
                 let seen = flight.landed;
                 flight = scope.landed.wait_while(flight, |f| f.landed == seen).unwrap_or_else(|p| p.into_inner());
@@ -451,7 +452,7 @@ impl JwksCache {
         let (transport, api_url, api_version, secret_key, policy) = (api.transport.clone(), api.api_url.to_string(), api.api_version.to_string(), secret_key.to_string(), self.policy);
         let fetcher = scope.clone();
         let spawned = std::thread::Builder::new().name("clerkauth-jwks-refresh".into()).spawn(move || {
-            let api = BackendApi { transport: &transport, api_url: &api_url, api_version: &api_version };
+            let api = BackendApi { transport: &transport, api_url: &api_url, api_version: &api_version, offline: None };
             // Lands the outcome; nothing else to do with the flight here.
             drop(fetcher.fetch(&api, &secret_key, started_ms, &policy));
         });

@@ -165,6 +165,11 @@ fn compile_matcher(o: &Options) -> Result<Option<Arc<OrganizationMatcher>>> {
     o.organization_sync_options.as_ref().map(|s| OrganizationMatcher::new(s.organization_patterns.as_deref(), s.personal_account_patterns.as_deref()).map(Arc::new)).transpose()
 }
 
+/// A call that may use the network always decides.
+fn decided(state: Option<RequestState>) -> Result<RequestState> {
+    state.ok_or_else(|| Error::new(ErrorCode::Unexpected, "a call that may use the network gave no state"))
+}
+
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0)
@@ -188,15 +193,29 @@ impl Authenticator {
 
     /// Authenticates a request with the instance options at the current time.
     pub fn authenticate(&self, request: &Request) -> Result<RequestState> {
-        self.authenticate_call(request, Cow::Borrowed(&self.options), now_ms())
+        self.authenticate_call(request, Cow::Borrowed(&self.options), now_ms(), false).and_then(decided)
     }
 
     /// Authenticates with per-call option overrides and an explicit clock (ms since epoch;
     /// `None` = now).
     pub fn authenticate_with(&self, request: &Request, overrides: &Options, now: Option<f64>) -> Result<RequestState> {
+        self.authenticate_with_mode(request, overrides, now, false).and_then(decided)
+    }
+
+    /// The no-network path: [`Authenticator::authenticate_with`]'s answer when it can be
+    /// given without the Backend API (a `jwtKey`, a warm JWKS cache, cached memberships, no
+    /// refresh or handshake nonce), else `Ok(None)`: then call `authenticate_with` (off an
+    /// event loop: it may wait on the network). A `None` call waited for nothing and changed
+    /// no cache, so the two paths always give the same answer. Hosts with an event loop call
+    /// this on the loop thread and hop to a worker only on `None`.
+    pub fn authenticate_without_network(&self, request: &Request, overrides: &Options, now: Option<f64>) -> Result<Option<RequestState>> {
+        self.authenticate_with_mode(request, overrides, now, true)
+    }
+
+    fn authenticate_with_mode(&self, request: &Request, overrides: &Options, now: Option<f64>, no_network: bool) -> Result<Option<RequestState>> {
         overrides.validate()?;
         let opts = if overrides.is_empty() { Cow::Borrowed(&self.options) } else { Cow::Owned(self.options.merged(overrides)) };
-        self.authenticate_call(request, opts, now.unwrap_or_else(now_ms))
+        self.authenticate_call(request, opts, now.unwrap_or_else(now_ms), no_network)
     }
 
     /// The organization matcher for a call: the instance's, or one compiled for these

@@ -118,24 +118,28 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl MembershipCache {
     /// The answer for `key`: cached while fresh, else looked up by `fetch` once for every
     /// caller that arrives while that lookup runs. With the answer: the request time it was
-    /// looked up at (a cached answer holds until that plus the TTL).
-    fn get(&self, key: Key, now_ms: f64, ttl_ms: f64, fetch: impl FnOnce() -> Answer) -> (Answer, f64) {
+    /// looked up at (a cached answer holds until that plus the TTL). `None` when no fresh
+    /// answer is cached and `api` refuses the network (nothing waited for or changed).
+    fn get(&self, key: Key, now_ms: f64, ttl_ms: f64, api: &BackendApi, fetch: impl FnOnce() -> Answer) -> Option<(Answer, f64)> {
         // The map lock is held only to find the entry, never across a lookup.
         let entry = lock(&self.entries).get_or_insert_with(key, Arc::default);
         let seen = {
             let last = lock(&entry.last);
             if let Some((m, at)) = last.fresh(now_ms, ttl_ms) {
-                return (Ok(m), at);
+                return Some((Ok(m), at));
             }
             last.completed
         };
+        if api.refuse() {
+            return None;
+        }
         let _lookup = lock(&entry.lookup);
         {
             let last = lock(&entry.last);
             if last.completed != seen {
                 // A lookup finished while this caller waited: share its answer.
                 if let Some((at, answer)) = &last.answer {
-                    return (answer.clone(), *at);
+                    return Some((answer.clone(), *at));
                 }
             }
         }
@@ -143,7 +147,7 @@ impl MembershipCache {
         let mut last = lock(&entry.last);
         last.completed += 1;
         last.answer = Some((now_ms, answer.clone()));
-        (answer, now_ms)
+        Some((answer, now_ms))
     }
 }
 
@@ -190,7 +194,9 @@ impl Authenticator {
         let secret_key = call.opts.secret_key.as_deref().unwrap_or("");
         let key = Key { api_url: api.api_url.to_string(), api_version: api.api_version.to_string(), secret_key: secret_key.to_string(), user_id: user_id.to_string(), org: org.clone() };
         let ttl_ms = call.opts.membership_cache_ttl_in_ms.unwrap_or(60_000) as f64;
-        let (answer, at) = self.memberships.get(key, call.now_ms, ttl_ms, || fetch(&api, secret_key, user_id, &org));
-        (answer, at + ttl_ms)
+        match self.memberships.get(key, call.now_ms, ttl_ms, &api, || fetch(&api, secret_key, user_id, &org)) {
+            Some((answer, at)) => (answer, at + ttl_ms),
+            None => (Err("The membership is not looked up on the no-network path.".into()), call.now_ms),
+        }
     }
 }

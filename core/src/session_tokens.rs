@@ -56,6 +56,7 @@ impl Authenticator {
             transport: &self.transport,
             api_url: opts.api_url.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_URL),
             api_version: opts.api_version.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_VERSION),
+            offline: None,
         };
         let path = match &template {
             Some(t) => format!("sessions/{sid}/tokens/{t}"),

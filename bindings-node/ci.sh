@@ -23,7 +23,12 @@ echo "== clerkauth (node): node --test (built package)"
 export CLERKAUTH_VECTORS="${CLERKAUTH_VECTORS:-$(cd "$HERE/.." && pwd)/tests/conformance/vectors}"
 LOG="$(mktemp)"
 # RUST_BACKTRACE=0: one test panics on purpose (to prove panics become JS errors).
-RUST_BACKTRACE=0 node --test --test-reporter=spec test/*.test.mjs >"$LOG" 2>&1 || true
+# A test that never ends fails after --test-timeout (the whole suite takes about a minute); the
+# run as a whole is bounded too, and a stuck run prints what it had done.
+RUST_BACKTRACE=0 timeout -k 30 1200 node --test --test-timeout=300000 --test-reporter=spec test/*.test.mjs >"$LOG" 2>&1 || {
+  rc=$?
+  if [ "$rc" -ge 124 ]; then cat "$LOG"; echo "node --test did not finish within 1200 s (exit $rc)"; exit 1; fi
+}
 # Passing tests are summarised by count; failures, notes and the summary (ℹ tests/pass/fail) are printed.
 echo "passed: $(grep -cE '^\s*✔ ' "$LOG") test lines"
 grep -vE '^\s*(✔|▶) ' "$LOG" || true
@@ -48,7 +53,7 @@ bun_pass=0
 for f in test/*.test.mjs test/bun/*.test.mjs; do
   case "$f" in test/upgrade.test.mjs | test/websocket.test.mjs) continue ;; esac
   BUNLOG="$(mktemp)"
-  if RUST_BACKTRACE=0 "$BUN" test --timeout 300000 "./$f" >"$BUNLOG" 2>&1 && grep -qE '^ *0 fail' "$BUNLOG"; then
+  if RUST_BACKTRACE=0 timeout -k 30 900 "$BUN" test --timeout 300000 "./$f" >"$BUNLOG" 2>&1 && grep -qE '^ *0 fail' "$BUNLOG"; then
     n="$(grep -oE '^ *[0-9]+ pass' "$BUNLOG" | grep -oE '[0-9]+')"
     echo "bun test $f: $n pass"
     bun_pass=$((bun_pass + n))

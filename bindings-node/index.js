@@ -209,6 +209,11 @@ function fromIncomingMessage(req) {
     }
     headers.push([name, String(raw[i + 1])]);
   }
+  return { method: req.method || 'GET', url: incomingUrl(req, authority, scheme), headers };
+}
+
+/** The absolute URL of an `IncomingMessage` (`authority` and `scheme`: HTTP/2 pseudo-headers). */
+function incomingUrl(req, authority, scheme) {
   const hostHeader = req.headers && typeof req.headers.host === 'string' ? req.headers.host : null;
   const host = hostHeader || authority || 'localhost';
   // `socket` first: `connection` is its deprecated alias (a warning on Fastify's inject requests).
@@ -216,7 +221,29 @@ function fromIncomingMessage(req) {
   const encrypted = !!(socket && socket.encrypted);
   const proto = scheme || (encrypted ? 'https' : 'http');
   const target = typeof req.originalUrl === 'string' ? req.originalUrl : req.url || '/';
-  return { method: req.method || 'GET', url: requestUrl(proto, host, target), headers };
+  return requestUrl(proto, host, target);
+}
+
+/**
+ * Any supported request as `[method, url, headers]`, what the native layer takes: `headers`
+ * joined with NUL (`name\0value\0…`; an `IncomingMessage`'s `rawHeaders` as they are), or as
+ * the list `[name, value, …]` when a header holds a NUL.
+ */
+function flatRequest(request) {
+  let method, url, flat;
+  if (request !== null && typeof request === 'object' && typeof Request !== 'undefined' && request instanceof Request) {
+    flat = [];
+    for (const [k, v] of request.headers) flat.push(k, v);
+    [method, url] = [request.method, request.url];
+  } else if (request !== null && typeof request === 'object' && Array.isArray(request.rawHeaders) && request.rawHeaders.every((x) => typeof x === 'string' && x.charCodeAt(0) !== 58 /* ':' */)) {
+    [method, url, flat] = [request.method || 'GET', incomingUrl(request, null, null), request.rawHeaders];
+  } else {
+    const plain = toPlainRequest(request);
+    [method, url, flat] = [plain.method, plain.url, plain.headers.flat()];
+  }
+  // One string crosses to the native layer; a header holding a NUL goes as the list.
+  for (let i = 0; i < flat.length; i++) if (flat[i].indexOf('\0') !== -1) return [method, url, flat];
+  return [method, url, flat.join('\0')];
 }
 
 /** Converts any supported request to `{method, url, headers: [[k, v], ...]}`. */
@@ -311,76 +338,160 @@ function makeAuthObject(json, nativeState, treatPending, token) {
 /** The native state behind a state object (for `continues`). */
 const NATIVE_STATE = Symbol('clerkauth.nativeState');
 
-function buildState(nativeState) {
-  let j;
-  try {
-    j = JSON.parse(nativeState.toJson());
-  } catch (e) {
-    throw nativeFailure(e);
-  }
-  const headers = new Headers();
-  for (const [k, v] of j.headers) {
+/**
+ * The request state, @clerk/backend's shape. `status`, `reason`, `message`, `isSignedIn`,
+ * `isAuthenticated` and `tokenType` are read from the native state at once; `headers`,
+ * `token`, the instance fields, `organizationSync` and `toAuth()` only when asked for (a
+ * request that only checks `isAuthenticated` converts nothing else).
+ */
+class RequestState {
+  #native;
+  #full;
+  #headers;
+  #defaultAuth;
+
+  constructor(nativeState) {
+    let bits;
     try {
-      headers.append(k, v);
+      bits = nativeState.summary();
     } catch (e) {
-      throw new ClerkAuthError(ErrorCode.UnexpectedError, `clerkauth: unusable response header ${k}: ${e.message}`, { cause: e });
+      throw nativeFailure(e);
+    }
+    this.#native = nativeState;
+    this.status = STATUSES[bits & 3];
+    this.reason = bits & 64 ? nativeState.reason() : null;
+    this.message = bits & 128 ? nativeState.message() : null;
+    this.isSignedIn = (bits & 32) !== 0;
+    this.isAuthenticated = this.isSignedIn;
+    this.tokenType = TOKEN_TYPES[(bits >> 2) & 7];
+  }
+
+  #call(f) {
+    try {
+      return f(this.#native);
+    } catch (e) {
+      throw nativeFailure(e);
     }
   }
-  const token = j.token;
-  let defaultAuth;
-  const toAuth = (opts) => {
+
+  /** The whole native state as JSON, parsed once, for the fields read rarely. */
+  #json() {
+    if (this.#full === undefined) this.#full = this.#call((n) => JSON.parse(n.toJson()));
+    return this.#full;
+  }
+
+  get [NATIVE_STATE]() {
+    return this.#native;
+  }
+
+  /** The response headers to send (a `Headers`, built on first use). */
+  get headers() {
+    if (this.#headers === undefined) {
+      const flat = this.#call((n) => n.headers());
+      const headers = new Headers();
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        try {
+          headers.append(flat[i], flat[i + 1]);
+        } catch (e) {
+          throw new ClerkAuthError(ErrorCode.UnexpectedError, `clerkauth: unusable response header ${flat[i]}: ${e.message}`, { cause: e });
+        }
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
+
+  get token() {
+    return this.#call((n) => n.token()) ?? null;
+  }
+
+  get validUntil() {
+    return this.#call((n) => n.validUntil()) ?? null;
+  }
+
+  get redirectLocation() {
+    return this.#call((n) => n.redirectLocation()) ?? null;
+  }
+
+  get proxyUrl() {
+    return this.#json().proxyUrl;
+  }
+
+  get publishableKey() {
+    return this.#json().publishableKey;
+  }
+
+  get isSatellite() {
+    return this.#json().isSatellite;
+  }
+
+  get domain() {
+    return this.#json().domain;
+  }
+
+  get signInUrl() {
+    return this.#json().signInUrl;
+  }
+
+  get signUpUrl() {
+    return this.#json().signUpUrl;
+  }
+
+  get afterSignInUrl() {
+    return this.#json().afterSignInUrl;
+  }
+
+  get afterSignUpUrl() {
+    return this.#json().afterSignUpUrl;
+  }
+
+  get organizationSync() {
+    return this.#json().organizationSync;
+  }
+
+  /** The decision trace (only with the `debug` option). */
+  get trace() {
+    return this.#json().trace;
+  }
+
+  /** `toAuth({ treatPendingAsSignedOut })`: the auth object, `null` for a handshake. */
+  toAuth(opts) {
     const treatPending = !(opts && opts.treatPendingAsSignedOut === false);
-    let json;
-    if (treatPending) {
-      json = j.auth;
-    } else {
-      try {
-        json = JSON.parse(nativeState.authJson(false));
-      } catch (e) {
-        throw nativeFailure(e);
-      }
-    }
-    if (json === null) return null;
-    if (treatPending) {
-      if (defaultAuth === undefined) defaultAuth = makeAuthObject(json, nativeState, true, token);
-      return defaultAuth;
-    }
-    return makeAuthObject(json, nativeState, false, token);
-  };
-  const state = {
-    status: j.status,
-    reason: j.reason,
-    message: j.message,
-    proxyUrl: j.proxyUrl,
-    publishableKey: j.publishableKey,
-    isSatellite: j.isSatellite,
-    domain: j.domain,
-    signInUrl: j.signInUrl,
-    signUpUrl: j.signUpUrl,
-    afterSignInUrl: j.afterSignInUrl,
-    afterSignUpUrl: j.afterSignUpUrl,
-    isSignedIn: j.isSignedIn,
-    isAuthenticated: j.isAuthenticated,
-    tokenType: j.tokenType,
-    toAuth,
-    headers,
-    token,
-    organizationSync: j.organizationSync,
-    validUntil: j.validUntil === undefined ? null : j.validUntil,
-    redirectLocation: j.redirectLocation === undefined ? null : j.redirectLocation,
-    continues(previous) {
-      const prev = previous && previous[NATIVE_STATE];
-      if (!prev) throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: continues(previous) needs a state from authenticateRequest');
-      try {
-        return nativeState.continues(prev);
-      } catch (e) {
-        throw nativeFailure(e);
-      }
-    },
-  };
-  Object.defineProperty(state, NATIVE_STATE, { value: nativeState });
-  if (j.trace !== undefined) state.trace = j.trace;
-  return state;
+    if (treatPending && this.#defaultAuth !== undefined) return this.#defaultAuth;
+    const json = this.#call((n) => JSON.parse(n.authJson(treatPending)));
+    const auth = json === null ? null : makeAuthObject(json, this.#native, treatPending, this.token);
+    if (treatPending) this.#defaultAuth = auth;
+    return auth;
+  }
+
+  /**
+   * `null` when this state (a socket's re-authentication) continues `previous` (same user,
+   * session and organization, or the same machine), else what changed.
+   */
+  continues(previous) {
+    const prev = previous && previous[NATIVE_STATE];
+    if (!prev) throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: continues(previous) needs a state from authenticateRequest');
+    return this.#call((n) => n.continues(prev));
+  }
+
+  /** Every field, for `JSON.stringify(state)` and logging. */
+  toJSON() {
+    const j = this.#json();
+    const out = {};
+    for (const k of STATE_FIELDS) out[k] = k === 'headers' ? [...this.headers] : k in j ? j[k] : this[k];
+    return out;
+  }
+}
+
+/** The native summary's codes (NativeState.summary). */
+const STATUSES = ['signed-in', 'signed-out', 'handshake'];
+const TOKEN_TYPES = [null, 'session_token', 'api_key', 'm2m_token', 'oauth_token'];
+
+const STATE_FIELDS = ['status', 'reason', 'message', 'isSignedIn', 'isAuthenticated', 'tokenType', 'token', 'headers', 'publishableKey', 'proxyUrl', 'isSatellite', 'domain', 'signInUrl', 'signUpUrl', 'afterSignInUrl', 'afterSignUpUrl', 'organizationSync', 'validUntil', 'redirectLocation'];
+
+function stateFrom(r) {
+  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
+  return new RequestState(r);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,26 +509,65 @@ function newNative(instanceOptions, retryDelay) {
   return r;
 }
 
-async function runNative(authenticator, plainRequest, overrides, nowMs) {
+/**
+ * Where a call runs. A call that needs no Backend API (a `jwtKey`, warm JWKS, cached
+ * memberships) is decided on the calling thread by the core's no-network path, without a hop
+ * to a worker thread; only calls that need the network go to the addon's workers. When many
+ * calls start in one turn of the event loop (a burst), every other one goes to the workers
+ * so that the other cores verify signatures too.
+ */
+const schedule = { inlineThisTurn: 0, onWorkers: 0 };
+const MAX_BURST_OFFLOAD = 64;
+
+function endTurn() {
+  schedule.inlineThisTurn = 0;
+}
+
+async function onWorker(authenticator, method, url, headers, overrides, nowMs) {
+  schedule.onWorkers++;
   let r;
   try {
-    r = await authenticator.authenticate(JSON.stringify(plainRequest), overrides, nowMs);
+    r = await authenticator.authenticate(method, url, headers, overrides, nowMs);
   } catch (e) {
     throw nativeFailure(e);
+  } finally {
+    schedule.onWorkers--;
   }
-  if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
-  return buildState(r);
+  return stateFrom(r);
 }
 
 /**
  * Authenticates a request. Accepts a WHATWG `Request`, a Node `http.IncomingMessage` (incl.
  * Express/Connect requests) or `{ method, url, headers }`; returns a Promise of the state.
  */
-async function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
-  const plain = toPlainRequest(request);
-  const overrides = optionsJson(runtimeOptions);
-  const now = pickNow(runtimeOptions, instanceOptions);
-  return runNative(getNative(), plain, overrides, now);
+function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
+  let method, url, headers, overrides, now, authenticator;
+  try {
+    [method, url, headers] = flatRequest(request);
+    overrides = optionsJson(runtimeOptions);
+    now = pickNow(runtimeOptions, instanceOptions);
+    authenticator = getNative();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const burst = schedule.inlineThisTurn > 0 && schedule.onWorkers < schedule.inlineThisTurn && schedule.onWorkers < MAX_BURST_OFFLOAD;
+  if (!burst) {
+    let r;
+    try {
+      r = authenticator.authenticateInline(method, url, headers, overrides, now);
+    } catch (e) {
+      return Promise.reject(nativeFailure(e));
+    }
+    if (r !== null && r !== undefined) {
+      if (schedule.inlineThisTurn++ === 0) queueMicrotask(endTurn);
+      try {
+        return Promise.resolve(stateFrom(r));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+  }
+  return onWorker(authenticator, method, url, headers, overrides, now);
 }
 
 /** The options @clerk/backend's createClerkClient binds (spec 1.5). */
@@ -431,8 +581,13 @@ const FACTORY_KEYS = ['secretKey', 'machineSecretKey', 'jwtKey', 'apiUrl', 'apiV
  */
 function clientCallOptions(runtimeOptions) {
   if (runtimeOptions === null || typeof runtimeOptions !== 'object') return runtimeOptions;
-  const out = { ...runtimeOptions };
-  for (const k of FACTORY_KEYS) if (!out[k] || k === 'apiUrl' || k === 'apiVersion') delete out[k];
+  let out = runtimeOptions;
+  for (const k of FACTORY_KEYS) {
+    if (k in out && (!out[k] || k === 'apiUrl' || k === 'apiVersion')) {
+      if (out === runtimeOptions) out = { ...runtimeOptions };
+      delete out[k];
+    }
+  }
   return out;
 }
 
@@ -458,30 +613,35 @@ function createClerkClient(options = {}) {
     /** Synchronous variant (blocks the event loop on network work; for benchmarks). */
     authenticateRequestSync(request, options) {
       const runtimeOptions = clientCallOptions(options);
-      const plain = toPlainRequest(request);
+      const [method, url, headers] = flatRequest(request);
       const overrides = optionsJson(runtimeOptions);
       const now = pickNow(runtimeOptions, instanceOptions);
       let r;
       try {
-        r = getNative().authenticateSync(JSON.stringify(plain), overrides, now);
+        r = getNative().authenticateSync(method, url, headers, overrides, now);
       } catch (e) {
         throw nativeFailure(e);
       }
-      if (isNativeError(r)) throw new ClerkAuthError(r.code, r.message);
-      return buildState(r);
+      return stateFrom(r);
     },
   };
 }
 
-// Standalone authenticateRequest: authenticators cached by their instance options.
+// Standalone authenticateRequest: authenticators cached by their instance options (a key of
+// their values, not a serialization of the options).
 const standaloneCache = new Map();
 const STANDALONE_CACHE_MAX = 32;
 
 function standaloneNative(options) {
   const inst = {};
-  for (const k of INSTANCE_KEYS) if (options && options[k] !== undefined) inst[k] = options[k];
+  let key = '';
+  for (const k of INSTANCE_KEYS) {
+    const v = options ? options[k] : undefined;
+    if (v !== undefined) inst[k] = v;
+    key += `${typeof v}\u0000${String(v)}\u0000`;
+  }
   const retry = options ? options.jwksRetryBaseDelayMs : undefined;
-  const key = JSON.stringify([inst, retry === undefined ? null : retry]);
+  key += String(retry);
   let a = standaloneCache.get(key);
   if (a === undefined) {
     a = newNative(inst, retry);

@@ -11,12 +11,12 @@ mod pool;
 mod promises;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clerkauth::devinstance::DevInstance;
 use clerkauth::jwks::{JwksPolicy, RetryPolicy};
-use clerkauth::{Authenticator, Error as CoreError, ErrorCode, HasCheck, OptionKind, Options, Request, RequestState, OPTION_NAMES};
+use clerkauth::{AuthStatus, Authenticator, Error as CoreError, ErrorCode, HasCheck, OptionKind, Options, Request, RequestState, TokenType, OPTION_NAMES};
 use napi::bindgen_prelude::{Either, Object, ToNapiValue};
 use napi::{Env, Status};
 use napi_derive::napi;
@@ -73,9 +73,37 @@ fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {
     }
 }
 
-fn parse_request(json: &str) -> Result<Request, NativeError> {
-    let v: Value = serde_json::from_str(json).map_err(|e| invalid(ErrorCode::InvalidRequest, format!("Invalid request JSON: {e}")))?;
-    Request::from_json(&v).map_err(NativeError::from)
+/// A request from its parts. `headers` is `name NUL value NUL name NUL value …`: one string
+/// crosses the boundary instead of an array of them (the JS layer sends a request whose
+/// headers hold a NUL as an array, see [`request_from_list`]).
+fn request_from(method: String, url: String, headers: &str) -> Request {
+    let mut pairs = Vec::with_capacity(8);
+    let mut it = headers.split('\0');
+    while let (Some(name), Some(value)) = (it.next(), it.next()) {
+        pairs.push((name.to_string(), value.to_string()));
+    }
+    Request { method, url, headers: pairs }
+}
+
+/// The request of [`request_from`] for headers that cannot be joined with NUL (a header
+/// holding one): given as `[name, value, …]`.
+fn request_from_list(method: String, url: String, headers: Vec<String>) -> Request {
+    let mut pairs = Vec::with_capacity(headers.len() / 2);
+    let mut it = headers.into_iter();
+    while let (Some(name), Some(value)) = (it.next(), it.next()) {
+        pairs.push((name, value));
+    }
+    Request { method, url, headers: pairs }
+}
+
+/// Headers as the JS layer sends them: NUL-joined, or a list when a header holds a NUL.
+type JsHeaders = Either<String, Vec<String>>;
+
+fn request_of(method: String, url: String, headers: JsHeaders) -> Request {
+    match headers {
+        Either::A(joined) => request_from(method, url, &joined),
+        Either::B(list) => request_from_list(method, url, list),
+    }
 }
 
 /// A long-lived authenticator (instance options, parsed keys, JWKS cache). Shared by all
@@ -83,6 +111,25 @@ fn parse_request(json: &str) -> Result<Request, NativeError> {
 #[napi]
 pub struct NativeAuthenticator {
     inner: AssertUnwindSafe<Arc<Authenticator>>,
+    /// The last per-call options parsed, by their JSON (a server passes the same ones on
+    /// every call).
+    last_overrides: Mutex<Option<(String, Arc<Options>)>>,
+}
+
+impl NativeAuthenticator {
+    /// Per-call options, parsed once per distinct JSON in a row.
+    fn overrides(&self, json: Option<String>) -> Result<Option<Arc<Options>>, NativeError> {
+        let Some(json) = json.filter(|j| !j.is_empty()) else { return Ok(None) };
+        let mut last = self.last_overrides.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((j, o)) = last.as_ref() {
+            if *j == json {
+                return Ok(Some(Arc::clone(o)));
+            }
+        }
+        let parsed = Arc::new(parse_options(Some(&json))?);
+        *last = Some((json, Arc::clone(&parsed)));
+        Ok(Some(parsed))
+    }
 }
 
 /// Builds an authenticator from instance options (JSON, @clerk/backend option names).
@@ -97,18 +144,19 @@ pub fn create_authenticator(options_json: String, jwks_retry_base_delay_ms: Opti
             builder = builder.jwks_policy(policy);
         }
         let auth = builder.build().map_err(NativeError::from)?;
-        Ok(NativeAuthenticator { inner: AssertUnwindSafe(Arc::new(auth)) })
+        Ok(NativeAuthenticator { inner: AssertUnwindSafe(Arc::new(auth)), last_overrides: Mutex::new(None) })
     };
     either(build())
 }
 
-fn authenticate(auth: &Arc<Authenticator>, request_json: &str, overrides_json: Option<&str>, now_ms: Option<f64>) -> Result<NativeState, NativeError> {
-    let request = parse_request(request_json)?;
-    let overrides = parse_options(overrides_json)?;
-    let state = auth.authenticate_with(&request, &overrides, now_ms).map_err(NativeError::from)?;
-    // Kept for getToken({ template }): the Backend API call uses the same options.
-    let overrides = if overrides.is_empty() { None } else { Some(Arc::new(overrides)) };
-    Ok(NativeState { state: AssertUnwindSafe(state), auth: AssertUnwindSafe(Arc::clone(auth)), overrides: AssertUnwindSafe(overrides) })
+/// Authenticates on this thread: the no-network path (`Ok(None)` when the Backend API is
+/// needed) or the normal one.
+fn authenticate(auth: &Arc<Authenticator>, request: &Request, overrides: Option<Arc<Options>>, now_ms: Option<f64>, no_network: bool) -> Result<Option<NativeState>, NativeError> {
+    let none = Options::default();
+    let opts = overrides.as_deref().unwrap_or(&none);
+    let state = if no_network { auth.authenticate_without_network(request, opts, now_ms) } else { auth.authenticate_with(request, opts, now_ms).map(Some) };
+    // The per-call options are kept for getToken({ template }): the Backend API call uses them.
+    Ok(state.map_err(NativeError::from)?.map(|state| NativeState { state: AssertUnwindSafe(state), auth: AssertUnwindSafe(Arc::clone(auth)), overrides: AssertUnwindSafe(overrides) }))
 }
 
 /// `getToken({ template, expiresInSeconds })`: one Backend API request.
@@ -124,12 +172,29 @@ fn session_token(auth: &Authenticator, overrides: Option<&Options>, session_id: 
 
 #[napi]
 impl NativeAuthenticator {
-    /// Authenticates a request (JSON `{method, url, headers: [[k, v], ...]}`) off the event
-    /// loop. `overridesJson`: per-call options; `nowMs`: the clock (ms since epoch).
+    /// Authenticates a request off the event loop (the normal path, which may use the
+    /// Backend API). `headers`: `[name, value, …]`; `overridesJson`: per-call options;
+    /// `nowMs`: the clock (ms since epoch).
     #[napi(catch_unwind, ts_return_type = "Promise<NativeState | NativeError>")]
-    pub fn authenticate<'env>(&self, env: &'env Env, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> napi::Result<Object<'env>> {
+    pub fn authenticate<'env>(&self, env: &'env Env, method: String, url: String, headers: JsHeaders, overrides_json: Option<String>, now_ms: Option<f64>) -> napi::Result<Object<'env>> {
         let auth = Arc::clone(&self.inner);
-        on_worker(env, move || authenticate(&auth, &request_json, overrides_json.as_deref(), now_ms))
+        let overrides = self.overrides(overrides_json);
+        on_worker(env, move || {
+            let state = authenticate(&auth, &request_of(method, url, headers), overrides?, now_ms, false)?;
+            state.ok_or_else(|| invalid(ErrorCode::Unexpected, "the normal path gave no state"))
+        })
+    }
+
+    /// The no-network path on the calling thread: the state (or error) when the Backend API
+    /// is not needed, else `null` (nothing was sent or waited for: call `authenticate`).
+    #[napi(catch_unwind)]
+    pub fn authenticate_inline(&self, method: String, url: String, headers: JsHeaders, overrides_json: Option<String>, now_ms: Option<f64>) -> Option<Either<NativeState, NativeError>> {
+        let run = || authenticate(&self.inner, &request_of(method, url, headers), self.overrides(overrides_json)?, now_ms, true);
+        match run() {
+            Ok(None) => None,
+            Ok(Some(state)) => Some(Either::A(state)),
+            Err(e) => Some(Either::B(e)),
+        }
     }
 
     /// `verifyToken(token)` with per-call options (JSON), off the event loop: resolves to the
@@ -144,10 +209,14 @@ impl NativeAuthenticator {
         })
     }
 
-    /// The same on the calling thread (for benchmarks and tests; blocks on network work).
+    /// The normal path on the calling thread (for benchmarks and tests; blocks on network
+    /// work).
     #[napi(catch_unwind)]
-    pub fn authenticate_sync(&self, request_json: String, overrides_json: Option<String>, now_ms: Option<f64>) -> Either<NativeState, NativeError> {
-        either(authenticate(&self.inner, &request_json, overrides_json.as_deref(), now_ms))
+    pub fn authenticate_sync(&self, method: String, url: String, headers: JsHeaders, overrides_json: Option<String>, now_ms: Option<f64>) -> Either<NativeState, NativeError> {
+        let run = || {
+            authenticate(&self.inner, &request_of(method, url, headers), self.overrides(overrides_json)?, now_ms, false)?.ok_or_else(|| invalid(ErrorCode::Unexpected, "the normal path gave no state"))
+        };
+        either(run())
     }
 }
 
@@ -162,6 +231,63 @@ pub struct NativeState {
 
 #[napi]
 impl NativeState {
+    /// What every state object reads at once, in one number: bits 0–1 the status (0
+    /// signed-in, 1 signed-out, 2 handshake), bits 2–4 the token type (0 none, 1 session,
+    /// 2 API key, 3 M2M, 4 OAuth), bit 5 isAuthenticated, bit 6 a reason, bit 7 a message.
+    #[napi(catch_unwind)]
+    pub fn summary(&self) -> u32 {
+        let s = &*self.state;
+        let status = match s.status {
+            AuthStatus::SignedIn => 0,
+            AuthStatus::SignedOut => 1,
+            AuthStatus::Handshake => 2,
+        };
+        let token_type = match s.token_type {
+            None => 0,
+            Some(TokenType::SessionToken) => 1,
+            Some(TokenType::ApiKey) => 2,
+            Some(TokenType::M2mToken) => 3,
+            Some(TokenType::OAuthToken) => 4,
+        };
+        status | token_type << 2 | u32::from(s.is_authenticated()) << 5 | u32::from(s.reason.is_some()) << 6 | u32::from(s.message.is_some()) << 7
+    }
+
+    /// The reason (signed-out and handshake states).
+    #[napi(catch_unwind)]
+    pub fn reason(&self) -> Option<String> {
+        self.state.reason.clone()
+    }
+
+    /// The message (signed-out and handshake states).
+    #[napi(catch_unwind)]
+    pub fn message(&self) -> Option<String> {
+        self.state.message.clone()
+    }
+
+    /// The response headers, flat: `[name, value, …]`.
+    #[napi(catch_unwind)]
+    pub fn headers(&self) -> Vec<String> {
+        self.state.headers.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect()
+    }
+
+    /// The token that authenticated the request.
+    #[napi(catch_unwind)]
+    pub fn token(&self) -> Option<String> {
+        self.state.token.clone()
+    }
+
+    /// Until when (ms since epoch) the answer holds.
+    #[napi(catch_unwind)]
+    pub fn valid_until(&self) -> Option<f64> {
+        self.state.valid_until_ms()
+    }
+
+    /// Where to redirect (a handshake, a dev instance's handshake resolution).
+    #[napi(catch_unwind)]
+    pub fn redirect_location(&self) -> Option<String> {
+        self.state.redirect_location().map(str::to_string)
+    }
+
     /// The state as JSON (reference field names; `auth` = `toAuth()` with pending sessions
     /// treated as signed out).
     #[napi(catch_unwind)]

@@ -1,0 +1,97 @@
+// Where authenticateRequest runs: a call that needs no Backend API is decided on the calling
+// thread (its Promise is settled when returned), a call that needs one goes to a worker, a burst
+// shares the work with the workers, and every path gives the same state. Headers cross to the
+// native layer NUL-joined; a header holding a NUL is sent as a list, never split into headers.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { DevInstance } = require('clerkauth/testing');
+const { authenticateRequest, createClerkClient } = require('clerkauth');
+
+const ORIGIN = 'https://app.example.com';
+const dev = new DevInstance({ frontendApi: 'fast-path-3.clerk.accounts.dev' });
+let bapi;
+before(async () => {
+  bapi = await dev.startBackendApi();
+});
+after(() => bapi.close());
+
+const PENDING = Symbol('pending');
+/** Whether a Promise is already settled (what a call decided on the calling thread returns). */
+const settled = async (p) => (await Promise.race([p, Promise.resolve(PENDING)])) !== PENDING;
+const bearer = (token, path = '/api') => new Request(`${ORIGIN}${path}`, { headers: { authorization: `Bearer ${token}` } });
+const keys = { publishableKey: dev.publishableKey, secretKey: dev.secretKey };
+
+/** What a host reads of a state, for comparing two paths. */
+function view(s) {
+  const auth = s.toAuth();
+  return { status: s.status, reason: s.reason, message: s.message, tokenType: s.tokenType, headers: [...s.headers], token: s.token, auth: auth && { userId: auth.userId, sessionId: auth.sessionId, orgId: auth.orgId } };
+}
+
+test('jwtKey: decided on the calling thread, the same state as the blocking path', async () => {
+  const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
+  const token = dev.sessionToken({ userId: 'user_fast', sessionId: 'sess_fast', azp: ORIGIN });
+  for (const req of [bearer(token), bearer('garbage'), new Request(`${ORIGIN}/`)]) {
+    const p = client.authenticateRequest(req);
+    assert.ok(await settled(p), 'no hop to a worker');
+    assert.deepEqual(view(await p), view(client.authenticateRequestSync(req)));
+  }
+  assert.equal((await client.authenticateRequest(bearer(token))).toAuth().userId, 'user_fast');
+});
+
+test('JWKS: the first call goes to a worker (fetch), later ones are decided on the calling thread', async () => {
+  const client = createClerkClient({ ...keys, apiUrl: bapi.url });
+  const token = dev.sessionToken({ userId: 'user_jwks', sessionId: 'sess_jwks', azp: ORIGIN });
+  const first = client.authenticateRequest(bearer(token));
+  assert.equal(await settled(first), false, 'needs the JWKS');
+  const a = await first;
+  assert.equal(a.status, 'signed-in');
+  const second = client.authenticateRequest(bearer(token));
+  assert.ok(await settled(second), 'warm JWKS');
+  assert.deepEqual(view(await second), view(a));
+  // Standalone authenticateRequest with the same instance options: one cached authenticator.
+  const standalone = { ...keys, apiUrl: bapi.url };
+  await authenticateRequest(bearer(token), standalone);
+  assert.ok(await settled(authenticateRequest(bearer(token), { ...standalone })), 'the same cached authenticator, found by its values');
+});
+
+test('a burst of calls in one turn is shared with the workers, with the same answers', async () => {
+  const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
+  const tokens = Array.from({ length: 16 }, (_, i) => dev.sessionToken({ userId: `user_${i}`, sessionId: `sess_${i}`, azp: ORIGIN }));
+  const promises = tokens.map((t) => client.authenticateRequest(bearer(t)));
+  const inline = await Promise.all(promises.map(settled));
+  assert.ok(inline.includes(true) && inline.includes(false), `some on this thread, some on workers: ${inline}`);
+  const states = await Promise.all(promises);
+  states.forEach((s, i) => assert.deepEqual(view(s), view(client.authenticateRequestSync(bearer(tokens[i])))));
+  assert.deepEqual(states.map((s) => s.toAuth().userId), tokens.map((_, i) => `user_${i}`));
+});
+
+test('a header holding a NUL is one header, never split into others', async () => {
+  const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
+  const token = dev.sessionToken({ userId: 'user_nul', sessionId: 'sess_nul', azp: ORIGIN });
+  const smuggled = { method: 'GET', url: `${ORIGIN}/api`, headers: { 'x-note': `a\0authorization\0Bearer ${token}` } };
+  const s = await client.authenticateRequest(smuggled);
+  assert.notEqual(s.status, 'signed-in');
+  assert.equal(client.authenticateRequestSync(smuggled).status, s.status);
+  const plain = { method: 'GET', url: `${ORIGIN}/api`, headers: { 'x-note': 'a\0b', authorization: `Bearer ${token}` } };
+  assert.equal((await client.authenticateRequest(plain)).toAuth().userId, 'user_nul');
+});
+
+test('state: fields read lazily are the full state; JSON.stringify lists them all', async () => {
+  const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
+  const token = dev.sessionToken({ userId: 'user_json', sessionId: 'sess_json', azp: ORIGIN });
+  const s = await client.authenticateRequest(bearer(token));
+  const j = JSON.parse(JSON.stringify(s));
+  assert.equal(j.status, 'signed-in');
+  assert.equal(j.token, token);
+  assert.equal(j.publishableKey, dev.publishableKey);
+  assert.deepEqual(j.headers, [...s.headers]);
+  assert.equal(s.headers, s.headers, 'built once');
+  assert.equal(s.toAuth(), s.toAuth(), 'the default auth object is built once');
+  const out = await client.authenticateRequest(new Request(`${ORIGIN}/api`));
+  assert.equal(out.status, 'signed-out');
+  assert.equal(typeof out.reason, 'string');
+  assert.equal(out.tokenType, 'session_token');
+});

@@ -104,6 +104,24 @@ def rust_rows(rows: list[dict]) -> list[list[str]]:
     return out
 
 
+BEARER_SCENARIOS = ("Bearer (jwtKey)", "Bearer signed-in (jwtKey)")
+
+
+def overhead_lines(docs: list[dict], core_ops: float) -> list[str]:
+    """One line per host path of the Bearer (jwtKey) scenario."""
+    out = []
+    for d in docs:
+        res = [r for r in d["results"] if r["scenario"] in BEARER_SCENARIOS]
+        refs = {r["mode"]: r for r in res if r["impl"] == "reference"}
+        for r in res:
+            if r["impl"] != "clerkauth":
+                continue
+            ref = refs.get(r.get("baseline_mode", r["mode"]))
+            vs_ref = f", {r['ops_per_s'] / ref['ops_per_s']:.1f}× the reference ({ref['variant']})" if ref else ""
+            out.append(f"{d['language']} {r['mode']}, {r['variant']}: {fmt_ops(r['ops_per_s'])} ops/s = **{r['ops_per_s'] / core_ops:.2f}** of the core{vs_ref}")
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rust", action="store_true")
@@ -130,6 +148,14 @@ def main() -> int:
         print(f"- {d['language']}: clerkauth {d['clerkauth']} vs {d['reference']}, {d['runtime']}, {d['cpus']} CPUs, {d['seconds']} s per measurement{extra}")
     for n in args.note:
         print(f"- {n}")
+    core = {r["id"]: r["median_ns"] for r in crit}.get("authenticate/bearer signed-in (jwtKey)")
+    if core and docs:
+        print()
+        print("Binding overhead (Bearer, jwtKey): each host path's ops/s as a share of the core's single-thread")
+        print(f"throughput in this run ({fmt_ops(1e9 / core)} ops/s, criterion median), and the ratio to the reference SDK:")
+        print()
+        for line in overhead_lines(docs, 1e9 / core):
+            print(f"- binding overhead: {line}")
     if crit and mod:
         print()
         print("Rust, every criterion benchmark of the run (median; ratios of the medians):")

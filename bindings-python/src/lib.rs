@@ -298,6 +298,28 @@ impl NativeAuthenticator {
         Ok(RequestState { inner: state, ctx: TokenContext { auth: inner, overrides } })
     }
 
+    /// The no-network path: the state when the core decides without the Backend API (a
+    /// `jwtKey`, warm JWKS, cached memberships), else `None` having sent and waited for nothing
+    /// (call `authenticate` on a worker thread then). Same answers as `authenticate`.
+    #[pyo3(signature = (method, url, headers, overrides=None, now_ms=None))]
+    fn authenticate_inline(
+        &self,
+        py: Python<'_>,
+        method: &Bound<'_, PyAny>,
+        url: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        overrides: Option<&Bound<'_, Overrides>>,
+        now_ms: Option<f64>,
+    ) -> PyResult<Option<RequestState>> {
+        let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
+        let inner = self.inner.clone();
+        let overrides = overrides.map(|o| o.get().opts.clone());
+        let none = Options::default();
+        let opts = overrides.as_deref().unwrap_or(&none);
+        let state = py.detach(|| guard(|| inner.authenticate_without_network(&request, opts, now_ms))).map_err(|e| core_error(py, &e))?;
+        Ok(state.map(|state| RequestState { inner: state, ctx: TokenContext { auth: inner, overrides } }))
+    }
+
     /// `verifyToken`: the claims, or `clerkauth.TokenVerificationError`.
     #[pyo3(signature = (token, overrides=None, now_ms=None))]
     fn verify_token<'py>(&self, py: Python<'py>, token: &str, overrides: Option<&Bound<'_, Overrides>>, now_ms: Option<f64>) -> PyResult<Bound<'py, PyAny>> {

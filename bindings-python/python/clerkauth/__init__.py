@@ -156,13 +156,14 @@ class Authenticator:
         now_ms: Optional[float] = None,
         **options: Unpack[AuthenticateOptions],
     ) -> RequestState:
-        """Like :meth:`authenticate_request`, run in one of clerkauth's worker threads so the
-        event loop is never blocked (JWKS and Backend API calls included). Works under asyncio
-        and Trio (directly or through AnyIO)."""
+        """Like :meth:`authenticate_request`, without blocking the event loop: decided on the
+        calling thread when no Backend API is needed (a ``jwt_key``, warm JWKS), else in one of
+        clerkauth's worker threads (JWKS and Backend API calls). Works under asyncio and Trio
+        (directly or through AnyIO)."""
         m, u, h = self._parts(request, method, url, headers)
         if not isinstance(h, list):
             h = list(h)
-        return await _threads.run_sync(self._native.authenticate, m, u, h, self.call_options(**options), now_ms)
+        return await _threads.authenticate(self._native, m, u, h, self.call_options(**options), now_ms)
 
     def verify_token(self, token: str, /, *, now_ms: Optional[float] = None, **options: Unpack[AuthenticateOptions]) -> Dict[str, Any]:
         """``verifyToken``: a session token's verified claims, with the instance's key

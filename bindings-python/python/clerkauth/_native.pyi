@@ -28,6 +28,14 @@ class NativeAuthenticator:
         overrides: Optional[Overrides] = None,
         now_ms: Optional[float] = None,
     ) -> RequestState: ...
+    def authenticate_inline(
+        self,
+        method: _Text,
+        url: _Text,
+        headers: Any,
+        overrides: Optional[Overrides] = None,
+        now_ms: Optional[float] = None,
+    ) -> Optional[RequestState]: ...
     def verify_token(self, token: str, overrides: Optional[Overrides] = None, now_ms: Optional[float] = None) -> Dict[str, Any]: ...
 
 @final

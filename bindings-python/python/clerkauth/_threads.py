@@ -1,5 +1,10 @@
 """The worker threads behind the async API (asyncio and Trio, directly or as AnyIO's backends).
 
+A request that needs no Backend API (a ``jwt_key``, warm JWKS, cached memberships) is decided
+on the event loop's thread by the core's no-network path (:func:`authenticate`), with the GIL
+released: a hop to a thread would cost more than the verification. Only the others go to a
+thread.
+
 A call may wait seconds on the Backend API (JWKS, machine tokens, memberships: 5 s connect /
 10 s total per request, with retries), with the GIL released. It runs on clerkauth's own
 threads, never on the ones the event loop keeps for itself: asyncio's default executor (which
@@ -68,3 +73,13 @@ async def _run_sync_trio(fn: Callable[..., T], *args: Any) -> T:
         limiter = trio.CapacityLimiter(MAX_THREADS)
         _trio_limiters.set(limiter)
     return await trio.to_thread.run_sync(fn, *args, limiter=limiter, abandon_on_cancel=True)
+
+
+async def authenticate(native: Any, method: Any, url: Any, headers: Any, overrides: Any, now_ms: Any) -> Any:
+    """``native.authenticate(...)`` without blocking the event loop: decided here when the core
+    needs no Backend API, else on a clerkauth thread. Both paths give the same state.
+    ``headers`` must be a list (it is read twice when the network is needed)."""
+    state = native.authenticate_inline(method, url, headers, overrides, now_ms)
+    if state is not None:
+        return state
+    return await run_sync(native.authenticate, method, url, headers, overrides, now_ms)

@@ -118,7 +118,7 @@ class ClerkAuthMiddleware:
         except InvalidRequestError:
             await _bad_request(kind, send)
             return
-        state = await _threads.run_sync(self.authenticator._native.authenticate, method, url, list(headers), self._options, None)
+        state = await _threads.authenticate(self.authenticator._native, method, url, list(headers), self._options, None)
         store = scope.setdefault("state", {})
         store[STATE_KEY] = state
         store[AUTH_KEY] = state.to_auth()

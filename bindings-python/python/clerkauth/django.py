@@ -156,7 +156,7 @@ class ClerkAuthMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> Any:
         method, url, headers = self._parts(request)
-        state = await _threads.run_sync(self.authenticator._native.authenticate, method, url, headers, self._options, None)
+        state = await _threads.authenticate(self.authenticator._native, method, url, headers, self._options, None)
         self._store(request, state)
         if state.redirect_location is not None:
             return handshake_response(state)

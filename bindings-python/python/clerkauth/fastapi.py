@@ -92,7 +92,7 @@ async def _state(authenticator: Authenticator, options: Optional[Any], conn: HTT
             if websocket:
                 raise WebSocketException(code=1008, reason="bad request") from e
             raise HTTPException(status_code=400, detail="Bad Request") from e
-        state = await _threads.run_sync(authenticator._native.authenticate, method, url, list(headers), options, None)
+        state = await _threads.authenticate(authenticator._native, method, url, list(headers), options, None)
         store[STATE_KEY] = state
         store[AUTH_KEY] = state.to_auth()
     if state.redirect_location is not None:

@@ -88,7 +88,7 @@ class ClerkSocket:
         method, url, headers = self._request
         fresh = [(k, v) for k, v in headers if k.lower() not in ("authorization", "cookie")]
         fresh.append(("authorization", f"Bearer {token}"))
-        state: RequestState = await _threads.run_sync(self._authenticator._native.authenticate, method, url, fresh, self._options, None)
+        state: RequestState = await _threads.authenticate(self._authenticator._native, method, url, fresh, self._options, None)
         error = state.continuation_error(self.state)
         if error is not None:
             await self._close(f"clerk re-authentication failed: {error}")

@@ -80,9 +80,10 @@ test('in-band re-authentication: a fresh token of the same session continues, an
 });
 
 test('the socket is closed when its token expires (validUntil)', async () => {
+  // On a loaded machine the token may be past its exp (within the clock skew) by the time the
+  // socket is accepted: then the server closes before its greeting. Either way it closes.
   const c = await connect(['chat.v1', `clerk.session.${token({ expS: 2 })}`]);
   expect(c.refused).toBeUndefined();
-  await c.next();
   const closed = await c.closed;
   expect(closed.code).toBe(1008);
   expect(closed.reason).toContain('expired');

@@ -33,6 +33,8 @@ RUST_BACKTRACE=0 timeout -k 30 1200 node --test --test-timeout=300000 --test-rep
 echo "passed: $(grep -cE '^\s*✔ ' "$LOG") test lines"
 grep -vE '^\s*(✔|▶) ' "$LOG" || true
 grep -qE '^ℹ fail 0$' "$LOG" || { echo "node --test FAILED"; exit 1; }
+# A test or file stopped by --test-timeout is "cancelled", not "failed": that fails too.
+if grep -qE '^ℹ cancelled [1-9]' "$LOG"; then echo "node --test FAILED (cancelled: a test or file did not finish in time)"; exit 1; fi
 grep -qE '^ℹ pass [1-9]' "$LOG" || { echo "node --test ran no tests"; exit 1; }
 
 echo "== clerkauth (node): bun test (the same suite, plus test/bun/, on Bun)"

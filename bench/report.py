@@ -2,11 +2,13 @@
 """Merges the benchmark results into one markdown report (used by bench/run.sh).
 
     python3 bench/report.py [--rust] [--target-dir DIR] [--python py.json] [--node node.json]
-                            [--note TEXT ...]
+                            [--asgi asgi.json] [--note TEXT ...]
 
 --python / --node: the JSON printed by `bindings-python/bench/bench.py --json` and
 `bindings-node/bench/bench.mjs --json` (the last line of the file starting with "{" is read,
 so a log with other lines before it is fine).
+--asgi: the JSON printed by `bindings-python/bench/asgi_bench.py --json` (what the ASGI
+middleware adds to a Starlette app, in-process and under uvicorn).
 --rust: include the criterion results (see bench/criterion-table.py for where they are read).
 
 The first table has one row per scenario and language: clerkauth's ops/s, the reference's
@@ -128,6 +130,7 @@ def main() -> int:
     ap.add_argument("--target-dir")
     ap.add_argument("--python")
     ap.add_argument("--node")
+    ap.add_argument("--asgi")
     ap.add_argument("--note", action="append", default=[])
     args = ap.parse_args()
 
@@ -156,6 +159,20 @@ def main() -> int:
         print()
         for line in overhead_lines(docs, 1e9 / core):
             print(f"- binding overhead: {line}")
+    if args.asgi:
+        a = read_json(args.asgi)
+        ip, uv = a["in_process"], a["uvicorn_run"]
+        print()
+        print(f"ASGI middleware (Bearer, jwtKey; {a['runtime']}, Starlette {a['starlette']}, uvicorn {a['uvicorn']}):")
+        print()
+        print(f"- binding overhead: ASGI in-process, Starlette app called directly: {ip['plain_us']:.1f} µs/request without "
+              f"ClerkAuthMiddleware, {ip['auth_us']:.1f} µs with it: **+{ip['added_us']:.1f} µs** per request "
+              f"(`authenticate_request` alone in that process: {ip['authenticate_us']:.1f} µs)")
+        print(f"- binding overhead: ASGI under uvicorn, {uv['requests']} keep-alive requests at concurrency {uv['concurrency']} "
+              f"(same load client): {fmt_ops(uv['no_auth_rps'])} req/s without, {fmt_ops(uv['auth_rps'])} req/s with "
+              f"= **{uv['kept']:.0%}** of the no-auth throughput kept; with the opt-in verified-token cache "
+              f"(`verified_token_cache_size`, one token per client as a browser tab sends) {fmt_ops(uv['cached_rps'])} req/s "
+              f"= **{uv['cached_kept']:.0%}**")
     if crit and mod:
         print()
         print("Rust, every criterion benchmark of the run (median; ratios of the medians):")

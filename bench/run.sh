@@ -2,7 +2,9 @@
 # Builds what the benchmarks need, runs them one after another, and prints one report:
 #   1. Rust: `cargo bench -p clerkauth --bench authenticate` (criterion; skip with --no-rust)
 #   2. Python: the clerkauth wheel (maturin, release) in a venv under the target directory,
-#      with clerk-backend-api 7.0.0 beside it; bindings-python/bench/bench.py --json
+#      with clerk-backend-api 7.0.0 beside it; bindings-python/bench/bench.py --json, then
+#      bindings-python/bench/asgi_bench.py --json (Starlette in-process and under uvicorn,
+#      without and with ClerkAuthMiddleware)
 #   3. Node: the napi addon (release) and @clerk/backend (bindings-node/package-lock.json);
 #      bindings-node/bench/bench.mjs --json
 # then bench/report.py merges the results into one markdown table (written to
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 mkdir -p "$OUT"
-rm -f "$OUT"/python.json "$OUT"/node.json "$OUT"/rust.log
+rm -f "$OUT"/python.json "$OUT"/asgi.json "$OUT"/node.json "$OUT"/rust.log
 START=$(date +%s)
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 NOTES=()
@@ -60,7 +62,7 @@ if [ "$PYTHON" = 1 ]; then
     VENV="$TARGET/bench-venv"
     PY="$VENV/bin/python"
     [ -x "$PY" ] || python3 -m venv "$VENV"
-    "$PY" -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" httpx "clerk-backend-api==7.0.0"
+    "$PY" -m pip install -q --disable-pip-version-check "maturin>=1.16,<2" httpx "clerk-backend-api==7.0.0" starlette uvicorn
     rm -rf "$OUT/wheels"
     (cd "$ROOT/bindings-python" && PYO3_PYTHON="$PY" "$VENV/bin/maturin" build --release --quiet -o "$OUT/wheels" -i "$PY")
     "$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$OUT"/wheels/clerkauth-*.whl
@@ -93,6 +95,9 @@ if [ "$PYTHON" = 1 ]; then
     note "Python bench started at load average $(load)"
     # Run outside the source tree so `import clerkauth` finds the installed wheel.
     (cd "$OUT" && "$PY" "$ROOT/bindings-python/bench/bench.py" --seconds "$SECS" --json) >"$OUT/python.json"
+    echo "== measure: Python ASGI (Starlette in-process, uvicorn), load average $(load)"
+    note "Python ASGI bench started at load average $(load)"
+    (cd "$OUT" && "$PY" "$ROOT/bindings-python/bench/asgi_bench.py" --seconds "$SECS" --json) >"$OUT/asgi.json"
 fi
 if [ "$NODE" = 1 ]; then
     echo "== measure: Node, load average $(load)"
@@ -105,7 +110,7 @@ note "finished at load average $(load); wall time $((END - START)) s (builds $((
 # ---------------------------------------------------------------- report
 ARGS=("${NOTES[@]}")
 [ "$RUST" = 1 ] && ARGS+=(--rust --target-dir "$TARGET")
-[ "$PYTHON" = 1 ] && ARGS+=(--python "$OUT/python.json")
+[ "$PYTHON" = 1 ] && ARGS+=(--python "$OUT/python.json" --asgi "$OUT/asgi.json")
 [ "$NODE" = 1 ] && ARGS+=(--node "$OUT/node.json")
 echo
 python3 "$ROOT/bench/report.py" "${ARGS[@]}" | tee "$OUT/report.md"

@@ -6,7 +6,7 @@
 //! a panic becomes a `clerkauth.ClerkAuthError` with code `unexpected-error`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use clerkauth::devinstance::DevInstance as CoreDevInstance;
 use clerkauth::{AuthObject, Authenticator as CoreAuthenticator, Error, ErrorCode, HasCheck, KeyCase, OptionKind, Options, Request, SyncTarget, OPTION_NAMES};
@@ -171,9 +171,7 @@ fn text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
 fn extract_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     let py = headers.py();
     let bad = || py_error(py, "invalid-request", "headers must be an iterable of (name, value) pairs");
-    let mut out = Vec::new();
-    for item in headers.try_iter().map_err(|_| bad())? {
-        let item = item?;
+    let pair = |item: &Bound<'_, PyAny>| -> PyResult<(String, String)> {
         let (k, v) = if let Ok(t) = item.cast::<PyTuple>() {
             if t.len() != 2 {
                 return Err(bad());
@@ -187,9 +185,12 @@ fn extract_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>
         } else {
             return Err(bad());
         };
-        out.push((text(&k, "header name")?, text(&v, "header value")?));
+        Ok((text(&k, "header name")?, text(&v, "header value")?))
+    };
+    if let Ok(list) = headers.cast::<PyList>() {
+        return list.iter().map(|item| pair(&item)).collect();
     }
-    Ok(out)
+    headers.try_iter().map_err(|_| bad())?.map(|item| pair(&item?)).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,15 +288,8 @@ impl NativeAuthenticator {
         overrides: Option<&Bound<'_, Overrides>>,
         now_ms: Option<f64>,
     ) -> PyResult<RequestState> {
-        let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
-        let inner = self.inner.clone();
-        let overrides = overrides.map(|o| o.get().opts.clone());
-        let state = match &overrides {
-            Some(o) => py.detach(|| guard(|| inner.authenticate_with(&request, o, now_ms))),
-            None => py.detach(|| guard(|| inner.authenticate_with(&request, &Options::default(), now_ms))),
-        }
-        .map_err(|e| core_error(py, &e))?;
-        Ok(RequestState { inner: state, ctx: TokenContext { auth: inner, overrides } })
+        let state = self.run(py, (method, url, headers), overrides, now_ms, false)?;
+        state.ok_or_else(|| py_error(py, "unexpected-error", "internal error in clerkauth: no state"))
     }
 
     /// The no-network path: the state when the core decides without the Backend API (a
@@ -311,13 +305,7 @@ impl NativeAuthenticator {
         overrides: Option<&Bound<'_, Overrides>>,
         now_ms: Option<f64>,
     ) -> PyResult<Option<RequestState>> {
-        let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
-        let inner = self.inner.clone();
-        let overrides = overrides.map(|o| o.get().opts.clone());
-        let none = Options::default();
-        let opts = overrides.as_deref().unwrap_or(&none);
-        let state = py.detach(|| guard(|| inner.authenticate_without_network(&request, opts, now_ms))).map_err(|e| core_error(py, &e))?;
-        Ok(state.map(|state| RequestState { inner: state, ctx: TokenContext { auth: inner, overrides } }))
+        self.run(py, (method, url, headers), overrides, now_ms, true)
     }
 
     /// `verifyToken`: the claims, or `clerkauth.TokenVerificationError`.
@@ -334,6 +322,34 @@ impl NativeAuthenticator {
             Ok(Err(e)) => Err(core_error(py, &e)),
             Err(p) => Err(py_error(py, "unexpected-error", &format!("internal error in clerkauth: {}", panic_message(p.as_ref())))),
         }
+    }
+}
+
+impl NativeAuthenticator {
+    /// Both entry points: the request read from Python, then the core with the GIL released;
+    /// `no_network` answers None where the Backend API would be needed.
+    fn run(
+        &self,
+        py: Python<'_>,
+        (method, url, headers): (&Bound<'_, PyAny>, &Bound<'_, PyAny>, &Bound<'_, PyAny>),
+        overrides: Option<&Bound<'_, Overrides>>,
+        now_ms: Option<f64>,
+        no_network: bool,
+    ) -> PyResult<Option<RequestState>> {
+        let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
+        let inner = self.inner.clone();
+        let overrides = overrides.map(|o| o.get().opts.clone());
+        let none = Options::default();
+        let opts = overrides.as_deref().unwrap_or(&none);
+        let state = py
+            .detach(|| {
+                guard(|| match no_network {
+                    true => inner.authenticate_without_network(&request, opts, now_ms),
+                    false => inner.authenticate_with(&request, opts, now_ms).map(Some),
+                })
+            })
+            .map_err(|e| core_error(py, &e))?;
+        Ok(state.map(|state| RequestState { inner: state, ctx: TokenContext { auth: inner, overrides } }))
     }
 }
 
@@ -533,7 +549,8 @@ pymethods_with_getters! {
 #[pyclass(module = "clerkauth", frozen, subclass)]
 struct Auth {
     obj: AuthObject,
-    json: Map<String, Value>,
+    /// The `toAuth()` JSON, built on first use (the common fields are read without it).
+    json: OnceLock<Map<String, Value>>,
     /// The verified token (signed-in states).
     token: Option<String>,
     ctx: TokenContext,
@@ -541,11 +558,13 @@ struct Auth {
 
 impl Auth {
     fn new(obj: AuthObject, token: Option<String>, ctx: TokenContext) -> Auth {
-        let json = match obj.to_json() {
+        Auth { obj, json: OnceLock::new(), token, ctx }
+    }
+    fn json(&self) -> &Map<String, Value> {
+        self.json.get_or_init(|| match self.obj.to_json() {
             Value::Object(m) => m,
             _ => Map::new(),
-        };
-        Auth { obj, json, token, ctx }
+        })
     }
     /// The Python object: `SessionAuth`, `MachineAuth` or `InvalidTokenAuth`.
     fn into_typed(py: Python<'_>, auth: Auth) -> PyResult<Py<PyAny>> {
@@ -562,7 +581,22 @@ impl Auth {
         })
     }
     fn field<'py>(&self, py: Python<'py>, key: &str) -> PyResult<Bound<'py, PyAny>> {
-        match self.json.get(key) {
+        // A signed-in session's common fields straight from the claims (the same values as
+        // the JSON's, which `tests/test_api.py` compares).
+        if let AuthObject::SignedIn(s) = &self.obj {
+            let typed = match key {
+                "userId" => Some(Some(Value::from(s.user_id()))),
+                "sessionId" => Some(s.session_id().map(Value::from)),
+                "orgId" => Some(s.org_id()),
+                "orgRole" => Some(s.org_role()),
+                "orgSlug" => Some(s.org_slug()),
+                _ => None,
+            };
+            if let Some(v) = typed {
+                return v.map_or_else(|| Ok(py.None().into_bound(py)), |v| to_py(py, &v));
+            }
+        }
+        match self.json().get(key) {
             Some(v) => to_py(py, v),
             None => Ok(py.None().into_bound(py)),
         }
@@ -593,10 +627,7 @@ pymethods_with_getters! {
     /// A `clerkauth.TokenType` member, or None (an invalid-token object).
     #[getter]
     fn token_type<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        match self.json.get("tokenType") {
-            Some(Value::String(t)) => enum_member(py, &TOKEN_TYPE_MEMBERS, "TokenType", t).map(Some),
-            _ => Ok(None),
-        }
+        self.obj.token_type().map(|t| enum_member(py, &TOKEN_TYPE_MEMBERS, "TokenType", t.as_str())).transpose()
     }
     #[getter]
     fn is_authenticated(&self) -> bool {
@@ -654,13 +685,13 @@ pymethods_with_getters! {
     }
     /// The reference's `toAuth()` JSON shape (camelCase keys, functions left out).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.json)
+        map_to_py(py, self.json())
     }
     fn to_json(&self) -> String {
-        Value::Object(self.json.clone()).to_string()
+        Value::Object(self.json().clone()).to_string()
     }
     fn __repr__(&self) -> String {
-        let get = |k: &str| self.json.get(k).cloned().unwrap_or(Value::Null);
+        let get = |k: &str| self.json().get(k).cloned().unwrap_or(Value::Null);
         format!("Auth(token_type={}, is_authenticated={}, user_id={}, org_id={})", get("tokenType"), self.obj.is_authenticated(), get("userId"), get("orgId"))
     }
 }

@@ -78,3 +78,42 @@ def test_asgi_middleware_decides_networkless_requests_on_the_loop(dev: Any, hops
         assert client.get("/me", headers={"authorization": f"Bearer {token(dev)}"}).json() == {"user": "user_1"}
         assert client.get("/me").json() == {"user": None}
     assert hops == []
+
+
+class Duck:
+    """A request class whose instances take different shapes."""
+
+    def __init__(self, **attrs: Any) -> None:
+        self.__dict__.update(attrs)
+
+
+def test_request_reader_is_chosen_per_class_and_checked_per_instance(dev: Any) -> None:
+    clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key)
+    bearer = {"authorization": f"Bearer {token(dev)}"}
+    plain = Duck(method="GET", url="https://app.example.com/", headers=bearer)
+    assert clerk.authenticate_request(plain).is_authenticated
+    # The same class, now without a url: the general reader's error, not an AttributeError.
+    with pytest.raises(clerkauth.InvalidRequestError, match="no url"):
+        clerk.authenticate_request(Duck(method="GET", url=None, headers=bearer))
+
+    class Scoped(Duck):
+        pass
+
+    scope = {"type": "http", "scheme": "https", "method": "GET", "path": "/", "query_string": b"", "headers": [(b"host", b"app.example.com"), (b"authorization", bearer["authorization"].encode())]}
+    assert clerk.authenticate_request(Scoped(scope=scope)).is_authenticated
+    # An instance of that class whose scope is not HTTP falls back to its url.
+    lifespan = Scoped(scope={"type": "lifespan"}, method="GET", url="https://app.example.com/", headers={})
+    state = clerk.authenticate_request(lifespan)
+    assert state.status == "signed-out" and state.reason == "dev-browser-missing"
+    # Mappings are read by their keys on every call.
+    assert clerk.authenticate_request({"method": "GET", "url": "https://app.example.com/", "headers": bearer}).is_authenticated
+    assert clerk.authenticate_request(scope).is_authenticated
+
+
+def test_httpx_headers_are_read_as_bytes(dev: Any) -> None:
+    import httpx
+
+    clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key)
+    r = httpx.Request("GET", "https://app.example.com/", headers={"Authorization": f"Bearer {token(dev)}", "X-Other": "caf\u00e9".encode("utf-8")})
+    assert clerk.authenticate_request(r).is_authenticated
+    assert clerk.authenticate_request(r).to_auth().user_id == "user_1"

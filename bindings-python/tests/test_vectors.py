@@ -71,6 +71,22 @@ def compare_headers(got: List[Tuple[str, str]], want: List[List[str]]) -> None:
             assert gv == wv, f"header {name}: {gv} != {wv}"
 
 
+AUTH_FIELDS = {
+    "token_type": "tokenType",
+    "user_id": "userId",
+    "session_id": "sessionId",
+    "session_status": "sessionStatus",
+    "org_id": "orgId",
+    "org_role": "orgRole",
+    "org_slug": "orgSlug",
+    "org_permissions": "orgPermissions",
+    "actor": "actor",
+    "factor_verification_age": "factorVerificationAge",
+    "subject": "subject",
+    "scopes": "scopes",
+}
+
+
 @pytest.mark.skipif(not FILES, reason="unreachable")  # never skipped in CI: test_vectors_present fails first
 @pytest.mark.parametrize("path", FILES, ids=[str(f.relative_to(VDIR))[:-5] for f in FILES] if VDIR else [])
 def test_vector(path: Path, bapi: Any) -> None:
@@ -97,6 +113,13 @@ def test_vector(path: Path, bapi: Any) -> None:
     assert state.is_authenticated == expected["isAuthenticated"]
     assert state.token_type == expected["tokenType"]
     compare_headers(state.headers, expected["headers"])
+    if expected.get("auth") is not None:
+        # The attributes, read first on a fresh auth object (their own paths, not the JSON's).
+        fresh = state.to_auth()
+        assert fresh is not None
+        for attr, key in AUTH_FIELDS.items():
+            assert getattr(fresh, attr) == expected["auth"].get(key), attr
+        assert fresh.is_authenticated == expected["auth"]["isAuthenticated"]
     auth = state.to_auth()
     if "auth" in expected:
         assert (auth.to_dict() if auth is not None else None) == expected["auth"]

@@ -608,6 +608,16 @@ impl AuthObject {
         }
     }
 
+    /// `tokenType`: `session_token` for a session, the machine token's type, none for the
+    /// invalid-token object.
+    pub fn token_type(&self) -> Option<TokenType> {
+        match self {
+            AuthObject::SignedIn(_) | AuthObject::SignedOut { .. } => Some(TokenType::SessionToken),
+            AuthObject::Machine(m) => Some(m.token_type),
+            AuthObject::InvalidToken => None,
+        }
+    }
+
     /// True for a signed-in session or an authenticated machine token.
     pub fn is_authenticated(&self) -> bool {
         match self {

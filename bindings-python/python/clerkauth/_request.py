@@ -15,7 +15,7 @@ not ``host[:port]`` raises :class:`~clerkauth.InvalidRequestError` (the middlewa
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
 from . import _native
@@ -32,12 +32,12 @@ def header_pairs(headers: Any) -> List[Tuple[Any, Any]]:
     """Header pairs from a mapping, a multi-dict or an iterable of pairs."""
     if headers is None:
         return []
-    multi_items = getattr(headers, "multi_items", None)  # httpx.Headers
-    if callable(multi_items):
-        return list(multi_items())
-    raw = getattr(headers, "raw", None)  # starlette Headers
+    raw = getattr(headers, "raw", None)  # httpx and starlette Headers: the bytes as received
     if isinstance(raw, list):
         return raw
+    multi_items = getattr(headers, "multi_items", None)
+    if callable(multi_items):
+        return list(multi_items())
     items = getattr(headers, "items", None)
     if callable(items):  # dict, CIMultiDict (all pairs), werkzeug Headers, CaseInsensitiveDict
         out: List[Tuple[Any, Any]] = []
@@ -133,8 +133,8 @@ def from_django(request: Any) -> Parts:
     return request.method or "GET", _native.request_url(scheme, host, request.get_full_path()), _environ_headers(meta)
 
 
-def extract(request: Any) -> Parts:
-    """(method, url, headers) from a framework request object."""
+def _extract_any(request: Any) -> Parts:
+    """The general reader: tries each request shape in turn."""
     scope = getattr(request, "scope", None)
     if isinstance(scope, Mapping) and scope.get("type") in ("http", "websocket"):
         return from_scope(scope)
@@ -157,6 +157,64 @@ def extract(request: Any) -> Parts:
     if url is None:
         raise InvalidRequestError(f"cannot read a request from {type(request).__name__!r}: it has no url", "invalid-request")
     return str(method or "GET"), str(url), header_pairs(getattr(request, "headers", None))
+
+
+def _from_scope_attr(request: Any) -> Parts:
+    scope = request.scope
+    if type(scope) is dict and scope.get("type") in ("http", "websocket"):
+        return from_scope(scope)
+    return _extract_any(request)
+
+
+def _from_django(request: Any) -> Parts:
+    if type(request.META) is dict:
+        return from_django(request)
+    return _extract_any(request)
+
+
+def _from_environ_attr(request: Any) -> Parts:
+    environ = request.environ
+    if type(environ) is dict and "REQUEST_METHOD" in environ:
+        return from_environ(environ)
+    return _extract_any(request)
+
+
+def _from_plain(request: Any) -> Parts:
+    url = request.url
+    if url is None:
+        return _extract_any(request)
+    return str(request.method or "GET"), url if type(url) is str else str(url), header_pairs(request.headers)
+
+
+def _reader_for(request: Any) -> Callable[[Any], Parts]:
+    """The reader for this request's class: its shape is checked once per class, and the
+    specialised readers re-check the instance (falling back to the general reader)."""
+    if isinstance(request, Mapping):
+        return _extract_any
+    if isinstance(getattr(request, "scope", None), Mapping):
+        return _from_scope_attr
+    if isinstance(getattr(request, "META", None), Mapping) and hasattr(request, "get_full_path"):
+        return _from_django
+    environ = getattr(request, "environ", None)
+    if isinstance(environ, Mapping) and "REQUEST_METHOD" in environ:
+        return _from_environ_attr
+    if hasattr(request, "url") and hasattr(request, "method") and hasattr(request, "headers"):
+        return _from_plain
+    return _extract_any
+
+
+_READERS: Dict[type, Callable[[Any], Parts]] = {}
+_MAX_READERS = 64
+
+
+def extract(request: Any) -> Parts:
+    """(method, url, headers) from a framework request object."""
+    reader = _READERS.get(type(request))
+    if reader is None:
+        reader = _reader_for(request)
+        if len(_READERS) < _MAX_READERS:
+            _READERS[type(request)] = reader
+    return reader(request)
 
 
 class WebSocketToken:

@@ -337,6 +337,8 @@ function makeAuthObject(json, nativeState, treatPending, token) {
 
 /** The native state behind a state object (for `continues`). */
 const NATIVE_STATE = Symbol('clerkauth.nativeState');
+/** A RequestState's field read from its JSON (the getters defined after the class). */
+const JSON_FIELD = Symbol('clerkauth.jsonField');
 
 /**
  * The request state, @clerk/backend's shape. `status`, `reason`, `message`, `isSignedIn`,
@@ -413,45 +415,9 @@ class RequestState {
     return this.#call((n) => n.redirectLocation()) ?? null;
   }
 
-  get proxyUrl() {
-    return this.#json().proxyUrl;
-  }
-
-  get publishableKey() {
-    return this.#json().publishableKey;
-  }
-
-  get isSatellite() {
-    return this.#json().isSatellite;
-  }
-
-  get domain() {
-    return this.#json().domain;
-  }
-
-  get signInUrl() {
-    return this.#json().signInUrl;
-  }
-
-  get signUpUrl() {
-    return this.#json().signUpUrl;
-  }
-
-  get afterSignInUrl() {
-    return this.#json().afterSignInUrl;
-  }
-
-  get afterSignUpUrl() {
-    return this.#json().afterSignUpUrl;
-  }
-
-  get organizationSync() {
-    return this.#json().organizationSync;
-  }
-
-  /** The decision trace (only with the `debug` option). */
-  get trace() {
-    return this.#json().trace;
+  /** A field read rarely (the instance's URLs and keys, `organizationSync`, `trace`). */
+  [JSON_FIELD](name) {
+    return this.#json()[name];
   }
 
   /** `toAuth({ treatPendingAsSignedOut })`: the auth object, `null` for a handshake. */
@@ -481,6 +447,16 @@ class RequestState {
     for (const k of STATE_FIELDS) out[k] = k === 'headers' ? [...this.headers] : k in j ? j[k] : this[k];
     return out;
   }
+}
+
+// The fields read rarely come from the native state's JSON (`trace`: only with `debug`).
+for (const name of ['proxyUrl', 'publishableKey', 'isSatellite', 'domain', 'signInUrl', 'signUpUrl', 'afterSignInUrl', 'afterSignUpUrl', 'organizationSync', 'trace']) {
+  Object.defineProperty(RequestState.prototype, name, {
+    get() {
+      return this[JSON_FIELD](name);
+    },
+    configurable: true,
+  });
 }
 
 /** The native summary's codes (NativeState.summary). */
@@ -536,6 +512,13 @@ async function onWorker(authenticator, method, url, headers, overrides, nowMs) {
   return stateFrom(r);
 }
 
+/** What a call passes to the native authenticator: method, url, headers, per-call options
+ * (JSON), clock and the authenticator itself. Throws on a request or option it cannot read. */
+function callParts(getNative, request, runtimeOptions, instanceOptions) {
+  const [method, url, headers] = flatRequest(request);
+  return [method, url, headers, optionsJson(runtimeOptions), pickNow(runtimeOptions, instanceOptions), getNative()];
+}
+
 /**
  * Authenticates a request. Accepts a WHATWG `Request`, a Node `http.IncomingMessage` (incl.
  * Express/Connect requests) or `{ method, url, headers }`; returns a Promise of the state.
@@ -543,10 +526,7 @@ async function onWorker(authenticator, method, url, headers, overrides, nowMs) {
 function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
   let method, url, headers, overrides, now, authenticator;
   try {
-    [method, url, headers] = flatRequest(request);
-    overrides = optionsJson(runtimeOptions);
-    now = pickNow(runtimeOptions, instanceOptions);
-    authenticator = getNative();
+    [method, url, headers, overrides, now, authenticator] = callParts(getNative, request, runtimeOptions, instanceOptions);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -612,13 +592,10 @@ function createClerkClient(options = {}) {
     },
     /** Synchronous variant (blocks the event loop on network work; for benchmarks). */
     authenticateRequestSync(request, options) {
-      const runtimeOptions = clientCallOptions(options);
-      const [method, url, headers] = flatRequest(request);
-      const overrides = optionsJson(runtimeOptions);
-      const now = pickNow(runtimeOptions, instanceOptions);
+      const [method, url, headers, overrides, now, authenticator] = callParts(getNative, request, clientCallOptions(options), instanceOptions);
       let r;
       try {
-        r = getNative().authenticateSync(method, url, headers, overrides, now);
+        r = authenticator.authenticateSync(method, url, headers, overrides, now);
       } catch (e) {
         throw nativeFailure(e);
       }

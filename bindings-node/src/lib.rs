@@ -73,37 +73,26 @@ fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {
     }
 }
 
-/// A request from its parts. `headers` is `name NUL value NUL name NUL value …`: one string
-/// crosses the boundary instead of an array of them (the JS layer sends a request whose
-/// headers hold a NUL as an array, see [`request_from_list`]).
-fn request_from(method: String, url: String, headers: &str) -> Request {
-    let mut pairs = Vec::with_capacity(8);
-    let mut it = headers.split('\0');
-    while let (Some(name), Some(value)) = (it.next(), it.next()) {
-        pairs.push((name.to_string(), value.to_string()));
-    }
-    Request { method, url, headers: pairs }
-}
-
-/// The request of [`request_from`] for headers that cannot be joined with NUL (a header
-/// holding one): given as `[name, value, …]`.
-fn request_from_list(method: String, url: String, headers: Vec<String>) -> Request {
-    let mut pairs = Vec::with_capacity(headers.len() / 2);
-    let mut it = headers.into_iter();
-    while let (Some(name), Some(value)) = (it.next(), it.next()) {
-        pairs.push((name, value));
-    }
-    Request { method, url, headers: pairs }
-}
-
-/// Headers as the JS layer sends them: NUL-joined, or a list when a header holds a NUL.
+/// Headers as the JS layer sends them: `name NUL value NUL name NUL value …` (one string
+/// crosses the boundary instead of an array of them), or `[name, value, …]` for a request whose
+/// headers hold a NUL.
 type JsHeaders = Either<String, Vec<String>>;
 
+/// A request from its parts; a trailing name without a value is dropped.
 fn request_of(method: String, url: String, headers: JsHeaders) -> Request {
-    match headers {
-        Either::A(joined) => request_from(method, url, &joined),
-        Either::B(list) => request_from_list(method, url, list),
+    fn pairs<S: Into<String>>(items: impl Iterator<Item = S>) -> Vec<(String, String)> {
+        let mut out = Vec::with_capacity(8);
+        let mut it = items;
+        while let (Some(name), Some(value)) = (it.next(), it.next()) {
+            out.push((name.into(), value.into()));
+        }
+        out
     }
+    let headers = match headers {
+        Either::A(joined) => pairs(joined.split('\0')),
+        Either::B(list) => pairs(list.into_iter()),
+    };
+    Request { method, url, headers }
 }
 
 /// A long-lived authenticator (instance options, parsed keys, JWKS cache). Shared by all

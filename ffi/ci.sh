@@ -2,7 +2,8 @@
 # CI for libclerkauth (the C ABI): release build, header drift check with the pinned cbindgen,
 # install into a staging prefix, then the C tests (tests/c/) compiled with
 # `gcc -std=c11 -Wall -Wextra -Werror` against both the shared and the static library through
-# pkg-config, the header compiled as C++, and runs under valgrind.
+# pkg-config, the header compiled as C++, runs under valgrind, and ffi/README.md's C code
+# compiled and run as written (tests/c/run_readme.py).
 # Prints each suite's `N passed, M failed` and a final total line; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,10 +73,6 @@ build test_bad_input tests/c/test_bad_input.c
 build test_threads tests/c/test_threads.c -pthread
 build test_session tests/c/test_session.c -pthread
 build test_realtime tests/c/test_realtime.c -pthread
-# The README's example, extracted verbatim, must build with plain pkg-config and run.
-awk '/^```c$/{on=1; next} /^```$/{on=0} on' ffi/README.md > "$WORK/readme_example.c"
-# shellcheck disable=SC2046
-cc -std=c11 -Wall -Wextra -Werror "$WORK/readme_example.c" $(pkg-config --cflags --libs clerkauth) -Wl,-rpath,"$LIBDIR" -o "$BIN/readme_example"
 g++ -x c++ -std=c++11 -Wall -Wextra -Werror -pedantic -fsyntax-only "${PC_CFLAGS[@]}" include/clerkauth.h
 printf '#include <clerkauth.h>\nint main() { clerkauth_status s = clerkauth_authenticator_new(nullptr, nullptr); return s == CLERKAUTH_STATUS_NULL_PARAMETER ? 0 : 1; }\n' > "$WORK/cxx_smoke.cpp"
 g++ -std=c++11 -Wall -Wextra -Werror "${PC_CFLAGS[@]}" "$WORK/cxx_smoke.cpp" "${PC_LIBS[@]}" -Wl,-rpath,"$LIBDIR" -o "$BIN/cxx_smoke"
@@ -118,8 +115,12 @@ run "pending toAuth + session tokens under valgrind" python3 tests/c/session_bap
 run "verifyToken, WebSocket tokens, validUntil, continues (8 x 200), shared lib" "$BIN/test_realtime_shared" 8 200
 run "verifyToken, WebSocket tokens, validUntil, continues (8 x 200), static lib" "$BIN/test_realtime_static" 8 200
 run "verifyToken, WebSocket tokens, validUntil, continues (4 x 20) under valgrind" "${VALGRIND[@]}" "$BIN/test_realtime_shared" 4 20
-echo "=== README example and C++ smoke"
-for b in readme_example cxx_smoke; do
+# ffi/README.md's c blocks, extracted by heading, compiled as the tests are (shared library) and
+# run: the Example offline with a key and tokens made by the script, the fragments compiled.
+run "ffi/README.md examples (compiled and run as written)" python3 tests/c/run_readme.py ffi/README.md "$WORK/readme" \
+  gcc "${CFLAGS[@]}" "${PC_CFLAGS[@]}" '{src}' "${PC_LIBS[@]}" -Wl,-rpath,"$LIBDIR" -o '{out}'
+echo "=== C++ smoke"
+for b in cxx_smoke; do
   if "$BIN/$b" >/dev/null; then total_p=$((total_p + 1)); echo "ok $b"; else total_f=$((total_f + 1)); suites_failed=$((suites_failed + 1)); echo "FAIL $b"; fi
 done
 echo "=== ffi/ci.sh done in $((SECONDS - start)) s ($suites_failed failing suites)"

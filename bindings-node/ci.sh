@@ -15,9 +15,17 @@ echo "== clerkauth (node): npm ci (exactly package-lock.json; never rewrites it)
 # must keep working on Node 20; package.json `overrides` pin Node-20-compatible versions).
 npm ci --engine-strict --no-audit --no-fund
 
-echo "== clerkauth (node): napi build --release"
-npx napi build --platform --release --output-dir native --js native.js --dts native.d.ts
+echo "== clerkauth (node): napi build --release (with the test hooks; release packages are built without)"
+npx napi build --platform --release --features test-hooks --output-dir native --js native.js --dts native.d.ts
+export CLERKAUTH_TEST_HOOKS=1
 ls -l native/
+
+# The vector results are compared by `clerkauth vectors check` (FORMAT.md's rules, one implementation).
+echo "== build the clerkauth command (vectors check)"
+(cd "$HERE/.." && cargo build --release --locked -q -p clerkauth-cli)
+CLERKAUTH_CLI="$(cd "$HERE/.." && pwd)/${CARGO_TARGET_DIR:-target}/release/clerkauth"
+case "${CARGO_TARGET_DIR:-}" in /*) CLERKAUTH_CLI="$CARGO_TARGET_DIR/release/clerkauth" ;; esac
+export CLERKAUTH_CLI
 
 echo "== clerkauth (node): node --test (built package)"
 export CLERKAUTH_VECTORS="${CLERKAUTH_VECTORS:-$(cd "$HERE/.." && pwd)/tests/conformance/vectors}"

@@ -19,7 +19,9 @@ fi
 echo "== bindings-python: build wheel (release, abi3)"
 WHEELS="$HERE/dist-ci"
 rm -rf "$WHEELS"
-(cd "$HERE" && PYO3_PYTHON="$PY" "$VENV/bin/maturin" build --release --quiet -o "$WHEELS" -i "$PY")
+# With the test hooks (`_native._panic_for_tests`); release wheels are built without them.
+(cd "$HERE" && PYO3_PYTHON="$PY" "$VENV/bin/maturin" build --release --quiet --features pyo3/extension-module,test-hooks -o "$WHEELS" -i "$PY")
+export CLERKAUTH_TEST_HOOKS=1
 "$PY" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$WHEELS"/clerkauth-*.whl
 
 # Run outside the source tree so `import clerkauth` can only find the installed wheel.
@@ -32,6 +34,13 @@ echo "== bindings-python: mypy.stubtest"
 
 echo "== bindings-python: mypy --strict (typed usage of the installed package)"
 "$PY" -m mypy --strict --no-incremental --config-file "$HERE/pyproject.toml" "$HERE/typecheck/usage.py"
+
+# The vector results are compared by `clerkauth vectors check` (FORMAT.md's rules, one implementation).
+echo "== build the clerkauth command (vectors check)"
+(cd "$HERE/.." && cargo build --release --locked -q -p clerkauth-cli)
+CLERKAUTH_CLI="$(cd "$HERE/.." && pwd)/${CARGO_TARGET_DIR:-target}/release/clerkauth"
+case "${CARGO_TARGET_DIR:-}" in /*) CLERKAUTH_CLI="$CARGO_TARGET_DIR/release/clerkauth" ;; esac
+export CLERKAUTH_CLI
 
 echo "== bindings-python: pytest"
 "$PY" -m pytest -q -p no:cacheprovider "$HERE/tests"

@@ -100,9 +100,13 @@ run() { # label command...
   [ "$f" -eq 0 ] || suites_failed=$((suites_failed + 1))
   echo "--- $label: $p passed, $f failed ($((SECONDS - t)) s)"
 }
-run "vectors via C API, shared lib (typed + JSON entry)" python3 tests/c/run_vectors.py "$BIN/vector_runner_shared" "$VECTORS"
-run "vectors via C API, static lib (typed + JSON entry)" python3 tests/c/run_vectors.py "$BIN/vector_runner_static" "$VECTORS"
-run "vectors via C API under valgrind (all, typed + JSON entry)" python3 tests/c/run_vectors.py --valgrind "$BIN/vector_runner_shared" "$VECTORS"
+# The results are compared with the vectors by `clerkauth vectors check` (FORMAT.md's rules).
+echo "=== build the clerkauth command (vectors check)"
+cargo build --release --locked -q -p clerkauth-cli --target-dir "$TARGET_DIR"
+CLI="$TARGET_DIR/release/clerkauth"
+run "vectors via C API, shared lib (typed + JSON entry)" python3 tests/c/run_vectors.py --cli "$CLI" "$BIN/vector_runner_shared" "$VECTORS"
+run "vectors via C API, static lib (typed + JSON entry)" python3 tests/c/run_vectors.py --cli "$CLI" "$BIN/vector_runner_static" "$VECTORS"
+run "vectors via C API under valgrind (all, typed + JSON entry)" python3 tests/c/run_vectors.py --cli "$CLI" --valgrind "$BIN/vector_runner_shared" "$VECTORS"
 run "bad input, shared lib" "$BIN/test_bad_input_shared"
 run "bad input, static lib" "$BIN/test_bad_input_static"
 run "bad input under valgrind" "${VALGRIND[@]}" "$BIN/test_bad_input_shared"

@@ -196,8 +196,10 @@ cross_smoke() {
   esac
   chmod +x "$bin.sh"
   file "$bin" 2>/dev/null || true
+  # The results are compared by `clerkauth vectors check`, built for this machine.
+  cargo build --release --locked -q -p clerkauth-cli
   timed "$t: conformance vectors through the $t C library" \
-    python3 tests/c/run_vectors.py "$bin.sh" "${CLERKAUTH_VECTORS:-$ROOT/tests/conformance/vectors}"
+    python3 tests/c/run_vectors.py --cli "${CARGO_TARGET_DIR:-$ROOT/target}/release/clerkauth" "$bin.sh" "${CLERKAUTH_VECTORS:-$ROOT/tests/conformance/vectors}"
 }
 
 if [ "$SMOKE" = only ]; then

@@ -406,7 +406,9 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-/// Panics on purpose, to prove in tests that a panic surfaces as a JS Error.
+/// Panics on purpose, to prove in tests that a panic surfaces as a JS Error. Only in builds
+/// with the `test-hooks` feature (bindings-node/ci.sh), never in release packages.
+#[cfg(feature = "test-hooks")]
 #[napi(catch_unwind, js_name = "__testPanic")]
 pub fn test_panic() {
     panic!("deliberate test panic");

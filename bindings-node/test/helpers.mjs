@@ -1,7 +1,9 @@
 // Shared test helpers: a loopback Backend API, a gate holding a loopback server's replies, the vector
-// loader and the FORMAT.md comparison.
+// loader, the `clerkauth` command (vector results are checked by `clerkauth vectors check`) and
+// the comparison of two live results (clerkauth's and the reference's, in differential.test.mjs).
 import http from 'node:http';
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,6 +11,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 export function vectorsDir() {
   return process.env.CLERKAUTH_VECTORS || path.resolve(here, '../../tests/conformance/vectors');
+}
+
+/**
+ * The `clerkauth` command, whose `vectors check` compares results by FORMAT.md:
+ * $CLERKAUTH_CLI, else built (release) into the repository's cargo target directory.
+ */
+export function clerkauthCli() {
+  if (process.env.CLERKAUTH_CLI) return process.env.CLERKAUTH_CLI;
+  const root = path.resolve(here, '../..');
+  execFileSync('cargo', ['build', '--release', '--locked', '-q', '-p', 'clerkauth-cli'], { cwd: root, stdio: 'inherit' });
+  return path.resolve(root, process.env.CARGO_TARGET_DIR || 'target', 'release', 'clerkauth');
 }
 
 export function loadVectors(dir = vectorsDir()) {
@@ -171,7 +184,11 @@ export function authJson(auth) {
   return auth === null || auth === undefined ? null : JSON.parse(JSON.stringify(auth));
 }
 
-/** Compares a result ({status, reason, isAuthenticated, tokenType, headers, auth, has} or {error}) with a vector's expected. */
+/**
+ * Compares two results ({status, reason, isAuthenticated, tokenType, headers, auth, has} or
+ * {error}) by FORMAT.md's rules: clerkauth's with the reference's, live, in the differential
+ * test (vector results go through `clerkauth vectors check`).
+ */
 export function compareResult(got, expected) {
   if (expected.error !== undefined) return got.error !== undefined ? null : `expected an error, got status ${got.status}`;
   if (got.error !== undefined) return `error: ${got.error}`;

@@ -1,10 +1,15 @@
 // Every public conformance vector through the BUILT package's JS API (createClerkClient →
-// authenticateRequest with a WHATWG Request), against a real loopback Backend API, compared
-// by the rules of FORMAT.md.
+// authenticateRequest with a WHATWG Request), against a real loopback Backend API. The results
+// are written as a results file (FORMAT.md) and compared by `clerkauth vectors check`, the one
+// implementation of FORMAT.md's rules (the last test).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createRequire } from 'node:module';
-import { loadVectors, startMockBapi, compareResult, stateResult } from './helpers.mjs';
+import { clerkauthCli, loadVectors, startMockBapi, stateResult, vectorsDir } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { createClerkClient } = require('../index.js');
@@ -32,6 +37,7 @@ function toRequest(r) {
   }
 }
 
+/** One vector's results-file line (FORMAT.md), after checking no unlisted Backend API call. */
 async function run(v) {
   bapi.reset(v.backend_api);
   const options = JSON.parse(JSON.stringify(v.options).replaceAll('{{BAPI}}', bapi.url));
@@ -45,13 +51,21 @@ async function run(v) {
     got = { error: `${e.code}: ${e.message}` };
   }
   const unlisted = bapi.seen().filter((s) => !s.matched);
-  if (unlisted.length) return `requests not listed in backend_api: ${unlisted.map((s) => `${s.method} ${s.target}`).join(', ')}`;
-  return compareResult(got, v.expected);
+  assert.deepEqual(unlisted, [], `${v.id}: requests not listed in backend_api`);
+  return { id: v.id, ...got };
 }
 
+const results = [];
 for (const v of vectors) {
   test(`vector ${v.id}`, async () => {
-    const diff = await run(v);
-    assert.equal(diff, null, `${v.id}: ${diff}`);
+    results.push(await run(v));
   });
 }
+
+test('clerkauth vectors check: every result by the rules of FORMAT.md', () => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'clerkauth-vectors-')), 'results.jsonl');
+  fs.writeFileSync(file, results.map((r) => JSON.stringify(r) + '\n').join(''));
+  const run = spawnSync(clerkauthCli(), ['vectors', 'check', vectorsDir(), file], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `clerkauth vectors check failed:\n${run.stdout}\n${run.stderr}`);
+  assert.equal(results.length, vectors.length);
+});

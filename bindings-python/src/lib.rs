@@ -784,7 +784,9 @@ fn websocket_request(
     Ok((up.request.url, up.request.headers, up.token_source.map(|t| t.as_str()), up.selected_protocol))
 }
 
-/// Deliberately panics inside the guard (tests check it surfaces as `ClerkAuthError`).
+/// Deliberately panics inside the guard (tests check it surfaces as `ClerkAuthError`). Only
+/// in builds with the `test-hooks` feature (bindings-python/ci.sh), never in release wheels.
+#[cfg(feature = "test-hooks")]
 #[pyfunction]
 fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
     py.detach(|| guard::<()>(|| panic!("deliberate test panic"))).map_err(|e| core_error(py, &e))
@@ -809,6 +811,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<DevInstance>()?;
     m.add_function(wrap_pyfunction!(request_url, m)?)?;
     m.add_function(wrap_pyfunction!(websocket_request, m)?)?;
-    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
+    // An attribute only: `add_function` would list it in `__all__`.
+    #[cfg(feature = "test-hooks")]
+    m.setattr("_panic_for_tests", wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +23,18 @@ def vectors_dir() -> Optional[Path]:
     # bindings-python/tests -> repo root
     d = Path(env) if env else HERE.parent.parent / "tests" / "conformance" / "vectors"
     return d if d.is_dir() and any(d.rglob("*.json")) else None
+
+
+def clerkauth_cli() -> Path:
+    """The `clerkauth` command, whose `vectors check` compares results by FORMAT.md:
+    $CLERKAUTH_CLI, else built (release) into the repository's cargo target directory."""
+    env = os.environ.get("CLERKAUTH_CLI")
+    if env:
+        return Path(env)
+    root = HERE.parent.parent
+    target = root / os.environ.get("CARGO_TARGET_DIR", "target")
+    subprocess.run(["cargo", "build", "--release", "--locked", "-q", "-p", "clerkauth-cli"], cwd=root, check=True)
+    return target / "release" / "clerkauth"
 
 
 class MockBapi:

@@ -42,7 +42,6 @@ pub enum Mode {
 }
 
 /// Runs one vector both ways ([`Mode`]) and returns the results-file line, or why the two
-/// paths answered differently.
 /// paths answered differently, or why the no-network path did not decide a vector whose
 /// normal path sent nothing to the Backend API.
 pub fn run_vector_both(v: &Value, bapi: &MockBapi) -> Result<Value, String> {

@@ -299,13 +299,6 @@ pub struct JwksCache {
     policy: JwksPolicy,
 }
 
-/// Counts of what the cache did (for tests and benchmarks).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct JwksStats {
-    /// Number of scopes held.
-    pub scopes: usize,
-}
-
 fn kid_mismatch(kid: &str) -> TokenError {
     VerifyError::new(
         reason::JWK_KID_MISMATCH,
@@ -324,11 +317,6 @@ impl JwksCache {
     /// The policy in force.
     pub fn policy(&self) -> &JwksPolicy {
         &self.policy
-    }
-
-    /// Number of scopes held.
-    pub fn stats(&self) -> JwksStats {
-        JwksStats { scopes: lock(&self.scopes).len() + usize::from(self.primary.get().is_some()) }
     }
 
     fn fresh(&self, keys: &KeySet, now_ms: f64) -> bool {

@@ -63,7 +63,7 @@ pub use authenticate::extra_reason;
 pub use error::{Error, ErrorCode, Result};
 pub use machine::{is_machine_token, machine_token_type};
 pub use option_names::{KeyCase, OptionKind, OptionName, OPTION_NAMES, ORGANIZATION_SYNC_OPTION_NAMES};
-pub use options::{AcceptsToken, MissingAzp, Options, OrganizationSyncOptions};
+pub use options::{AcceptsToken, Options, OrganizationSyncOptions};
 pub use org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 pub use request::{parse_authorization, request_url, Request};
 pub use state::{lapse, AuthStatus, RequestState, TokenType};

@@ -51,16 +51,6 @@ impl AcceptsToken {
     }
 }
 
-/// Policy for tokens without `azp` when `authorizedParties` is set (this project's addition).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum MissingAzp {
-    /// Reject (reference behaviour).
-    #[default]
-    Reject,
-    /// Accept.
-    Accept,
-}
-
 /// Every option the core reads (the `Authentication` names of [`OPTION_NAMES`](crate::OPTION_NAMES)).
 /// `None` means "not given" (an overlay leaves the base value in place).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

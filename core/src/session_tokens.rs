@@ -21,29 +21,19 @@ use crate::options::Options;
 use crate::Authenticator;
 
 impl Authenticator {
-    /// `getToken({ template })`: a JWT minted from the JWT template `template` for the session
-    /// `session_id`, fetched from the Backend API with the secret key. `overrides` are per-call
-    /// options overlaid on the instance's (`secretKey`, `apiUrl`, `apiVersion` are used);
-    /// pass the ones the request was authenticated with.
+    /// `sessions.getToken(sessionId, template, expiresInSeconds)`: a new token for the session
+    /// `session_id` from the Backend API: from the JWT template `template` when given (an
+    /// empty name counts as none, as in the reference), else a fresh session token; with
+    /// `expires_in_seconds` sent as `{"expires_in_seconds": n}` only when given. `overrides`
+    /// are per-call options overlaid on the instance's (`secretKey`, `apiUrl`, `apiVersion` are
+    /// used); pass the ones the request was authenticated with.
     ///
     /// Errors: `missing-secret-key` without a secret key; `invalid-request` for an empty or
-    /// dot-segment session id or template name; `invalid-option` for invalid overrides;
+    /// dot-segment session id or a dot-segment template name; `invalid-option` for invalid overrides;
     /// `unexpected-error` when the Backend API is unreachable, answers with an error status
     /// (the message carries the status and the Backend API's error code and message, e.g.
     /// 404 for an unknown template, 401 for a bad secret key) or without a `jwt`.
     /// Blocks for the duration of one HTTP request.
-    pub fn session_token_from_template(&self, session_id: &str, template: &str, overrides: &Options) -> Result<String> {
-        if template.is_empty() {
-            return Err(Error::new(ErrorCode::InvalidRequest, "A valid JWT template name is required."));
-        }
-        self.session_token(session_id, Some(template), None, overrides)
-    }
-
-    /// `sessions.getToken(sessionId, template, expiresInSeconds)`: a new token for the session
-    /// `session_id` from the Backend API: from the JWT template `template` when given (an
-    /// empty name counts as none, as in the reference), else a fresh session token; with
-    /// `expires_in_seconds` sent as `{"expires_in_seconds": n}` only when given.
-    /// Errors as [`Authenticator::session_token_from_template`].
     pub fn session_token(&self, session_id: &str, template: Option<&str>, expires_in_seconds: Option<u64>, overrides: &Options) -> Result<String> {
         overrides.validate()?;
         let opts = if overrides.is_empty() { Cow::Borrowed(self.options()) } else { Cow::Owned(self.options().merged(overrides)) };

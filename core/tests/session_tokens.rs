@@ -44,7 +44,7 @@ fn authenticator(api_url: &str, secret_key: &str) -> Authenticator {
 fn template_token_is_the_jwt_of_the_backend_api_answer() {
     let (server, seen) = bapi();
     let auth = authenticator(server.url(), GOOD_KEY);
-    let jwt = auth.session_token_from_template("sess_123", "supabase", &Options::default()).unwrap();
+    let jwt = auth.session_token("sess_123", Some("supabase"), None, &Options::default()).unwrap();
     assert_eq!(jwt, "jwt-for:/v1/sessions/sess_123/tokens/supabase");
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 1);
@@ -71,7 +71,7 @@ fn expires_in_seconds_is_sent_as_the_body_and_no_template_means_a_session_token(
 fn unknown_template_is_an_error_with_the_status_and_the_backend_api_message() {
     let (server, _) = bapi();
     let auth = authenticator(server.url(), GOOD_KEY);
-    let e = auth.session_token_from_template("sess_1", "missing", &Options::default()).unwrap_err();
+    let e = auth.session_token("sess_1", Some("missing"), None, &Options::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unexpected);
     assert!(e.message().contains("404") && e.message().contains("JWT template not found") && e.message().contains("resource_not_found"), "{}", e.message());
     assert_eq!(server.count(), 1);
@@ -81,12 +81,12 @@ fn unknown_template_is_an_error_with_the_status_and_the_backend_api_message() {
 fn bad_secret_key_is_an_error_and_a_per_call_secret_key_is_used() {
     let (server, seen) = bapi();
     let auth = authenticator(server.url(), "sk_test_wrong");
-    let e = auth.session_token_from_template("sess_1", "supabase", &Options::default()).unwrap_err();
+    let e = auth.session_token("sess_1", Some("supabase"), None, &Options::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unexpected);
     assert!(e.message().contains("401") && e.message().contains("authentication_invalid"), "{}", e.message());
     assert!(!e.message().contains("sk_test_wrong"), "the secret key never appears in errors: {}", e.message());
     // The overrides the request was authenticated with apply (secretKey here).
-    let jwt = auth.session_token_from_template("sess_1", "supabase", &Options::default().with_secret_key(GOOD_KEY)).unwrap();
+    let jwt = auth.session_token("sess_1", Some("supabase"), None, &Options::default().with_secret_key(GOOD_KEY)).unwrap();
     assert_eq!(jwt, "jwt-for:/v1/sessions/sess_1/tokens/supabase");
     assert_eq!(seen.lock().unwrap().iter().map(|s| s.2.clone().unwrap_or_default()).collect::<Vec<_>>(), vec!["Bearer sk_test_wrong".to_string(), format!("Bearer {GOOD_KEY}")]);
 }
@@ -96,7 +96,7 @@ fn unreachable_backend_api_is_an_error() {
     // A port that was just free: connection refused.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let auth = authenticator(&format!("http://127.0.0.1:{port}"), GOOD_KEY);
-    let e = auth.session_token_from_template("sess_1", "supabase", &Options::default()).unwrap_err();
+    let e = auth.session_token("sess_1", Some("supabase"), None, &Options::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unexpected);
     assert!(e.message().contains("unreachable"), "{}", e.message());
 }
@@ -114,13 +114,14 @@ fn hostile_template_and_session_ids_stay_one_path_segment() {
         ("../../users/user_1", "tpl", "/v1/sessions/..%2F..%2Fusers%2Fuser_1/tokens/tpl"),
     ];
     for (sid, template, target) in cases {
-        let jwt = auth.session_token_from_template(sid, template, &Options::default()).unwrap();
+        let jwt = auth.session_token(sid, Some(template), None, &Options::default()).unwrap();
         assert_eq!(jwt, format!("jwt-for:{target}"), "{sid} / {template}");
     }
     assert_eq!(seen.lock().unwrap().iter().map(|s| s.1.clone()).collect::<Vec<_>>(), cases.iter().map(|c| c.2.to_string()).collect::<Vec<_>>());
-    // Dot segments and empty names are refused without a request.
-    for (sid, template) in [("sess_1", ".."), ("sess_1", "."), ("..", "tpl"), ("", "tpl"), ("sess_1", "")] {
-        let e = auth.session_token_from_template(sid, template, &Options::default()).unwrap_err();
+    // Dot segments and empty session ids are refused without a request (an empty template
+    // name means none, see above).
+    for (sid, template) in [("sess_1", ".."), ("sess_1", "."), ("..", "tpl"), ("", "tpl")] {
+        let e = auth.session_token(sid, Some(template), None, &Options::default()).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidRequest, "{sid:?} / {template:?}");
     }
     assert_eq!(server.count(), cases.len());
@@ -130,10 +131,10 @@ fn hostile_template_and_session_ids_stay_one_path_segment() {
 fn missing_secret_key_and_bad_overrides_fail_before_any_request() {
     let (server, _) = bapi();
     let auth = Authenticator::new(Options::default().with_api_url(server.url())).unwrap();
-    let e = auth.session_token_from_template("sess_1", "tpl", &Options::default()).unwrap_err();
+    let e = auth.session_token("sess_1", Some("tpl"), None, &Options::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::MissingSecretKey);
     let bad = Options { missing_azp: Some("maybe".into()), ..Options::default() };
-    assert_eq!(auth.session_token_from_template("sess_1", "tpl", &bad).unwrap_err().code(), ErrorCode::InvalidOption);
+    assert_eq!(auth.session_token("sess_1", Some("tpl"), None, &bad).unwrap_err().code(), ErrorCode::InvalidOption);
     assert_eq!(server.count(), 0);
 }
 
@@ -141,8 +142,8 @@ fn missing_secret_key_and_bad_overrides_fail_before_any_request() {
 fn api_url_path_and_api_version_are_honoured_and_a_reply_without_jwt_is_an_error() {
     let server = Server::start(|_, target| if target.contains("/nojwt/") { Reply::json(200, json!({"object": "token"})) } else { Reply::json(200, json!({"object": "token", "jwt": target})) });
     let auth = Authenticator::new(Options { api_version: Some("v9".into()), ..Options::default().with_secret_key(GOOD_KEY).with_api_url(format!("{}/base/", server.url())) }).unwrap();
-    assert_eq!(auth.session_token_from_template("sess_1", "tpl", &Options::default()).unwrap(), "/base/v9/sessions/sess_1/tokens/tpl");
-    let e = auth.session_token_from_template("nojwt", "tpl", &Options::default().with_api_url(format!("{}/nojwt/", server.url()))).unwrap_err();
+    assert_eq!(auth.session_token("sess_1", Some("tpl"), None, &Options::default()).unwrap(), "/base/v9/sessions/sess_1/tokens/tpl");
+    let e = auth.session_token("nojwt", Some("tpl"), None, &Options::default().with_api_url(format!("{}/nojwt/", server.url()))).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unexpected);
     assert!(e.message().contains("no jwt"), "{}", e.message());
 }
@@ -157,6 +158,6 @@ fn signed_in_session_from_authenticate_gets_a_template_token() {
     let state = auth.authenticate_with(&req, &Options::default(), Some(NOW_MS)).unwrap();
     let Some(AuthObject::SignedIn(session)) = state.to_auth() else { panic!("not signed in: {:?}", state.reason) };
     let sid = session.session_id().unwrap();
-    assert_eq!(auth.session_token_from_template(sid, "supabase", &Options::default()).unwrap(), "jwt-for:/v1/sessions/sess_e2e/tokens/supabase");
+    assert_eq!(auth.session_token(sid, Some("supabase"), None, &Options::default()).unwrap(), "jwt-for:/v1/sessions/sess_e2e/tokens/supabase");
     assert_eq!(server.count(), 1, "authentication itself was networkless (jwtKey)");
 }

@@ -2,13 +2,17 @@
 """Replays every conformance vector through libclerkauth's C API.
 
 The authentication itself runs in the C program `vector_runner` (linked against the library);
-this driver (Python 3 stdlib only) plays the Backend API on a real loopback HTTP server,
-feeds the runner one vector at a time over a pipe and compares what the C library returned
-with the vector's `expected` by the rules of FORMAT.md. It also cross-checks every typed
-getter of the C API against the library's own state JSON.
+this driver (Python 3 stdlib only) plays the Backend API on a real loopback HTTP server and
+feeds the runner one vector at a time over a pipe. What the C library returned is written as
+one results file (FORMAT.md) per entry point (the typed one; the JSON one's first and second
+call) and compared with the vectors by `clerkauth vectors check`, the one implementation of
+FORMAT.md's rules. This driver checks only what is particular to the C API: every typed getter
+agrees with the library's own state JSON, configuration errors carry a configuration code, no
+has() without an auth object, no unlisted Backend API call.
 
-Usage: run_vectors.py RUNNER VECTORS_DIR [--modes typed,json] [--stride N] [--valgrind]
-Prints per-family counts and ends with `N passed, M failed`; exit status 1 on any failure.
+Usage: run_vectors.py RUNNER VECTORS_DIR --cli CLERKAUTH [--modes typed,json] [--valgrind]
+Prints the checker's per-family counts and ends with `N passed, M failed` (N: vectors x results
+files); exit status 1 on any failure.
 """
 
 import argparse
@@ -17,9 +21,8 @@ import os
 import subprocess
 import sys
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
 
 VALGRIND = ["valgrind", "--quiet", "--leak-check=full", "--show-possibly-lost=no", "--errors-for-leak-kinds=definite,indirect",
             "--error-exitcode=3", "--track-fds=no"]
@@ -84,90 +87,6 @@ class MockBapi:
     def unlisted(self):
         with self.lock:
             return ["%s %s" % (m, t) for (m, t, ok) in self.seen if not ok]
-
-
-# --------------------------------------------------------------------------------------------
-# FORMAT.md comparison
-# --------------------------------------------------------------------------------------------
-
-DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
-
-def same_location(a, b):
-    try:
-        x, y = urlsplit(a), urlsplit(b)
-        xp = x.port or DEFAULT_PORTS.get(x.scheme)
-        yp = y.port or DEFAULT_PORTS.get(y.scheme)
-    except ValueError:
-        return a == b
-    if (x.scheme, x.hostname, xp, x.path) != (y.scheme, y.hostname, yp, y.path):
-        return False
-    return Counter(parse_qsl(x.query, keep_blank_values=True)) == Counter(parse_qsl(y.query, keep_blank_values=True))
-
-
-def parse_set_cookie(s):
-    parts = s.split(";")
-    first = parts[0]
-    name, _, value = first.partition("=")
-    attrs = []
-    for p in parts[1:]:
-        p = p.strip()
-        if not p:
-            continue
-        if "=" in p:
-            k, _, v = p.partition("=")
-            attrs.append("%s=%s" % (k.strip().lower(), v.strip()))
-        else:
-            attrs.append(p.lower())
-    return (name.strip(), value.strip(), tuple(sorted(attrs)))
-
-
-def compare_headers(got, want):
-    def group(hs):
-        g = defaultdict(list)
-        for h in hs or []:
-            g[h[0].lower()].append(h[1])
-        return g
-
-    g, w = group(got), group(want)
-    gn = sorted((k, len(v)) for k, v in g.items())
-    wn = sorted((k, len(v)) for k, v in w.items())
-    if gn != wn:
-        return "header names %s != %s" % (gn, wn)
-    for name, wv in w.items():
-        gv = g[name]
-        if name == "location":
-            for a, b in zip(gv, wv):
-                if not same_location(a, b):
-                    return "location %s != %s" % (a, b)
-        elif name == "set-cookie":
-            if sorted(map(parse_set_cookie, gv)) != sorted(map(parse_set_cookie, wv)):
-                return "set-cookie %s != %s" % (gv, wv)
-        elif name == "x-clerk-auth-message":
-            continue
-        elif gv != wv:
-            return "header %s: %s != %s" % (name, gv, wv)
-    return None
-
-
-def compare_state(state, has, expected):
-    """state: the library's state JSON; has: list/None. Returns None or a difference."""
-    for k in ("status", "reason", "isAuthenticated", "tokenType"):
-        if state.get(k) != expected.get(k):
-            return "%s: got %r expected %r" % (k, state.get(k), expected.get(k))
-    d = compare_headers(state.get("headers"), expected.get("headers"))
-    if d:
-        return d
-    if "auth" in expected and state.get("auth") != expected["auth"]:
-        g, w = state.get("auth"), expected["auth"]
-        if isinstance(g, dict) and isinstance(w, dict):
-            for k in sorted(set(g) | set(w)):
-                if g.get(k) != w.get(k):
-                    return "auth.%s: got %r expected %r" % (k, g.get(k), w.get(k))
-        return "auth: got %r expected %r" % (g, w)
-    if "has" in expected and has != expected["has"]:
-        return "has: got %r expected %r" % (has, expected["has"])
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,12 +158,36 @@ def find_vectors(root):
     return sorted(files)
 
 
+def result_line(vid, state, has):
+    """A results-file line (FORMAT.md) from the library's state JSON."""
+    line = {"id": vid}
+    for k in ("status", "reason", "isAuthenticated", "tokenType", "headers", "auth"):
+        line[k] = state.get(k)
+    line["has"] = has if state.get("auth") is not None else None
+    return line
+
+
+def check_results(cli, vectors, results, label):
+    """`clerkauth vectors check` on one results file; returns (passed, failed)."""
+    path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "clerkauth-c-%d-%s.jsonl" % (os.getpid(), label))
+    with open(path, "w") as fh:
+        fh.writelines(json.dumps(r) + "\n" for r in results)
+    run = subprocess.run([cli, "vectors", "check", vectors, path], capture_output=True, text=True)
+    os.unlink(path)
+    out = run.stdout + run.stderr
+    for line in out.splitlines():
+        print("[%s] %s" % (label, line))
+    if run.returncode != 0:
+        return 0, max(1, sum(1 for r in results))
+    return len(results), 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("runner")
     ap.add_argument("vectors")
+    ap.add_argument("--cli", required=True, help="the clerkauth command (its `vectors check` compares the results)")
     ap.add_argument("--modes", default="typed,json")
-    ap.add_argument("--stride", type=int, default=1, help="run every Nth vector only")
     ap.add_argument("--valgrind", action="store_true")
     args = ap.parse_args()
 
@@ -252,9 +195,9 @@ def main():
     cmd = (VALGRIND if args.valgrind else []) + [args.runner]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     modes = args.modes.split(",")
-    passed = failed = 0
-    families = defaultdict(lambda: [0, 0])
-    files = find_vectors(args.vectors)[:: args.stride]
+    failed = 0
+    results = defaultdict(list)  # results-file label -> lines
+    files = find_vectors(args.vectors)
     if not files:
         print("no vectors under %s" % args.vectors)
         print("0 passed, 1 failed")
@@ -263,11 +206,9 @@ def main():
     for path in files:
         with open(path) as fh:
             v = json.load(fh)
-        fam = v["id"].split("/")[0]
         options = json.dumps(v["options"]).replace("{{BAPI}}", bapi.url)
         req = v["request"]
         checks = v.get("has_checks") or []
-        expected = v["expected"]
         for mode in modes:
             bapi.reset(v.get("backend_api"))
             if mode == "typed":
@@ -286,36 +227,28 @@ def main():
                 crashed = True
                 break
             got = json.loads(line)
+            labels = ["typed"] if mode == "typed" else ["json-first", "json-second"]
             diff = None
             unlisted = bapi.unlisted()
             if unlisted:
                 diff = "requests not listed in backend_api: %s" % unlisted
-            elif "error" in expected:
-                if got.get("ok"):
-                    diff = "expected an error, the library returned a state"
-                elif got.get("code", 0) < 100:
-                    diff = "expected a configuration error code (>= 100), got %s" % got.get("codeText")
-            elif not got.get("ok"):
-                diff = "library error %s: %s" % (got.get("codeText"), got.get("error"))
+            if not got.get("ok"):
+                if got.get("code", 0) < 100 and "error" in v["expected"]:
+                    diff = diff or "expected a configuration error code (>= 100), got %s" % got.get("codeText")
+                for label in labels:
+                    results[label].append({"id": v["id"], "error": "%s: %s" % (got.get("codeText"), got.get("error"))})
             elif mode == "typed":
-                diff = compare_state(got["state"], got["has"] if got["state"].get("auth") is not None else None, expected) \
-                    or cross_check(got["typed"], got["state"])
-                if not diff and got["state"].get("auth") is None and any(got["has"]):
+                state = got["state"]
+                results["typed"].append(result_line(v["id"], state, got["has"]))
+                diff = diff or cross_check(got["typed"], state)
+                if not diff and state.get("auth") is None and any(got["has"]):
                     diff = "has() true without an auth object"
             else:
-                for which in ("first", "second"):
-                    s = got[which]
-                    diff = compare_state(s, s.get("has"), expected)
-                    if diff:
-                        diff = "%s call: %s" % (which, diff)
-                        break
+                for label, which in zip(labels, ("first", "second")):
+                    results[label].append(result_line(v["id"], got[which], got[which].get("has")))
             if diff:
                 failed += 1
-                families[fam][1] += 1
                 print("FAIL [%s] %s: %s" % (mode, v["id"], diff))
-            else:
-                passed += 1
-                families[fam][0] += 1
         if crashed:
             break
     proc.stdin.close()
@@ -326,9 +259,11 @@ def main():
     elif rc != 0:
         print("FAIL runner exited with %d%s" % (rc, " (valgrind found errors)" if args.valgrind and rc == 3 else ""))
         failed += 1
-    for fam in sorted(families):
-        p, f = families[fam]
-        print("  %-14s %4d passed %3d failed" % (fam, p, f))
+    passed = 0
+    for label in sorted(results):
+        p, f = check_results(args.cli, args.vectors, results[label], label)
+        passed += p
+        failed += f
     print("%d passed, %d failed" % (passed, failed))
     return 0 if failed == 0 else 1
 

@@ -753,6 +753,13 @@ fn websocket_request(
     Ok((up.request.url, up.request.headers, up.token_source.map(|t| t.as_str()), up.selected_protocol))
 }
 
+/// The core's vocabularies: `{"reasons": [...], "tokenTypes": [...], "errorCodes": [...]}`
+/// (tests check `Reason`, `TokenType` and `ERROR_CODES` against it).
+#[pyfunction]
+fn vocabulary(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, &clerkauth::vocabulary())
+}
+
 /// Deliberately panics inside the guard (tests check it surfaces as `ClerkAuthError`).
 #[pyfunction]
 fn _panic_for_tests(py: Python<'_>) -> PyResult<()> {
@@ -778,6 +785,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<DevInstance>()?;
     m.add_function(wrap_pyfunction!(request_url, m)?)?;
     m.add_function(wrap_pyfunction!(websocket_request, m)?)?;
+    m.add_function(wrap_pyfunction!(vocabulary, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

@@ -77,6 +77,7 @@ export declare const TokenVerificationErrorReason: {
   readonly TokenInvalidAlgorithm: 'token-invalid-algorithm';
   readonly TokenInvalidAuthorizedParties: 'token-invalid-authorized-parties';
   readonly TokenInvalidSignature: 'token-invalid-signature';
+  readonly TokenInvalidIssuer: 'token-invalid-issuer';
   readonly TokenNotActiveYet: 'token-not-active-yet';
   readonly TokenIatInTheFuture: 'token-iat-in-the-future';
   readonly TokenVerificationFailed: 'token-verification-failed';
@@ -90,8 +91,23 @@ export declare const TokenVerificationErrorReason: {
 };
 export type TokenVerificationErrorReason = (typeof TokenVerificationErrorReason)[keyof typeof TokenVerificationErrorReason];
 
-/** A state's reason: one of the reference's, or another string (machine-token and clerkauth reasons). */
-export type AuthReason = AuthErrorReason | TokenVerificationErrorReason | (string & {});
+/** The reasons clerkauth adds to the reference's two enums. */
+export declare const ClerkAuthReason: {
+  readonly NoTokenInHeader: 'No token in header';
+  readonly BackendApiUnreachable: 'backend-api-unreachable';
+  readonly TabTokenRequired: 'tab-token-required';
+  readonly SessionMismatch: 'session-mismatch';
+  readonly OrganizationMismatch: 'organization-mismatch';
+  readonly OrganizationNotMember: 'organization-not-member';
+  readonly OrganizationMembershipLookupFailed: 'organization-membership-lookup-failed';
+};
+export type ClerkAuthReason = (typeof ClerkAuthReason)[keyof typeof ClerkAuthReason];
+
+/**
+ * A state's reason: one of the reference's or clerkauth's, or another string (a refresh
+ * failure's `session-token-expired-refresh-<why>`).
+ */
+export type AuthReason = AuthErrorReason | TokenVerificationErrorReason | ClerkAuthReason | (string & {});
 
 export interface OrganizationSyncOptions {
   /** Patterns naming an organization with `:id` or `:slug` (path-to-regexp v6 syntax). */

@@ -62,6 +62,7 @@ const TokenVerificationErrorReason = Object.freeze({
   TokenInvalidAlgorithm: 'token-invalid-algorithm',
   TokenInvalidAuthorizedParties: 'token-invalid-authorized-parties',
   TokenInvalidSignature: 'token-invalid-signature',
+  TokenInvalidIssuer: 'token-invalid-issuer',
   TokenNotActiveYet: 'token-not-active-yet',
   TokenIatInTheFuture: 'token-iat-in-the-future',
   TokenVerificationFailed: 'token-verification-failed',
@@ -72,6 +73,22 @@ const TokenVerificationErrorReason = Object.freeze({
   RemoteJWKMissing: 'jwk-remote-missing',
   JWKFailedToResolve: 'jwk-failed-to-resolve',
   JWKKidMismatch: 'jwk-kid-mismatch',
+});
+
+/**
+ * The reasons clerkauth adds to @clerk/backend's two enums: the reference's literal for a
+ * machine-token request without a token, and this project's own. `AuthErrorReason`,
+ * `TokenVerificationErrorReason` and `ClerkAuthReason` together list every reason of the core
+ * (test/vocabulary.test.mjs checks it).
+ */
+const ClerkAuthReason = Object.freeze({
+  NoTokenInHeader: 'No token in header',
+  BackendApiUnreachable: 'backend-api-unreachable',
+  TabTokenRequired: 'tab-token-required',
+  SessionMismatch: 'session-mismatch',
+  OrganizationMismatch: 'organization-mismatch',
+  OrganizationNotMember: 'organization-not-member',
+  OrganizationMembershipLookupFailed: 'organization-membership-lookup-failed',
 });
 
 /** @clerk/backend's TokenVerificationError: `verifyToken`'s rejection, with `reason` and `action`. */
@@ -776,6 +793,7 @@ module.exports = {
   TokenType,
   AuthErrorReason,
   TokenVerificationErrorReason,
+  ClerkAuthReason,
   TokenVerificationError,
   version,
 };

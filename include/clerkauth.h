@@ -250,6 +250,16 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * The core's vocabularies as JSON: `{"reasons":[...],"tokenTypes":[...],"errorCodes":[...]}`:
+ * every reason code (`clerkauth_result_reason`; a refresh failure's reason is composed,
+ * `session-token-expired-refresh-<why>`, and listed as its head `session-token-expired`),
+ * token type string (`clerkauth_result_token_type_str`) and error code
+ * (`clerkauth_status_text` of the codes 100 and up), in the core's order. Static: the same pointer on every call, valid for the
+ * life of the process; never free it. Thread-safe. NULL only if the library panicked.
+ */
+const char *clerkauth_vocabulary_json(void);
+
+/**
  * The library version, e.g. "0.1.0". Static; never free it. Thread-safe.
  */
 const char *clerkauth_version(void);

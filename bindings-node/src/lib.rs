@@ -400,6 +400,27 @@ pub fn ignored_option_names() -> Vec<String> {
     OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::IgnoredReference).map(|o| o.name.to_string()).collect()
 }
 
+/// The core's vocabularies (tests check the JS and `.d.ts` lists against them).
+#[napi(object)]
+pub struct Vocabulary {
+    /// Every reason code.
+    pub reasons: Vec<String>,
+    /// Every token type.
+    pub token_types: Vec<String>,
+    /// Every error code.
+    pub error_codes: Vec<String>,
+}
+
+/// The core's reasons, token types and error codes, in the core's order.
+#[napi(catch_unwind)]
+pub fn vocabulary() -> Vocabulary {
+    Vocabulary {
+        reasons: clerkauth::Reason::ALL.iter().map(|r| r.as_str().to_string()).collect(),
+        token_types: TokenType::ALL.iter().map(|t| t.as_str().to_string()).collect(),
+        error_codes: ErrorCode::ALL.iter().map(|c| c.as_str().to_string()).collect(),
+    }
+}
+
 /// The library version.
 #[napi(catch_unwind)]
 pub fn version() -> String {

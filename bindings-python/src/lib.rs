@@ -784,6 +784,13 @@ fn websocket_request(
     Ok((up.request.url, up.request.headers, up.token_source.map(|t| t.as_str()), up.selected_protocol))
 }
 
+/// The core's vocabularies: `{"reasons": [...], "tokenTypes": [...], "errorCodes": [...]}`
+/// (tests check `Reason`, `TokenType` and `ERROR_CODES` against it).
+#[pyfunction]
+fn vocabulary(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    to_py(py, &clerkauth::vocabulary())
+}
+
 /// Deliberately panics inside the guard (tests check it surfaces as `ClerkAuthError`). Only
 /// in builds with the `test-hooks` feature (bindings-python/ci.sh), never in release wheels.
 #[cfg(feature = "test-hooks")]
@@ -811,6 +818,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<DevInstance>()?;
     m.add_function(wrap_pyfunction!(request_url, m)?)?;
     m.add_function(wrap_pyfunction!(websocket_request, m)?)?;
+    m.add_function(wrap_pyfunction!(vocabulary, m)?)?;
     // An attribute only: `add_function` would list it in `__all__`.
     #[cfg(feature = "test-hooks")]
     m.setattr("_panic_for_tests", wrap_pyfunction!(_panic_for_tests, m)?)?;

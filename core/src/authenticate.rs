@@ -13,29 +13,16 @@ use crate::context::{query_param, Call, NoNetwork};
 use crate::cookies::{directive_name, directive_value};
 use crate::error::{Error, ErrorCode};
 use crate::handshake::{set_pairs, HandshakeFailure};
-use crate::jwt::{reason, Jwt, TokenError};
+use crate::jwt::{Jwt, TokenError};
 use crate::keys::is_development_secret_key;
 use crate::machine::{is_machine_class, Candidate, MachineError};
 use crate::options::{AcceptsToken, Options};
 use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
+use crate::reason::Reason;
 use crate::request::Request;
 use crate::state::{AuthData, AuthStatus, RequestState, TokenType};
 use crate::verify::Verified;
 use crate::Authenticator;
-
-/// Reasons added by this project.
-pub mod extra_reason {
-    /// A request declared it carries its own token (`requireTabToken` header) but had none.
-    pub const TAB_TOKEN_REQUIRED: &str = "tab-token-required";
-    /// The verified token belongs to another session or user than the request names.
-    pub const SESSION_MISMATCH: &str = "session-mismatch";
-    /// `onMismatch: signed-out` and the URL names another organization.
-    pub const ORGANIZATION_MISMATCH: &str = "organization-mismatch";
-    /// `onMismatch: resolve-membership` and the user is not a member.
-    pub const ORGANIZATION_NOT_MEMBER: &str = "organization-not-member";
-    /// `onMismatch: resolve-membership` and the Backend API lookup failed.
-    pub const MEMBERSHIP_LOOKUP_FAILED: &str = "organization-membership-lookup-failed";
-}
 
 fn legal_header_value(v: &str) -> bool {
     !v.is_empty() && v.chars().all(|c| (c as u32) <= 0xFF && c != '\r' && c != '\n' && c != '\0')
@@ -87,11 +74,12 @@ impl Call<'_> {
     }
 
     /// A signed-out session state (with debug headers).
-    pub fn signed_out(&mut self, reason: &str, message: &str, headers: Vec<(String, String)>) -> RequestState {
+    pub fn signed_out(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
         self.signed_out_typed(reason, message, headers, TokenType::SessionToken)
     }
 
-    fn signed_out_typed(&mut self, reason: &str, message: &str, headers: Vec<(String, String)>, tt: TokenType) -> RequestState {
+    fn signed_out_typed(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>, tt: TokenType) -> RequestState {
+        let reason = reason.as_ref();
         let headers = Self::with_debug_headers(AuthStatus::SignedOut, reason, message, headers);
         let auth = match tt {
             TokenType::SessionToken => AuthData::SignedOutSession,
@@ -102,7 +90,8 @@ impl Call<'_> {
     }
 
     /// A handshake state.
-    pub fn handshake(&mut self, reason: &str, message: &str, headers: Vec<(String, String)>) -> RequestState {
+    pub fn handshake(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
+        let reason = reason.as_ref();
         let headers = Self::with_debug_headers(AuthStatus::Handshake, reason, message, headers);
         self.base_state(AuthStatus::Handshake, Some(reason), Some(message), headers, AuthData::None, Some(TokenType::SessionToken))
     }
@@ -119,7 +108,7 @@ impl Call<'_> {
             }
             Err(e) => {
                 self.trace.step("claims", || e.clone());
-                self.signed_out("unexpected-error", "", Vec::new())
+                self.signed_out(Reason::UnexpectedError, "", Vec::new())
             }
         }
     }
@@ -133,9 +122,9 @@ impl Call<'_> {
     }
 
     fn invalid_token_state(&mut self) -> RequestState {
-        let headers = Self::with_debug_headers(AuthStatus::SignedOut, "token-type-mismatch", "", Vec::new());
+        let headers = Self::with_debug_headers(AuthStatus::SignedOut, Reason::TokenTypeMismatch.as_str(), "", Vec::new());
         self.trace.step("decision", || "signed-out: token-type-mismatch (acceptsToken list)".into());
-        let mut st = self.base_state(AuthStatus::SignedOut, Some("token-type-mismatch"), Some(""), headers, AuthData::InvalidToken, None);
+        let mut st = self.base_state(AuthStatus::SignedOut, Some(Reason::TokenTypeMismatch.as_str()), Some(""), headers, AuthData::InvalidToken, None);
         st.publishable_key.clear();
         st.proxy_url.clear();
         st.domain.clear();
@@ -153,12 +142,12 @@ impl Call<'_> {
         let v = match err {
             TokenError::Unexpected(m) => {
                 self.trace.step("verify", || format!("unexpected error: {m}"));
-                return self.signed_out("unexpected-error", "", Vec::new());
+                return self.signed_out(Reason::UnexpectedError, "", Vec::new());
             }
             TokenError::Verification(v) => v,
         };
         self.trace.step("verify", || format!("failed: {} ({})", v.reason, v.message));
-        let refresh_error: Option<String> = if v.reason == reason::TOKEN_EXPIRED && self.refresh_token_in_cookie.is_some() && self.method == "GET" {
+        let refresh_error: Option<String> = if v.reason == Reason::TokenExpired && self.refresh_token_in_cookie.is_some() && self.method == "GET" {
             match self.refresh() {
                 Ok(state) => return state,
                 Err(e) => Some(e),
@@ -172,12 +161,12 @@ impl Call<'_> {
         };
         let full = v.full_message(Some(carrier));
         match v.reason {
-            reason::TOKEN_EXPIRED => {
-                let r = format!("session-token-expired-refresh-{}", refresh_error.as_deref().unwrap_or("null"));
+            Reason::TokenExpired => {
+                let r = Reason::expired_refresh(refresh_error.as_deref().unwrap_or("null"));
                 self.maybe_handshake(&r, &full, None)
             }
-            reason::TOKEN_NOT_ACTIVE_YET => self.maybe_handshake("session-token-nbf", &full, None),
-            reason::TOKEN_IAT_IN_THE_FUTURE => self.maybe_handshake("session-token-iat-in-the-future", &full, None),
+            Reason::TokenNotActiveYet => self.maybe_handshake(Reason::SessionTokenNbf, &full, None),
+            Reason::TokenIatInTheFuture => self.maybe_handshake(Reason::SessionTokenIatInTheFuture, &full, None),
             r => self.signed_out(r, &full, Vec::new()),
         }
     }
@@ -233,7 +222,7 @@ impl Call<'_> {
         };
         if is_machine_class(token, &jwt) || jwt.has_non_session_category() {
             self.trace.step("token-class", || "machine or non-session JWT on the session path".into());
-            return self.signed_out("token-type-mismatch", "", Vec::new());
+            return self.signed_out(Reason::TokenTypeMismatch, "", Vec::new());
         }
         self.verify_session_state(jwt, "header")
     }
@@ -252,14 +241,14 @@ impl Call<'_> {
     fn machine_header_flow(&mut self, token: &Candidate, accepts: &AcceptsToken) -> RequestState {
         let single = token_type_of(accepts);
         if !token.is_machine() {
-            return self.signed_out_typed("token-type-mismatch", "", Vec::new(), single);
+            return self.signed_out_typed(Reason::TokenTypeMismatch, "", Vec::new(), single);
         }
         let parsed = token.token_type();
         match parsed {
             Some(t) if accepts.accepts(t) => {}
             other => {
                 let tt = if matches!(accepts, AcceptsToken::One(_)) { single } else { other.unwrap_or(single) };
-                return self.signed_out_typed("token-type-mismatch", "", Vec::new(), tt);
+                return self.signed_out_typed(Reason::TokenTypeMismatch, "", Vec::new(), tt);
             }
         }
         match self.verify_machine_token(token) {
@@ -282,7 +271,7 @@ impl Call<'_> {
             Err(e) => return self.handle_token_error(e.into(), "header"),
         };
         if jwt.has_non_session_category() {
-            return self.signed_out("token-type-mismatch", "", Vec::new());
+            return self.signed_out(Reason::TokenTypeMismatch, "", Vec::new());
         }
         self.verify_session_state(jwt, "header")
     }
@@ -294,7 +283,7 @@ impl Call<'_> {
             match self.resolve_handshake() {
                 Ok(state) => return Ok(state),
                 Err(HandshakeFailure::Token(v)) if self.is_dev() => {
-                    let msg = if v.reason == reason::TOKEN_INVALID_SIGNATURE {
+                    let msg = if v.reason == Reason::TokenInvalidSignature {
                         "Clerk: Handshake token verification failed due to an invalid signature. If you have switched Clerk keys locally, clear your cookies and try again.".to_string()
                     } else {
                         format!("Clerk: Handshake token verification failed: {}.", v.full_message(None))
@@ -322,27 +311,27 @@ impl Call<'_> {
 
         if md_eligible && !sync_completed && (self.is_prod() || self.is_dev()) {
             if skip_satellite {
-                return Ok(self.signed_out("session-token-and-uat-missing", "", Vec::new()));
+                return Ok(self.signed_out(Reason::SessionTokenAndUatMissing, "", Vec::new()));
             }
             if !has_cookies || needs_sync {
                 if self.is_prod() {
-                    return Ok(self.maybe_handshake("satellite-needs-syncing", "", None));
+                    return Ok(self.maybe_handshake(Reason::SatelliteCookieNeedsSyncing, "", None));
                 }
                 let sign_in = self.opts.sign_in_url.clone().unwrap_or_default();
                 let Ok(mut l) = Url::parse(&sign_in) else {
                     self.trace.step("satellite", || format!("signInUrl {sign_in:?} is not absolute"));
-                    return Ok(self.signed_out("unexpected-error", "", Vec::new()));
+                    return Ok(self.signed_out(Reason::UnexpectedError, "", Vec::new()));
                 };
                 let mut pairs: Vec<(String, String)> = l.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
                 pairs.push(("__clerk_redirect_url".into(), self.clerk_url.to_string()));
                 set_pairs(&mut l, &pairs);
-                return Ok(self.maybe_handshake("satellite-needs-syncing", "", Some(l.to_string())));
+                return Ok(self.maybe_handshake(Reason::SatelliteCookieNeedsSyncing, "", Some(l.to_string())));
             }
         }
         if self.is_dev() && !self.is_satellite() {
             if let Some(r) = query_param(&self.clerk_url, "__clerk_redirect_url").filter(|r| !r.is_empty()) {
                 let Ok(mut l) = Url::parse(&r) else {
-                    return Ok(self.signed_out("unexpected-error", "", Vec::new()));
+                    return Ok(self.signed_out(Reason::UnexpectedError, "", Vec::new()));
                 };
                 let mut pairs: Vec<(String, String)> = l.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
                 if let Some(d) = &self.dev_browser_token {
@@ -351,23 +340,23 @@ impl Call<'_> {
                 pairs.retain(|(k, _)| k != "__clerk_synced");
                 pairs.push(("__clerk_synced".into(), "true".into()));
                 set_pairs(&mut l, &pairs);
-                return Ok(self.maybe_handshake("primary-responds-to-syncing", "", Some(l.to_string())));
+                return Ok(self.maybe_handshake(Reason::PrimaryRespondsToSyncing, "", Some(l.to_string())));
             }
         }
         if self.is_dev() && self.clerk_url.query_pairs().any(|(k, _)| k == "__clerk_db_jwt") {
-            return Ok(self.maybe_handshake("dev-browser-sync", "", None));
+            return Ok(self.maybe_handshake(Reason::DevBrowserSync, "", None));
         }
         if self.is_dev() && self.dev_browser_token.is_none() {
-            return Ok(self.maybe_handshake("dev-browser-missing", "", None));
+            return Ok(self.maybe_handshake(Reason::DevBrowserMissing, "", None));
         }
         if !has_active_client && !has_session {
-            return Ok(self.signed_out("session-token-and-uat-missing", "", Vec::new()));
+            return Ok(self.signed_out(Reason::SessionTokenAndUatMissing, "", Vec::new()));
         }
         if !has_active_client && has_session {
-            return Ok(self.maybe_handshake("session-token-but-no-client-uat", "", None));
+            return Ok(self.maybe_handshake(Reason::SessionTokenWithoutClientUat, "", None));
         }
         let Some(token) = self.session_token_in_cookie.clone() else {
-            return Ok(self.maybe_handshake("client-uat-but-no-session-token", "", None));
+            return Ok(self.maybe_handshake(Reason::ClientUatWithoutSessionToken, "", None));
         };
         self.trace.step("token-source", || format!("cookie {} (client_uat {})", if self.suffixed { "__session_<suffix>" } else { "__session" }, self.client_uat));
         let jwt = match self.decode_token(&token) {
@@ -375,11 +364,11 @@ impl Call<'_> {
             Err(e) => return Ok(self.handle_token_error(e.into(), "cookie")),
         };
         if is_machine_class(&token, &jwt) || jwt.has_non_session_category() {
-            return Ok(self.signed_out("token-type-mismatch", "", Vec::new()));
+            return Ok(self.signed_out(Reason::TokenTypeMismatch, "", Vec::new()));
         }
         // JavaScript's `payload.iat < clientUat`, whatever the unverified `iat` holds.
         if crate::js::to_number(jwt.payload.value(claim::IAT).as_ref()) < self.client_uat {
-            return Ok(self.maybe_handshake("session-token-iat-before-client-uat", "", None));
+            return Ok(self.maybe_handshake(Reason::SessionTokenIatBeforeClientUat, "", None));
         }
         let claims = match self.verify_session_jwt(&jwt, self.opts.skew_ms()) {
             Ok(c) => c,
@@ -400,7 +389,7 @@ impl Call<'_> {
             && !self.is_known_clerk_referrer()
             && self.redirect_loop_counter == 0.0
         {
-            return Ok(self.maybe_handshake("primary-domain-cross-origin-sync", "Cross-origin request from satellite domain requires handshake", None));
+            return Ok(self.maybe_handshake(Reason::PrimaryDomainCrossOriginSync, "Cross-origin request from satellite domain requires handshake", None));
         }
         Ok(self.organization_sync(state, true))
     }
@@ -452,7 +441,7 @@ impl Call<'_> {
             self.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
             self.trace.step("org-sync", || "handshake loop (counter ≥ 3): activation skipped".into());
         } else if handshake_possible && self.eligible_for_handshake() {
-            let mut hs = self.maybe_handshake("active-organization-mismatch", "", None);
+            let mut hs = self.maybe_handshake(Reason::ActiveOrganizationMismatch, "", None);
             hs.organization_sync = report(SyncOutcome::Handshake);
             return hs;
         } else if !handshake_possible {
@@ -472,7 +461,7 @@ impl Call<'_> {
                 // A refresh's or handshake's cookies still reach the browser: the session is
                 // fine, only this request is refused.
                 let headers = std::mem::take(&mut state.headers);
-                let mut so = self.signed_out(extra_reason::ORGANIZATION_MISMATCH, "The URL names an organization that is not the session's active organization", headers);
+                let mut so = self.signed_out(Reason::OrganizationMismatch, "The URL names an organization that is not the session's active organization", headers);
                 so.organization_sync = report(SyncOutcome::Mismatch);
                 so
             }
@@ -498,12 +487,12 @@ impl Call<'_> {
                 state
             }
             Ok(None) => {
-                let mut so = self.signed_out(extra_reason::ORGANIZATION_NOT_MEMBER, "The user is not a member of the organization the URL names", std::mem::take(&mut state.headers));
+                let mut so = self.signed_out(Reason::OrganizationNotMember, "The user is not a member of the organization the URL names", std::mem::take(&mut state.headers));
                 so.organization_sync = report(SyncOutcome::NotMember);
                 so
             }
             Err(e) => {
-                let mut so = self.signed_out(extra_reason::MEMBERSHIP_LOOKUP_FAILED, &e, std::mem::take(&mut state.headers));
+                let mut so = self.signed_out(Reason::OrganizationMembershipLookupFailed, &e, std::mem::take(&mut state.headers));
                 so.organization_sync = report(SyncOutcome::Mismatch);
                 so
             }
@@ -524,7 +513,7 @@ impl Call<'_> {
         if sid_bad || sub_bad {
             let (sid, sub) = (s.session_id().unwrap_or_default().to_string(), s.user_id().to_string());
             self.trace.step("expected-identity", || format!("request names session {want_sid:?} user {want_sub:?}; token has {sid} {sub}"));
-            return self.signed_out(extra_reason::SESSION_MISMATCH, "The verified token belongs to another session or user than the request names", Vec::new());
+            return self.signed_out(Reason::SessionMismatch, "The verified token belongs to another session or user than the request names", Vec::new());
         }
         state
     }
@@ -560,13 +549,13 @@ impl Call<'_> {
         }
         if let AcceptsToken::One(t) = accepts {
             if *t != TokenType::SessionToken {
-                return Ok(self.signed_out_typed("No token in header", "", Vec::new(), *t));
+                return Ok(self.signed_out_typed(Reason::NoTokenInHeader, "", Vec::new(), *t));
             }
         }
         if let Some(h) = self.opts.require_tab_token.clone().filter(|h| !h.is_empty()) {
             if self.request.has_header(&h) {
                 self.trace.step("tab-token", || format!("request carries {h} but no Authorization token; the shared cookie is not used"));
-                return Ok(self.signed_out(extra_reason::TAB_TOKEN_REQUIRED, "This request must carry its own session token in the Authorization header", Vec::new()));
+                return Ok(self.signed_out(Reason::TabTokenRequired, "This request must carry its own session token in the Authorization header", Vec::new()));
             }
         }
         self.cookie_flow()

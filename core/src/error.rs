@@ -29,8 +29,26 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every error code, in declaration order.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::InvalidPublishableKey,
+        ErrorCode::MissingSecretKey,
+        ErrorCode::InvalidSatelliteConfig,
+        ErrorCode::MissingMachineSecretKey,
+        ErrorCode::InvalidOrganizationPattern,
+        ErrorCode::InvalidOption,
+        ErrorCode::InvalidRequest,
+        ErrorCode::HandshakeVerificationFailed,
+        ErrorCode::Unexpected,
+    ];
+
+    /// The code spelled `s` exactly.
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+
     /// The code as a stable kebab-case string.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidPublishableKey => "invalid-publishable-key",
             ErrorCode::MissingSecretKey => "missing-secret-key",
@@ -77,3 +95,17 @@ impl std::error::Error for Error {}
 
 /// Result alias.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn every_error_code_round_trips_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for &c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+            assert!(seen.insert(c.as_str()), "duplicate {}", c.as_str());
+        }
+    }
+}

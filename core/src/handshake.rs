@@ -7,7 +7,8 @@ use url::Url;
 use crate::bapi::{segment, SUPPORTED_BAPI_VERSION};
 use crate::context::Call;
 use crate::cookies::{directive_name, directive_value};
-use crate::jwt::{reason, TokenError, VerifyError};
+use crate::jwt::{TokenError, VerifyError};
+use crate::reason::Reason;
 use crate::state::RequestState;
 
 /// Removes query parameters, re-serialising the query as WHATWG URLSearchParams does.
@@ -79,14 +80,15 @@ impl Call<'_> {
 
     /// A handshake when eligible, else signed-out with the same reason (9.1). `location`
     /// overrides the standard Frontend API redirect (multi-domain flows).
-    pub fn maybe_handshake(&mut self, reason: &str, message: &str, location: Option<String>) -> RequestState {
+    pub fn maybe_handshake(&mut self, reason: impl AsRef<str>, message: &str, location: Option<String>) -> RequestState {
+        let reason = reason.as_ref();
         if !self.eligible_for_handshake() {
             self.trace.step("handshake", || format!("{reason}: not eligible (method {}, sec-fetch-dest {:?}, accept {:?}) → signed-out", self.method, self.sec_fetch_dest, self.accept));
             return self.signed_out(reason, message, Vec::new());
         }
         let location = location.unwrap_or_else(|| self.handshake_location(reason));
         if self.redirect_loop_counter == 3.0 {
-            let msg = if reason == "satellite-needs-syncing" {
+            let msg = if reason == Reason::SatelliteCookieNeedsSyncing.as_str() {
                 "Clerk: Satellite-domain authentication resulted in an infinite redirect loop. Check that this request is using a configured primary or satellite domain for the production instance."
             } else {
                 "Clerk: Refreshing the session token resulted in an infinite redirect loop. This usually means that your Clerk instance keys do not match - make sure to copy the correct publishable and secret keys from the Clerk dashboard."
@@ -133,12 +135,12 @@ impl Call<'_> {
             headers.push(("cache-control".to_string(), "no-store".to_string()));
         }
         if session_token.is_empty() {
-            return Ok(self.signed_out("session-token-missing", "", headers));
+            return Ok(self.signed_out(Reason::SessionTokenMissing, "", headers));
         }
         let skew = self.opts.skew_ms();
         match self.verify_session_token(&session_token, skew) {
             Ok(claims) => Ok(self.signed_in_session(session_token, claims, headers)),
-            Err(TokenError::Verification(v)) if self.is_dev() && matches!(v.reason, reason::TOKEN_EXPIRED | reason::TOKEN_NOT_ACTIVE_YET | reason::TOKEN_IAT_IN_THE_FUTURE) => {
+            Err(TokenError::Verification(v)) if self.is_dev() && matches!(v.reason, Reason::TokenExpired | Reason::TokenNotActiveYet | Reason::TokenIatInTheFuture) => {
                 self.log("Clerk: Clock skew detected. This usually means that your system clock is inaccurate. Clerk will attempt to account for the clock skew in development.");
                 match self.verify_session_token(&session_token, 86_400_000.0) {
                     Ok(claims) => Ok(self.signed_in_session(session_token, claims, headers)),

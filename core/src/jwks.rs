@@ -13,7 +13,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind};
 use serde_json::Value;
 
 use crate::bapi::{api_errors, BackendApi};
-use crate::jwt::{action, reason, TokenError, VerifyError};
+use crate::jwt::{action, TokenError, VerifyError};
+use crate::reason::Reason;
 use crate::transport::TransportError;
 
 /// An RSA public key, parsed once: `jsonwebtoken` reads the PEM or JWK, and the key is
@@ -123,7 +124,7 @@ impl RsaKey {
     /// rejects (e.g. under 2048 bits) verifies nothing.
     pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> Result<bool, VerifyError> {
         if self.alg.is_some_and(|a| a != alg) {
-            return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, "Error verifying JWT signature. The key's algorithm does not match the token's algorithm."));
+            return Err(VerifyError::new(Reason::TokenVerificationFailed, "Error verifying JWT signature. The key's algorithm does not match the token's algorithm."));
         }
         Ok(self.parsed(alg).is_some_and(|k| k.verify_sig(message, signature).is_ok()))
     }
@@ -301,7 +302,7 @@ pub struct JwksCache {
 
 fn kid_mismatch(kid: &str) -> TokenError {
     VerifyError::new(
-        reason::JWK_KID_MISMATCH,
+        Reason::JwkKidMismatch,
         format!("Unable to find a signing key in JWKS that matches the kid='{kid}' of the provided session token. Please make sure that the __session cookie or the HTTP authorization header contain a Clerk-generated session JWT."),
     )
     .with_action(action::KID_MISMATCH)
@@ -363,7 +364,7 @@ impl JwksCache {
     /// transport timeouts and the retry schedule.
     pub fn get_key(&self, api: &BackendApi, secret_key: Option<&str>, kid: &str, skip_cache: bool, now_ms: f64) -> Result<Arc<RsaKey>, TokenError> {
         let Some(secret_key) = secret_key.filter(|s| !s.is_empty()) else {
-            return Err(VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, "Failed to load JWKS from Clerk Backend or Frontend API.").with_action(action::SET_CLERK_JWT_KEY).into());
+            return Err(VerifyError::new(Reason::JwkRemoteFailedToLoad, "Failed to load JWKS from Clerk Backend or Frontend API.").with_action(action::SET_CLERK_JWT_KEY).into());
         };
         let scope = self.scope(api, secret_key, now_ms);
         if !skip_cache {
@@ -456,14 +457,14 @@ fn fetch_once(api: &BackendApi, secret_key: &str) -> Result<Vec<RsaKey>, (TokenE
     let resp = match api.send("GET", url.clone(), Some(secret_key), None) {
         Ok(r) => r,
         Err(e @ (TransportError::Timeout(_) | TransportError::Network(_))) => {
-            return Err((VerifyError::new(reason::BACKEND_API_UNREACHABLE, format!("Error loading Clerk JWKS from {url}: {e}")).into(), true))
+            return Err((VerifyError::new(Reason::BackendApiUnreachable, format!("Error loading Clerk JWKS from {url}: {e}")).into(), true))
         }
     };
     if !(200..300).contains(&resp.status) {
         let errors = api_errors(&resp.body);
         let err = match errors.iter().find(|e| e.code == "clerk_key_invalid") {
-            Some(e) => VerifyError::new(reason::SECRET_KEY_INVALID, e.message.clone()).with_action(action::CONTACT_SUPPORT),
-            None => VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, format!("Error loading Clerk JWKS from {url} with code={}", resp.status)).with_action(action::CONTACT_SUPPORT),
+            Some(e) => VerifyError::new(Reason::SecretKeyInvalid, e.message.clone()).with_action(action::CONTACT_SUPPORT),
+            None => VerifyError::new(Reason::JwkRemoteFailedToLoad, format!("Error loading Clerk JWKS from {url} with code={}", resp.status)).with_action(action::CONTACT_SUPPORT),
         };
         return Err((err.into(), true));
     }
@@ -472,7 +473,7 @@ fn fetch_once(api: &BackendApi, secret_key: &str) -> Result<Vec<RsaKey>, (TokenE
     let listed = body.get("keys").and_then(Value::as_array).is_some_and(|k| !k.is_empty());
     if !listed {
         return Err((
-            VerifyError::new(reason::JWK_REMOTE_FAILED_TO_LOAD, "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com.").with_action(action::CONTACT_SUPPORT).into(),
+            VerifyError::new(Reason::JwkRemoteFailedToLoad, "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com.").with_action(action::CONTACT_SUPPORT).into(),
             false,
         ));
     }

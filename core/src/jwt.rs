@@ -9,29 +9,9 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::claims::{claim, header, Claims, Field, Key, Layout};
+use crate::reason::Reason;
 use crate::request::split_byte;
 use std::time::{Duration, UNIX_EPOCH};
-
-/// Token verification reasons (`TokenVerificationErrorReason`).
-pub mod reason {
-    pub const TOKEN_EXPIRED: &str = "token-expired";
-    pub const TOKEN_INVALID: &str = "token-invalid";
-    pub const TOKEN_INVALID_ALGORITHM: &str = "token-invalid-algorithm";
-    pub const TOKEN_INVALID_AUTHORIZED_PARTIES: &str = "token-invalid-authorized-parties";
-    pub const TOKEN_INVALID_ISSUER: &str = "token-invalid-issuer";
-    pub const TOKEN_INVALID_SIGNATURE: &str = "token-invalid-signature";
-    pub const TOKEN_NOT_ACTIVE_YET: &str = "token-not-active-yet";
-    pub const TOKEN_IAT_IN_THE_FUTURE: &str = "token-iat-in-the-future";
-    pub const TOKEN_VERIFICATION_FAILED: &str = "token-verification-failed";
-    pub const SECRET_KEY_INVALID: &str = "secret-key-invalid";
-    pub const JWK_LOCAL_MISSING: &str = "jwk-local-missing";
-    pub const JWK_REMOTE_FAILED_TO_LOAD: &str = "jwk-remote-failed-to-load";
-    pub const JWK_FAILED_TO_RESOLVE: &str = "jwk-failed-to-resolve";
-    pub const JWK_KID_MISMATCH: &str = "jwk-kid-mismatch";
-    /// This project's addition: the Backend API could not be reached at all (network error,
-    /// timeout), as distinct from a token problem.
-    pub const BACKEND_API_UNREACHABLE: &str = "backend-api-unreachable";
-}
 
 /// Actions appended to verification messages.
 pub mod action {
@@ -53,7 +33,7 @@ pub mod category {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyError {
     /// Reason code, e.g. `token-expired`.
-    pub reason: &'static str,
+    pub reason: Reason,
     /// Message without action and carrier.
     pub message: String,
     /// Optional action text.
@@ -62,7 +42,7 @@ pub struct VerifyError {
 
 impl VerifyError {
     /// Creates an error.
-    pub fn new(reason: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(reason: Reason, message: impl Into<String>) -> Self {
         VerifyError { reason, message: message.into(), action: None }
     }
     /// Adds an action.
@@ -153,7 +133,7 @@ fn decode_header(seg: &str) -> Option<Arc<Claims>> {
 
 /// Invalid-form error for tokens not made of three dot-separated parts.
 pub fn invalid_form() -> VerifyError {
-    VerifyError::new(reason::TOKEN_INVALID, "Invalid JWT form. A JWT consists of three parts separated by dots.")
+    VerifyError::new(Reason::TokenInvalid, "Invalid JWT form. A JWT consists of three parts separated by dots.")
 }
 
 impl Jwt {
@@ -162,7 +142,7 @@ impl Jwt {
         let Some((h, p, s)) = three_parts(raw) else {
             return Err(invalid_form());
         };
-        let undecodable = || VerifyError::new(reason::TOKEN_INVALID, "Invalid JWT form. The header, payload, or signature could not be decoded.");
+        let undecodable = || VerifyError::new(Reason::TokenInvalid, "Invalid JWT form. The header, payload, or signature could not be decoded.");
         let header = decode_header(h).ok_or_else(undecodable)?;
         let payload = decode_json_object(p, &claim::LAYOUT).ok_or_else(undecodable)?;
         let signature = decode_segment(s).ok_or_else(undecodable)?;
@@ -237,11 +217,11 @@ pub fn assert_header(jwt: &Jwt, allowed_typ: Option<&[&str]>) -> Result<jsonwebt
     if h.field(header::TYP).is_some() || allowed_typ.is_some() {
         let allowed = allowed_typ.unwrap_or(&default);
         if !h.str(header::TYP).is_some_and(|t| allowed.contains(&t)) {
-            return Err(VerifyError::new(reason::TOKEN_INVALID, format!("Invalid JWT type {}. Expected \"{}\".", h.js(header::TYP), allowed.join(", "))));
+            return Err(VerifyError::new(Reason::TokenInvalid, format!("Invalid JWT type {}. Expected \"{}\".", h.js(header::TYP), allowed.join(", "))));
         }
     }
     algorithm(h.str(header::ALG).unwrap_or(""))
-        .ok_or_else(|| VerifyError::new(reason::TOKEN_INVALID_ALGORITHM, format!("Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.", h.js(header::ALG))).with_action(action::ENSURE_CLERK_JWT))
+        .ok_or_else(|| VerifyError::new(Reason::TokenInvalidAlgorithm, format!("Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.", h.js(header::ALG))).with_action(action::ENSURE_CLERK_JWT))
 }
 
 /// Options for the claim checks.
@@ -296,11 +276,11 @@ pub fn assert_audience(claims: &Claims, audience: &[String]) -> Result<(), Verif
     match aud {
         Some(Value::String(s)) if !want.contains(&s.as_str()) => {
             return Err(
-                VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim (aud) \"{s}\". Is not included in \"{want_json}\".")).with_action(action::ENSURE_CLERK_JWT)
+                VerifyError::new(Reason::TokenVerificationFailed, format!("Invalid JWT audience claim (aud) \"{s}\". Is not included in \"{want_json}\".")).with_action(action::ENSURE_CLERK_JWT)
             );
         }
         Some(Value::Array(a)) if a.iter().all(Value::is_string) && !a.iter().filter_map(Value::as_str).any(|s| want.contains(&s)) => {
-            return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT audience claim array (aud) {}. Is not included in \"{want_json}\".", Value::Array(a.clone())))
+            return Err(VerifyError::new(Reason::TokenVerificationFailed, format!("Invalid JWT audience claim array (aud) {}. Is not included in \"{want_json}\".", Value::Array(a.clone())))
                 .with_action(action::ENSURE_CLERK_JWT));
         }
         _ => {}
@@ -316,7 +296,7 @@ pub fn assert_authorized_parties(claims: &Claims, parties: &[String], accept_mis
     match claims.str(claim::AZP).filter(|s| !s.is_empty()) {
         None if accept_missing && matches!(claims.field(claim::AZP), None | Some(Field::Null) | Some(Field::Str(_))) => Ok(()),
         Some(a) if parties.iter().any(|p| p == a) => Ok(()),
-        _ => Err(VerifyError::new(reason::TOKEN_INVALID_AUTHORIZED_PARTIES, format!("Invalid JWT Authorized party claim (azp) {}. Expected \"{}\".", claims.js(claim::AZP), parties.join(",")))),
+        _ => Err(VerifyError::new(Reason::TokenInvalidAuthorizedParties, format!("Invalid JWT Authorized party claim (azp) {}. Expected \"{}\".", claims.js(claim::AZP), parties.join(",")))),
     }
 }
 
@@ -324,7 +304,7 @@ fn number_claim(claims: &Claims, k: Key, name: &str, label: &str, required: bool
     match claims.field(k) {
         None if !required => Ok(None),
         Some(Field::Num(n)) => Ok(n.as_f64()),
-        _ => Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Invalid JWT {label} claim ({name}) {}. Expected number.", claims.js(k))).with_action(action::ENSURE_CLERK_JWT)),
+        _ => Err(VerifyError::new(Reason::TokenVerificationFailed, format!("Invalid JWT {label} claim ({name}) {}. Expected number.", claims.js(k))).with_action(action::ENSURE_CLERK_JWT)),
     }
 }
 
@@ -334,13 +314,13 @@ pub fn assert_issuer(claims: &Claims, issuer: &[String]) -> Result<(), VerifyErr
     if issuer.is_empty() || claims.str(claim::ISS).is_some_and(|iss| issuer.iter().any(|i| i == iss)) {
         return Ok(());
     }
-    Err(VerifyError::new(reason::TOKEN_INVALID_ISSUER, format!("Invalid JWT issuer claim (iss) {}. Expected \"{}\".", claims.js(claim::ISS), issuer.join(","))).with_action(action::ENSURE_CLERK_JWT))
+    Err(VerifyError::new(Reason::TokenInvalidIssuer, format!("Invalid JWT issuer claim (iss) {}. Expected \"{}\".", claims.js(claim::ISS), issuer.join(","))).with_action(action::ENSURE_CLERK_JWT))
 }
 
 /// Claim checks in the reference's order: sub, aud, azp, iss, exp, nbf, iat.
 pub fn assert_claims(payload: &Claims, rules: &ClaimRules) -> Result<(), VerifyError> {
     if payload.str(claim::SUB).is_none() {
-        return Err(VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Subject claim (sub) is required and must be a string. Received {}.", payload.js(claim::SUB)))
+        return Err(VerifyError::new(Reason::TokenVerificationFailed, format!("Subject claim (sub) is required and must be a string. Received {}.", payload.js(claim::SUB)))
             .with_action(action::ENSURE_CLERK_JWT));
     }
     assert_audience(payload, rules.audience)?;
@@ -348,12 +328,12 @@ pub fn assert_claims(payload: &Claims, rules: &ClaimRules) -> Result<(), VerifyE
     assert_issuer(payload, rules.issuer)?;
     let exp = number_claim(payload, claim::EXP, "exp", "expiry date", true)?.unwrap_or(f64::NAN);
     if exp * 1000.0 <= rules.now_ms - rules.skew_ms || exp.is_nan() {
-        return Err(VerifyError::new(reason::TOKEN_EXPIRED, format!("JWT is expired. Expiry date: {}, Current date: {}.", utc(exp * 1000.0), utc(rules.now_ms))));
+        return Err(VerifyError::new(Reason::TokenExpired, format!("JWT is expired. Expiry date: {}, Current date: {}.", utc(exp * 1000.0), utc(rules.now_ms))));
     }
     if let Some(nbf) = number_claim(payload, claim::NBF, "nbf", "not before date", false)? {
         if nbf * 1000.0 > rules.now_ms + rules.skew_ms {
             return Err(VerifyError::new(
-                reason::TOKEN_NOT_ACTIVE_YET,
+                Reason::TokenNotActiveYet,
                 format!("JWT cannot be used prior to not before date claim (nbf). Not before date: {}; Current date: {};", utc(nbf * 1000.0), utc(rules.now_ms)),
             ));
         }
@@ -361,7 +341,7 @@ pub fn assert_claims(payload: &Claims, rules: &ClaimRules) -> Result<(), VerifyE
     if let Some(iat) = number_claim(payload, claim::IAT, "iat", "issued at date", false)? {
         if iat * 1000.0 > rules.now_ms + rules.skew_ms {
             return Err(VerifyError::new(
-                reason::TOKEN_IAT_IN_THE_FUTURE,
+                Reason::TokenIatInTheFuture,
                 format!("JWT issued at date claim (iat) is in the future. Issued at date: {}; Current date: {};", utc(iat * 1000.0), utc(rules.now_ms)),
             ));
         }
@@ -376,7 +356,7 @@ mod tests {
     #[test]
     fn decode_rejects_garbage() {
         for t in ["", "a", "a.b", "a.b.c.d", "!!.!!.!!", "e30.e30.A", "e30.e30.AB=c"] {
-            assert_eq!(Jwt::decode(t).unwrap_err().reason, reason::TOKEN_INVALID, "{t}");
+            assert_eq!(Jwt::decode(t).unwrap_err().reason, Reason::TokenInvalid, "{t}");
         }
         let j = Jwt::decode("e30.eyJzdWIiOiJ1In0.AAAA").unwrap();
         assert_eq!(j.payload.str(claim::SUB), Some("u"));
@@ -499,7 +479,7 @@ mod tests {
         assert!(iss(Value::from("anything"), &[]).is_ok(), "empty list: no check");
         for bad in [format!("{a}/"), "http://clerk.example.com".into(), "HTTPS://CLERK.EXAMPLE.COM".into(), "clerk.example.com".into(), String::new()] {
             let e = iss(Value::from(bad.as_str()), &[a]).unwrap_err();
-            assert_eq!(e.reason, reason::TOKEN_INVALID_ISSUER, "{bad}");
+            assert_eq!(e.reason, Reason::TokenInvalidIssuer, "{bad}");
         }
         let e = iss(Value::from(7), &[a, "https://b.example"]).unwrap_err();
         assert_eq!(e.message, format!("Invalid JWT issuer claim (iss) 7. Expected \"{a},https://b.example\"."));

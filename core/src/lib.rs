@@ -42,6 +42,7 @@ mod membership;
 mod option_names;
 mod options;
 pub mod org_sync;
+mod reason;
 mod request;
 pub mod session_tokens;
 mod state;
@@ -50,6 +51,7 @@ mod trace;
 pub mod transport;
 mod verify;
 mod verify_token;
+mod vocabulary;
 pub mod websocket;
 
 use std::borrow::Cow;
@@ -59,16 +61,17 @@ use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use auth_object::{AuthObject, HasCheck, MachineAuth, SessionAuth};
-pub use authenticate::extra_reason;
 pub use error::{Error, ErrorCode, Result};
 pub use machine::{is_machine_token, machine_token_type};
 pub use option_names::{KeyCase, OptionKind, OptionName, OPTION_NAMES, ORGANIZATION_SYNC_OPTION_NAMES};
 pub use options::{AcceptsToken, Options, OrganizationSyncOptions};
 pub use org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
+pub use reason::{Reason, UnknownReason};
 pub use request::{parse_authorization, request_url, Request};
 pub use state::{lapse, AuthStatus, RequestState, TokenType};
 pub use trace::{Trace, TraceStep};
 pub use verify_token::{verify_token_json, VerifyTokenError};
+pub use vocabulary::{vocabulary, vocabulary_json};
 
 use jwks::{JwksCache, JwksPolicy, RsaKey};
 use keys::PublishableKey;

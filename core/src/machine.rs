@@ -9,15 +9,8 @@ use crate::auth_object::MachineAuth;
 use crate::claims::{claim, header, Claims, Field};
 use crate::context::Call;
 use crate::jwt::{category, is_jwt_format, ClaimRules, Jwt, TokenError, VerifyError};
+use crate::reason::Reason;
 use crate::state::TokenType;
-
-/// Machine token error codes.
-pub mod code {
-    pub const TOKEN_INVALID: &str = "token-invalid";
-    pub const SECRET_KEY_INVALID: &str = "secret-key-invalid";
-    pub const UNEXPECTED_ERROR: &str = "unexpected-error";
-    pub const TOKEN_VERIFICATION_FAILED: &str = "token-verification-failed";
-}
 
 /// A machine-token verification failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +18,7 @@ pub struct MachineError {
     /// The token type the failure is reported under.
     pub token_type: TokenType,
     /// Error code.
-    pub code: &'static str,
+    pub code: Reason,
     /// Message.
     pub message: String,
     /// HTTP status when known.
@@ -33,7 +26,7 @@ pub struct MachineError {
 }
 
 impl MachineError {
-    fn new(token_type: TokenType, code: &'static str, message: impl Into<String>, status: Option<u16>) -> Self {
+    fn new(token_type: TokenType, code: Reason, message: impl Into<String>, status: Option<u16>) -> Self {
         MachineError { token_type, code, message: message.into(), status }
     }
     /// `<message> (code=<code>, status=<status or n/a>)`.
@@ -141,7 +134,7 @@ impl Call<'_> {
         let token = candidate.token;
         match &candidate.jwt {
             Some(Ok(jwt)) => return self.verify_machine_jwt(jwt),
-            Some(Err(e)) => return Err(MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, e.message.clone(), None)),
+            Some(Err(e)) => return Err(MachineError::new(TokenType::M2mToken, Reason::TokenInvalid, e.message.clone(), None)),
             None => {}
         }
         let (tt, path, field, not_found, bearer) = if token.starts_with("mt_") {
@@ -151,27 +144,27 @@ impl Call<'_> {
         } else if token.starts_with("ak_") {
             (TokenType::ApiKey, "/api_keys/verify", "secret", "API key not found", self.opts.secret_key.clone())
         } else {
-            return Err(MachineError::new(TokenType::ApiKey, code::UNEXPECTED_ERROR, "Unknown machine token type", None));
+            return Err(MachineError::new(TokenType::ApiKey, Reason::UnexpectedError, "Unknown machine token type", None));
         };
         let api = self.api();
         let Some(bearer) = bearer.filter(|b| !b.is_empty()) else {
-            return Err(MachineError::new(tt, code::UNEXPECTED_ERROR, "Unexpected error", None));
+            return Err(MachineError::new(tt, Reason::UnexpectedError, "Unexpected error", None));
         };
         let resp = api
             .send("POST", api.unversioned(path), Some(&bearer), Some(&json!({ field: token })))
-            .map_err(|e| MachineError::new(tt, code::UNEXPECTED_ERROR, format!("Unexpected error ({e})"), None))?;
+            .map_err(|e| MachineError::new(tt, Reason::UnexpectedError, format!("Unexpected error ({e})"), None))?;
         match resp.status {
             200..=299 => {}
             401 => {
                 let msg = crate::bapi::api_errors(&resp.body).first().map(|e| e.message.clone()).filter(|m| !m.is_empty()).unwrap_or_else(|| "Invalid secret key".into());
-                return Err(MachineError::new(tt, code::SECRET_KEY_INVALID, msg, Some(401)));
+                return Err(MachineError::new(tt, Reason::SecretKeyInvalid, msg, Some(401)));
             }
-            404 => return Err(MachineError::new(tt, code::TOKEN_INVALID, not_found, Some(404))),
-            s => return Err(MachineError::new(tt, code::UNEXPECTED_ERROR, "Unexpected error", Some(s))),
+            404 => return Err(MachineError::new(tt, Reason::TokenInvalid, not_found, Some(404))),
+            s => return Err(MachineError::new(tt, Reason::UnexpectedError, "Unexpected error", Some(s))),
         }
         let body: Map<String, Value> = match serde_json::from_slice::<Value>(&resp.body) {
             Ok(Value::Object(m)) => m,
-            _ => return Err(MachineError::new(tt, code::UNEXPECTED_ERROR, "Unexpected error", Some(resp.status))),
+            _ => return Err(MachineError::new(tt, Reason::UnexpectedError, "Unexpected error", Some(resp.status))),
         };
         // The reference maps the token objects it knows from snake_case (`client_id` → `clientId`, …)
         // and uses any other answer as it is.
@@ -184,7 +177,7 @@ impl Call<'_> {
     }
 
     fn check_opaque_audience(&self, data: &Map<String, Value>) -> Result<(), MachineError> {
-        oauth_audience(&self.opts.audience_list(), data.get("aud")).map_err(|m| MachineError::new(TokenType::OAuthToken, code::TOKEN_VERIFICATION_FAILED, m, None))
+        oauth_audience(&self.opts.audience_list(), data.get("aud")).map_err(|m| MachineError::new(TokenType::OAuthToken, Reason::TokenVerificationFailed, m, None))
     }
 
     fn verify_machine_jwt(&self, jwt: &Arc<Jwt>) -> Result<MachineAuth, MachineError> {
@@ -193,13 +186,13 @@ impl Call<'_> {
                 TokenError::Verification(v) => v.message,
                 TokenError::Unexpected(m) => m,
             };
-            MachineError::new(tt, code::TOKEN_VERIFICATION_FAILED, m, None)
+            MachineError::new(tt, Reason::TokenVerificationFailed, m, None)
         };
         let skew = self.opts.skew_ms();
         let m2m = jwt.is_m2m();
         if m2m {
             if jwt.header.field(header::CAT).is_some() && jwt.header.str(header::CAT) != Some(category::M2M) {
-                return Err(MachineError::new(TokenType::M2mToken, code::TOKEN_INVALID, "Invalid M2M JWT category.", None));
+                return Err(MachineError::new(TokenType::M2mToken, Reason::TokenInvalid, "Invalid M2M JWT category.", None));
             }
             let audience = self.opts.audience_list();
             let rules = ClaimRules { audience: &audience, ..self.clock_rules(skew) };
@@ -231,7 +224,7 @@ fn check_scopes_claim(token_type: TokenType, claims: &Claims) -> Result<(), Mach
     };
     match claims.field(key) {
         None | Some(Field::Null | Field::Str(_)) => Ok(()),
-        Some(_) => Err(MachineError::new(token_type, code::UNEXPECTED_ERROR, format!("Invalid {name} claim {}: expected a string of space-separated scopes", claims.js(key)), None)),
+        Some(_) => Err(MachineError::new(token_type, Reason::UnexpectedError, format!("Invalid {name} claim {}: expected a string of space-separated scopes", claims.js(key)), None)),
     }
 }
 
@@ -263,7 +256,7 @@ fn invalid_type(jwt: &Jwt) -> MachineError {
     let typ = jwt.header.str(header::TYP).unwrap_or("missing");
     MachineError::new(
         TokenType::OAuthToken,
-        code::TOKEN_VERIFICATION_FAILED,
+        Reason::TokenVerificationFailed,
         format!("Invalid JWT type: {typ}. Expected one of: at+jwt, application/at+jwt for OAuth, or sub starting with 'mch_' for M2M"),
         None,
     )

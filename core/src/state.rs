@@ -4,6 +4,7 @@ use serde_json::{json, Map, Value};
 
 use crate::auth_object::{AuthObject, HasCheck, MachineAuth, SessionAuth};
 use crate::org_sync::OrganizationSync;
+use crate::reason::Reason;
 use crate::trace::Trace;
 
 /// `signed-in`, `signed-out` or `handshake`.
@@ -42,8 +43,11 @@ pub enum TokenType {
 }
 
 impl TokenType {
+    /// Every token type, in declaration order.
+    pub const ALL: &'static [TokenType] = &[TokenType::SessionToken, TokenType::ApiKey, TokenType::M2mToken, TokenType::OAuthToken];
+
     /// The reference's string.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             TokenType::SessionToken => "session_token",
             TokenType::ApiKey => "api_key",
@@ -60,6 +64,20 @@ impl TokenType {
             "m2m_token" => Some(TokenType::M2mToken),
             "oauth_token" => Some(TokenType::OAuthToken),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod vocabulary_tests {
+    use super::TokenType;
+
+    #[test]
+    fn every_token_type_round_trips_and_is_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for &t in TokenType::ALL {
+            assert_eq!(TokenType::parse(t.as_str()), Some(t));
+            assert!(seen.insert(t.as_str()), "duplicate {}", t.as_str());
         }
     }
 }
@@ -135,6 +153,13 @@ pub mod lapse {
 }
 
 impl RequestState {
+    /// The reason as a [`Reason`] ([`Reason::classify`]: a
+    /// `session-token-expired-refresh-<why>` reason is [`Reason::SessionTokenExpired`]); `None`
+    /// when signed in.
+    pub fn reason_code(&self) -> Option<Reason> {
+        self.reason.as_deref().and_then(Reason::classify)
+    }
+
     /// True when signed in.
     pub fn is_authenticated(&self) -> bool {
         self.status == AuthStatus::SignedIn

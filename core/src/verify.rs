@@ -7,7 +7,8 @@ use std::sync::Arc;
 use crate::claims::{header, Claims};
 use crate::context::Call;
 use crate::jwks::RsaKey;
-use crate::jwt::{action, assert_claims, assert_header, category, reason, ClaimRules, Jwt, TokenError, VerifyError};
+use crate::jwt::{action, assert_claims, assert_header, category, ClaimRules, Jwt, TokenError, VerifyError};
+use crate::reason::Reason;
 
 /// Claims of a verified token (shared with the decoded token, never copied).
 pub(crate) type Verified = Arc<Claims>;
@@ -17,19 +18,19 @@ impl Call<'_> {
     /// JWKS key for the token's `kid`.
     pub fn resolve_key(&self, jwt: &Jwt, failed_to_resolve: &str) -> Result<Cow<'_, Arc<RsaKey>>, TokenError> {
         if let Some(pem) = self.opts.jwt_key.as_deref().filter(|k| !k.is_empty()) {
-            return self.auth.pem_key(pem).map_err(|e| VerifyError::new(reason::TOKEN_VERIFICATION_FAILED, format!("Error verifying JWT signature. {e}")).into());
+            return self.auth.pem_key(pem).map_err(|e| VerifyError::new(Reason::TokenVerificationFailed, format!("Error verifying JWT signature. {e}")).into());
         }
         if self.opts.secret_key.as_deref().is_some_and(|s| !s.is_empty()) {
             let kid = jwt.header.str(header::KID).map_or_else(|| Cow::Owned(jwt.header.js(header::KID)), Cow::Borrowed);
             return self.auth.jwks.get_key(&self.api(), self.opts.secret_key.as_deref(), &kid, self.opts.skip_jwks_cache == Some(true), self.now_ms).map(Cow::Owned);
         }
-        Err(VerifyError::new(reason::JWK_FAILED_TO_RESOLVE, failed_to_resolve).with_action(action::SET_CLERK_JWT_KEY).into())
+        Err(VerifyError::new(Reason::JwkFailedToResolve, failed_to_resolve).with_action(action::SET_CLERK_JWT_KEY).into())
     }
 
     fn check_signature(&self, jwt: &Jwt, key: &RsaKey, alg: jsonwebtoken::Algorithm, invalid_message: &str) -> Result<(), VerifyError> {
         match key.verify(alg, jwt.signing_input().as_bytes(), &jwt.signature)? {
             true => Ok(()),
-            false => Err(VerifyError::new(reason::TOKEN_INVALID_SIGNATURE, invalid_message)),
+            false => Err(VerifyError::new(Reason::TokenInvalidSignature, invalid_message)),
         }
     }
 
@@ -65,7 +66,7 @@ impl Call<'_> {
     /// `verifyToken` for a session token already decoded.
     pub fn verify_session_jwt(&self, jwt: &Arc<Jwt>, skew_ms: f64) -> Result<Verified, TokenError> {
         if jwt.header.str(header::CAT) == Some(category::M2M) {
-            return Err(VerifyError::new(reason::TOKEN_INVALID, "Invalid session token category.").with_action(action::ENSURE_CLERK_JWT).into());
+            return Err(VerifyError::new(Reason::TokenInvalid, "Invalid session token category.").with_action(action::ENSURE_CLERK_JWT).into());
         }
         let types = self.opts.header_types();
         let typ_refs: Option<Vec<&str>> = types.as_ref().map(|t| t.iter().map(String::as_str).collect());
@@ -87,7 +88,7 @@ impl Call<'_> {
         let key = self.resolve_key(&jwt, "Failed to resolve JWK during handshake verification.")?;
         let alg = assert_header(&jwt, None)?;
         if jwt.has_non_session_category() {
-            return Err(VerifyError::new(reason::TOKEN_INVALID, "Invalid handshake token category.").into());
+            return Err(VerifyError::new(Reason::TokenInvalid, "Invalid handshake token category.").into());
         }
         self.check_signature(&jwt, &key, alg, "Handshake signature is invalid.")?;
         Ok(jwt.payload)

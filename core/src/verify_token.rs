@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::context::Call;
 use crate::jwt::TokenError;
+use crate::reason::Reason;
 use crate::{now_ms, Authenticator, Options, Request, Result};
 
 /// Why `verify_token` refused a token: the reference's `TokenVerificationError`.
@@ -36,7 +37,7 @@ impl From<TokenError> for VerifyTokenError {
     fn from(e: TokenError) -> Self {
         match e {
             TokenError::Verification(v) => VerifyTokenError { reason: v.reason.to_string(), message: v.message, action: v.action.map(str::to_string) },
-            TokenError::Unexpected(m) => VerifyTokenError { reason: "unexpected-error".into(), message: m, action: None },
+            TokenError::Unexpected(m) => VerifyTokenError { reason: Reason::UnexpectedError.as_str().into(), message: m, action: None },
         }
     }
 }

@@ -15,8 +15,8 @@
 //!   (`clerkauth_authenticate_json`, `clerkauth_verify_token`, `clerkauth_session_token`, the
 //!   selected protocol of `clerkauth_request_with_websocket_token`) are owned by the caller
 //!   and released with `clerkauth_string_free`. Static strings (`clerkauth_version`,
-//!   `clerkauth_status_text`, a WebSocket token source, a `clerkauth_result_continues` lapse
-//!   reason) are never freed.
+//!   `clerkauth_status_text`, `clerkauth_vocabulary_json`, a WebSocket token source, a
+//!   `clerkauth_result_continues` lapse reason) are never freed.
 //! * Integers that name enum values are received as `uint32_t` and validated.
 //! * Every export runs inside a panic guard: a panic never crosses into C; fallible functions
 //!   return `CLERKAUTH_STATUS_PANIC`, getters their documented default.
@@ -272,8 +272,20 @@ fn opt_ptr(c: &Option<CString>) -> *const c_char {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Version and status text
+// Version, status text and vocabulary
 // ---------------------------------------------------------------------------------------------
+
+/// The core's vocabularies as JSON: `{"reasons":[...],"tokenTypes":[...],"errorCodes":[...]}`:
+/// every reason code (`clerkauth_result_reason`; a refresh failure's reason is composed,
+/// `session-token-expired-refresh-<why>`, and listed as its head `session-token-expired`),
+/// token type string (`clerkauth_result_token_type_str`) and error code
+/// (`clerkauth_status_text` of the codes 100 and up), in the core's order. Static: the same pointer on every call, valid for the
+/// life of the process; never free it. Thread-safe. NULL only if the library panicked.
+#[no_mangle]
+pub extern "C" fn clerkauth_vocabulary_json() -> *const c_char {
+    static JSON: OnceLock<CString> = OnceLock::new();
+    getter(std::ptr::null(), || JSON.get_or_init(|| CString::new(clerkauth::vocabulary_json()).unwrap_or_default()).as_ptr())
+}
 
 /// The library version, e.g. "0.1.0". Static; never free it. Thread-safe.
 #[no_mangle]
@@ -1388,6 +1400,19 @@ mod tests {
         }
         assert_eq!(clerkauth_status::InvalidOrganizationPattern.text().to_str().unwrap(), ErrorCode::InvalidOrganizationPattern.as_str());
         assert_eq!(clerkauth_status::UnexpectedError.text().to_str().unwrap(), ErrorCode::Unexpected.as_str());
+    }
+
+    #[test]
+    fn every_core_error_code_and_token_type_has_its_own_c_value_and_spelling() {
+        for &c in ErrorCode::ALL {
+            assert_eq!(status_of(c).text().to_str().unwrap(), c.as_str(), "{c:?} has no clerkauth_status of its own");
+        }
+        for &t in TokenType::ALL {
+            assert_eq!(token_type_cstr(t).to_str().unwrap(), t.as_str());
+        }
+        let v: Value = serde_json::from_str(unsafe { CStr::from_ptr(clerkauth_vocabulary_json()) }.to_str().unwrap()).unwrap();
+        assert_eq!(v, clerkauth::vocabulary());
+        assert_eq!(clerkauth_vocabulary_json(), clerkauth_vocabulary_json());
     }
 
     #[test]

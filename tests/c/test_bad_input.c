@@ -53,6 +53,82 @@ static void test_static(void) {
     CHECK(1, "frees of NULL survived");
 }
 
+/* The JSON array `key` of the vocabulary, as a malloc'd NUL-terminated copy of `[...]` (the
+ * entries are plain strings without brackets or escaped quotes), or NULL. */
+static char *vocab_array(const char *json, const char *key) {
+    char want[64];
+    snprintf(want, sizeof want, "\"%s\":[", key);
+    const char *start = strstr(json, want);
+    if (!start) {
+        return NULL;
+    }
+    start += strlen(want) - 1;
+    const char *end = strchr(start, ']');
+    if (!end) {
+        return NULL;
+    }
+    size_t n = (size_t)(end - start) + 1;
+    char *out = (char *)malloc(n + 1);
+    memcpy(out, start, n);
+    out[n] = '\0';
+    return out;
+}
+
+static size_t vocab_count(const char *array) {
+    size_t quotes = 0;
+    for (const char *p = array; *p; p++) {
+        quotes += *p == '"';
+    }
+    return quotes / 2;
+}
+
+static int vocab_has(const char *array, const char *entry) {
+    char quoted[128];
+    snprintf(quoted, sizeof quoted, "\"%s\"", entry);
+    return strstr(array, quoted) != NULL;
+}
+
+/* The core's vocabulary and the header agree: every token type the header names is in
+ * tokenTypes and tokenTypes has no other entry; every error status (100 and up) has its text in
+ * errorCodes and errorCodes has no other entry. A token type or error code added to the core
+ * fails here until the header (ffi/src/lib.rs, `make -C ffi header`) and this table know it. */
+static void test_vocabulary(void) {
+    const char *json = clerkauth_vocabulary_json();
+    CHECK(json != NULL && json == clerkauth_vocabulary_json(), "vocabulary is one static string");
+    if (!json) {
+        return;
+    }
+    char *reasons = vocab_array(json, "reasons");
+    char *types = vocab_array(json, "tokenTypes");
+    char *codes = vocab_array(json, "errorCodes");
+    CHECK(reasons && types && codes, "vocabulary has its three arrays: %s", json);
+    if (reasons && types && codes) {
+        static const struct { clerkauth_token_type value; const char *text; } TYPES[] = {
+            {CLERKAUTH_TOKEN_TYPE_SESSION_TOKEN, "session_token"},
+            {CLERKAUTH_TOKEN_TYPE_API_KEY, "api_key"},
+            {CLERKAUTH_TOKEN_TYPE_M2M_TOKEN, "m2m_token"},
+            {CLERKAUTH_TOKEN_TYPE_OAUTH_TOKEN, "oauth_token"},
+        };
+        const size_t n_types = sizeof TYPES / sizeof TYPES[0];
+        for (size_t i = 0; i < n_types; i++) {
+            CHECK(TYPES[i].value == (clerkauth_token_type)(i + 1), "token type %s is %u", TYPES[i].text, (unsigned)TYPES[i].value);
+            CHECK(vocab_has(types, TYPES[i].text), "tokenTypes lacks %s: %s", TYPES[i].text, types);
+        }
+        CHECK(vocab_count(types) == n_types, "tokenTypes has %zu entries, the header names %zu: %s", vocab_count(types), n_types, types);
+        const unsigned first = CLERKAUTH_STATUS_INVALID_PUBLISHABLE_KEY, last = CLERKAUTH_STATUS_UNEXPECTED_ERROR;
+        for (unsigned c = first; c <= last; c++) {
+            CHECK(vocab_has(codes, clerkauth_status_text(c)), "errorCodes lacks %s (status %u): %s", clerkauth_status_text(c), c, codes);
+        }
+        CHECK(strcmp(clerkauth_status_text(last + 1), "unknown-status") == 0, "status %u is past the last error status", last + 1);
+        CHECK(vocab_count(codes) == last - first + 1, "errorCodes has %zu entries, the header's error statuses %u: %s",
+              vocab_count(codes), last - first + 1, codes);
+        CHECK(vocab_has(reasons, "session-token-and-uat-missing") && vocab_has(reasons, "token-type-mismatch"), "reasons: %s", reasons);
+    }
+    free(reasons);
+    free(types);
+    free(codes);
+}
+
 static void test_authenticator_new(void) {
     clerkauth_authenticator *auth = (clerkauth_authenticator *)SENTINEL;
     CHECK_STATUS(clerkauth_authenticator_new(NULL, &auth), CLERKAUTH_STATUS_NULL_PARAMETER);
@@ -429,6 +505,7 @@ static void test_option_names(void) {
 
 int main(void) {
     test_static();
+    test_vocabulary();
     test_authenticator_new();
     test_request();
     test_authenticate();

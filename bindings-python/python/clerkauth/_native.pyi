@@ -6,7 +6,7 @@ from typing_extensions import disjoint_base
 
 from ._types import Status, TokenType
 
-__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "websocket_request"]
+__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "websocket_request", "vocabulary"]
 
 __version__: str
 IGNORED_OPTION_NAMES: Tuple[str, ...]
@@ -246,3 +246,4 @@ def request_url(scheme: str, host: str, target: str) -> str: ...
 def websocket_request(
     method: str, url: str, headers: Any, protocol_prefix: Optional[str], query_param: Optional[str]
 ) -> Tuple[str, List[Tuple[str, str]], Optional[str], Optional[str]]: ...
+def vocabulary() -> Dict[str, List[str]]: ...

@@ -5,7 +5,8 @@ while type checkers can narrow on the members.
 
 ``RequestState.reason`` is a :class:`Reason` member when the reason is one of the known ones and
 a plain ``str`` otherwise (a refresh failure carries the Backend API's error code verbatim:
-``session-token-expired-refresh-<code>``).
+``session-token-expired-refresh-<code>``; its head is :attr:`Reason.SESSION_TOKEN_EXPIRED`).
+The members are exactly the core's reasons (``tests/test_vocabulary.py`` checks it).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Reason(_StrEnum):
     SATELLITE_COOKIE_NEEDS_SYNCING = "satellite-needs-syncing"
     SESSION_TOKEN_AND_UAT_MISSING = "session-token-and-uat-missing"
     SESSION_TOKEN_MISSING = "session-token-missing"
+    SESSION_TOKEN_EXPIRED = "session-token-expired"
     SESSION_TOKEN_IAT_BEFORE_CLIENT_UAT = "session-token-iat-before-client-uat"
     SESSION_TOKEN_NBF = "session-token-nbf"
     SESSION_TOKEN_IAT_IN_THE_FUTURE = "session-token-iat-in-the-future"
@@ -85,6 +87,7 @@ class Reason(_StrEnum):
     JWK_FAILED_TO_RESOLVE = "jwk-failed-to-resolve"
     JWK_KID_MISMATCH = "jwk-kid-mismatch"
     # clerkauth's additions
+    BACKEND_API_UNREACHABLE = "backend-api-unreachable"
     TAB_TOKEN_REQUIRED = "tab-token-required"
     SESSION_MISMATCH = "session-mismatch"
     ORGANIZATION_MISMATCH = "organization-mismatch"

@@ -68,20 +68,6 @@ impl TokenType {
     }
 }
 
-#[cfg(test)]
-mod vocabulary_tests {
-    use super::TokenType;
-
-    #[test]
-    fn every_token_type_round_trips_and_is_unique() {
-        let mut seen = std::collections::HashSet::new();
-        for &t in TokenType::ALL {
-            assert_eq!(TokenType::parse(t.as_str()), Some(t));
-            assert!(seen.insert(t.as_str()), "duplicate {}", t.as_str());
-        }
-    }
-}
-
 /// What the auth object is built from.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum AuthData {

@@ -26,6 +26,23 @@ pub fn vocabulary_json() -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use crate::{ErrorCode, TokenType};
+
+    /// Every entry of `all` parses back from its string, and no string is used twice.
+    fn round_trips<T: Copy + PartialEq + std::fmt::Debug>(all: &[T], as_str: fn(T) -> &'static str, parse: fn(&str) -> Option<T>) {
+        let mut seen = std::collections::HashSet::new();
+        for &x in all {
+            assert_eq!(parse(as_str(x)), Some(x));
+            assert!(seen.insert(as_str(x)), "duplicate {}", as_str(x));
+        }
+    }
+
+    #[test]
+    fn every_token_type_and_error_code_round_trips_and_is_unique() {
+        round_trips(TokenType::ALL, TokenType::as_str, TokenType::parse);
+        round_trips(ErrorCode::ALL, ErrorCode::as_str, ErrorCode::parse);
+    }
+
     #[test]
     fn vocabulary_lists_every_entry() {
         let v: serde_json::Value = serde_json::from_str(super::vocabulary_json()).unwrap();

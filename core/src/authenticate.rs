@@ -4,19 +4,17 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
 use url::Url;
 
 use crate::auth_object::{MachineAuth, SessionAuth};
 use crate::claims::{claim, Field};
 use crate::context::{query_param, Call, NoNetwork};
-use crate::cookies::{directive_name, directive_value};
 use crate::error::{Error, ErrorCode};
 use crate::handshake::{set_pairs, HandshakeFailure};
-use crate::jwt::{Jwt, TokenError};
+use crate::jwt::Jwt;
 use crate::keys::is_development_secret_key;
 use crate::machine::{is_machine_class, Candidate, MachineError};
-use crate::options::{AcceptsToken, Options};
+use crate::options::{AcceptsToken, ResolvedOptions};
 use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 use crate::reason::Reason;
 use crate::request::Request;
@@ -136,83 +134,6 @@ impl Call<'_> {
         st
     }
 
-    // ----- errors and refresh (section 8) -----
-
-    fn handle_token_error(&mut self, err: TokenError, carrier: &str) -> RequestState {
-        let v = match err {
-            TokenError::Unexpected(m) => {
-                self.trace.step("verify", || format!("unexpected error: {m}"));
-                return self.signed_out(Reason::UnexpectedError, "", Vec::new());
-            }
-            TokenError::Verification(v) => v,
-        };
-        self.trace.step("verify", || format!("failed: {} ({})", v.reason, v.message));
-        let refresh_error: Option<String> = if v.reason == Reason::TokenExpired && self.refresh_token_in_cookie.is_some() && self.method == "GET" {
-            match self.refresh() {
-                Ok(state) => return state,
-                Err(e) => Some(e),
-            }
-        } else if self.method != "GET" {
-            Some("non-eligible-non-get".into())
-        } else if self.refresh_token_in_cookie.is_none() {
-            Some("non-eligible-no-refresh-cookie".into())
-        } else {
-            None
-        };
-        let full = v.full_message(Some(carrier));
-        match v.reason {
-            Reason::TokenExpired => {
-                let r = Reason::expired_refresh(refresh_error.as_deref().unwrap_or("null"));
-                self.maybe_handshake(&r, &full, None)
-            }
-            Reason::TokenNotActiveYet => self.maybe_handshake(Reason::SessionTokenNbf, &full, None),
-            Reason::TokenIatInTheFuture => self.maybe_handshake(Reason::SessionTokenIatInTheFuture, &full, None),
-            r => self.signed_out(r, &full, Vec::new()),
-        }
-    }
-
-    fn refresh(&mut self) -> Result<RequestState, String> {
-        let expired = self.session_token().map(str::to_string).ok_or("missing-session-token")?;
-        let refresh = self.refresh_token_in_cookie.clone().ok_or("missing-refresh-token")?;
-        let jwt = Jwt::decode(&expired).map_err(|_| "expired-session-token-decode-failed")?;
-        // An empty sid is missing (JavaScript's `!sid`); `.` / `..` would address another endpoint.
-        let sid = jwt.payload.str(claim::SID).filter(|s| !s.is_empty()).ok_or("expired-session-token-missing-sid-claim")?;
-        let sid = crate::bapi::path_segment(sid, "session id").map_err(|_| "expired-session-token-invalid-sid-claim")?;
-        let request_headers: Map<String, Value> = self.request.joined_headers().into_iter().map(|(name, value)| (name, json!([value]))).collect();
-        let body = json!({
-            "format": "cookie",
-            "expired_token": expired,
-            "refresh_token": refresh,
-            "request_origin": self.clerk_url.origin().ascii_serialization(),
-            "request_headers": request_headers,
-        });
-        let mut url = self.api().versioned(&format!("sessions/{sid}/refresh"));
-        if self.suffixed {
-            url.push_str("?suffixed_cookies=true");
-        }
-        self.trace.step("refresh", || format!("POST {url}"));
-        let resp = self.api().send("POST", url, self.opts.secret_key.as_deref(), Some(&body)).map_err(|_| "fetch-error")?;
-        if !(200..300).contains(&resp.status) {
-            let errors = crate::bapi::api_errors(&resp.body);
-            return Err(match errors.first() {
-                Some(e) if e.code == "unexpected_error" => "fetch-error".into(),
-                Some(e) => e.code.clone(),
-                None => "unexpected-bapi-error".into(),
-            });
-        }
-        let cookies: Vec<String> = serde_json::from_slice::<Value>(&resp.body)
-            .ok()
-            .and_then(|v| v.get("cookies").and_then(Value::as_array).map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect()))
-            .unwrap_or_default();
-        if cookies.is_empty() {
-            return Err("unexpected-sdk-error".into());
-        }
-        let token = cookies.iter().rfind(|d| directive_name(d).starts_with("__session")).map(|d| directive_value(d).to_string()).unwrap_or_default();
-        let claims = self.verify_session_token(&token, self.opts.skew_ms()).map_err(|_| "invalid-session-token")?;
-        let headers = cookies.into_iter().map(|c| ("set-cookie".to_string(), c)).collect();
-        Ok(self.signed_in_session(token, claims, headers))
-    }
-
     // ----- header flows (sections 6 and 12) -----
 
     fn session_header_flow(&mut self, token: &str) -> RequestState {
@@ -229,7 +150,7 @@ impl Call<'_> {
 
     /// Verifies a decoded session JWT and turns the outcome into a state.
     fn verify_session_state(&mut self, jwt: Arc<Jwt>, carrier: &str) -> RequestState {
-        match self.verify_session_jwt(&jwt, self.opts.skew_ms()) {
+        match self.verify_session_jwt(&jwt, self.opts.skew_ms) {
             Ok(claims) => {
                 let token = self.owned_token(jwt);
                 self.signed_in_session(token, claims, Vec::new())
@@ -307,7 +228,7 @@ impl Call<'_> {
         let needs_sync = synced.as_deref() == Some("false");
         let sync_completed = synced.as_deref() == Some("true");
         let has_cookies = has_session || has_active_client;
-        let skip_satellite = self.opts.satellite_auto_sync != Some(true) && !has_cookies && !needs_sync;
+        let skip_satellite = !self.opts.satellite_auto_sync && !has_cookies && !needs_sync;
 
         if md_eligible && !sync_completed && (self.is_prod() || self.is_dev()) {
             if skip_satellite {
@@ -370,7 +291,7 @@ impl Call<'_> {
         if crate::js::to_number(jwt.payload.value(claim::IAT).as_ref()) < self.client_uat {
             return Ok(self.maybe_handshake(Reason::SessionTokenIatBeforeClientUat, "", None));
         }
-        let claims = match self.verify_session_jwt(&jwt, self.opts.skew_ms()) {
+        let claims = match self.verify_session_jwt(&jwt, self.opts.skew_ms) {
             Ok(c) => c,
             Err(e) => return Ok(self.handle_token_error(e, "cookie")),
         };
@@ -450,7 +371,7 @@ impl Call<'_> {
             self.trace.step("org-sync", || format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method, self.sec_fetch_dest, self.accept));
         }
         // Not eligible for a handshake (WebSocket upgrade, fetch, POST) or a loop.
-        let on_mismatch = self.opts.organization_sync_options.as_ref().and_then(|o| o.on_mismatch.as_deref()).and_then(OnMismatch::parse).unwrap_or_default();
+        let on_mismatch = self.opts.on_mismatch;
         self.trace.step("org-sync", || format!("mismatch without handshake; onMismatch = {on_mismatch:?}"));
         match on_mismatch {
             OnMismatch::KeepActive => {
@@ -552,7 +473,7 @@ impl Call<'_> {
                 return Ok(self.signed_out_typed(Reason::NoTokenInHeader, "", Vec::new(), *t));
             }
         }
-        if let Some(h) = self.opts.require_tab_token.clone().filter(|h| !h.is_empty()) {
+        if let Some(h) = self.opts.require_tab_token.clone() {
             if self.request.has_header(&h) {
                 self.trace.step("tab-token", || format!("request carries {h} but no Authorization token; the shared cookie is not used"));
                 return Ok(self.signed_out(Reason::TabTokenRequired, "This request must carry its own session token in the Authorization header", Vec::new()));
@@ -564,8 +485,8 @@ impl Call<'_> {
 
 impl Authenticator {
     /// One call; `no_network`: the no-network path (`None` when the Backend API is needed).
-    pub(crate) fn authenticate_call(&self, request: &Request, opts: Cow<'_, Options>, now_ms: f64, no_network: bool) -> Result<Option<RequestState>, Error> {
-        let accepts = opts.accepts();
+    pub(crate) fn authenticate_call(&self, request: &Request, opts: Cow<'_, ResolvedOptions>, now_ms: f64, no_network: bool) -> Result<Option<RequestState>, Error> {
+        let accepts = opts.accepts.clone();
         let machine_only = matches!(accepts, AcceptsToken::One(TokenType::M2mToken) | AcceptsToken::One(TokenType::ApiKey));
         let pk = if machine_only { None } else { Some(self.publishable_key(opts.publishable_key.as_deref())?) };
         let initial = Url::parse(&request.url).map_err(|e| Error::new(ErrorCode::InvalidRequest, format!("Invalid request URL {:?}: {e}", request.url)))?;
@@ -574,7 +495,7 @@ impl Authenticator {
             if opts.secret_key.as_deref().is_none_or(str::is_empty) {
                 return Err(Error::new(ErrorCode::MissingSecretKey, "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance."));
             }
-            if opts.is_satellite == Some(true) {
+            if opts.is_satellite {
                 check_satellite(&opts, request)?;
             }
         } else if opts.machine_secret_key.as_deref().is_none_or(str::is_empty) && opts.secret_key.as_deref().is_none_or(str::is_empty) {
@@ -596,7 +517,7 @@ impl Authenticator {
     }
 }
 
-fn check_satellite(opts: &Options, request: &Request) -> Result<(), Error> {
+fn check_satellite(opts: &ResolvedOptions, request: &Request) -> Result<(), Error> {
     let err = |m: &str| Error::new(ErrorCode::InvalidSatelliteConfig, m);
     let sign_in = opts.sign_in_url.as_deref().filter(|s| !s.is_empty());
     if sign_in.is_none() && is_development_secret_key(opts.secret_key.as_deref().unwrap_or("")) {

@@ -107,6 +107,41 @@ impl<'a> BackendApi<'a> {
     }
 }
 
+/// Why `POST /sessions/{sid}/refresh` gave no cookies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RefreshError {
+    /// Not reached (or not allowed to be: the no-network path).
+    Unreachable,
+    /// An error status with this first error code.
+    Api(String),
+    /// An error status without an error code.
+    NoErrorCode,
+}
+
+impl BackendApi<'_> {
+    /// `{apiUrl}/{apiVersion}/sessions/{sid}/refresh` (`sid` already a path segment).
+    pub(crate) fn refresh_url(&self, sid: &str, suffixed: bool) -> String {
+        let url = self.versioned(&format!("sessions/{sid}/refresh"));
+        if suffixed {
+            url + "?suffixed_cookies=true"
+        } else {
+            url
+        }
+    }
+
+    /// Refreshes a session (`body` as the reference sends it): the `Set-Cookie` values of a
+    /// success, empty when the answer has none.
+    pub(crate) fn refresh_session(&self, url: String, secret_key: Option<&str>, body: &Value) -> std::result::Result<Vec<String>, RefreshError> {
+        let resp = self.send("POST", url, secret_key, Some(body)).map_err(|_| RefreshError::Unreachable)?;
+        if !(200..300).contains(&resp.status) {
+            return Err(api_errors(&resp.body).into_iter().next().map_or(RefreshError::NoErrorCode, |e| RefreshError::Api(e.code)));
+        }
+        let cookies =
+            serde_json::from_slice::<Value>(&resp.body).ok().and_then(|v| v.get("cookies").and_then(Value::as_array).map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect()));
+        Ok(cookies.unwrap_or_default())
+    }
+}
+
 /// Encodes a path segment or query value (ids from tokens and URLs are attacker-controlled).
 pub fn segment(s: &str) -> String {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');

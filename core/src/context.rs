@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use url::Url;
 
-use crate::bapi::{BackendApi, DEFAULT_API_URL, DEFAULT_API_VERSION};
+use crate::bapi::BackendApi;
 use crate::claims::claim;
 use crate::cookies::Cookies;
 use crate::jwt::{Jwt, VerifyError};
 use crate::keys::{InstanceType, PublishableKey};
-use crate::options::Options;
+use crate::options::ResolvedOptions;
 use crate::request::{parse_authorization, public_url, Headers, Known, Request};
 use crate::trace::Recorder;
 use crate::Authenticator;
@@ -20,7 +20,7 @@ use crate::Authenticator;
 pub(crate) struct Call<'a> {
     pub auth: &'a Authenticator,
     /// The instance options, or a merged copy when the call overrides some.
-    pub opts: Cow<'a, Options>,
+    pub opts: Cow<'a, ResolvedOptions>,
     pub now_ms: f64,
     pub request: &'a Request,
     pub method: &'a str,
@@ -117,11 +117,11 @@ fn iat_of(jwt: Option<&Jwt>) -> serde_json::Value {
 impl<'a> Call<'a> {
     /// Builds the context. `with_keys` is false for `acceptsToken` `m2m_token`/`api_key`,
     /// where only header values are derived.
-    pub fn new(auth: &'a Authenticator, opts: Cow<'a, Options>, request: &'a Request, initial: Url, now_ms: f64, pk: Option<Cow<'a, PublishableKey>>) -> Call<'a> {
+    pub fn new(auth: &'a Authenticator, opts: Cow<'a, ResolvedOptions>, request: &'a Request, initial: Url, now_ms: f64, pk: Option<Cow<'a, PublishableKey>>) -> Call<'a> {
         let headers = Headers::new(request);
         let clerk_url = public_url(&headers, initial);
         let h = |k: Known| headers.get(k);
-        let mut trace = Recorder::new(opts.explain == Some(true));
+        let mut trace = Recorder::new(opts.explain);
         let token_in_header = match h(Known::Authorization) {
             Some(Cow::Borrowed(v)) => parse_authorization(Some(v)).map(Cow::Borrowed),
             Some(Cow::Owned(v)) => parse_authorization(Some(&v)).map(|t| Cow::Owned(t.to_string())),
@@ -158,14 +158,12 @@ impl<'a> Call<'a> {
             no_network: None,
         };
         // Proxy URL: a path is resolved against the public origin.
-        if let Some(p) = call.opts.proxy_url.as_deref().filter(|p| !p.is_empty()) {
+        if let Some(p) = call.opts.proxy_url.as_deref() {
             call.proxy_url = if p.starts_with('/') { format!("{}{}", call.clerk_url.origin().ascii_serialization(), p) } else { p.to_string() };
         }
         if let Some(pk) = pk {
-            let satellite_fapi = (pk.instance_type == InstanceType::Production && call.opts.is_satellite == Some(true))
-                .then(|| call.opts.domain.clone().filter(|d| !d.is_empty()))
-                .flatten()
-                .map(|d| format!("clerk.{d}"));
+            let satellite_fapi =
+                (pk.instance_type == InstanceType::Production && call.opts.is_satellite).then(|| call.opts.domain.clone().filter(|d| !d.is_empty())).flatten().map(|d| format!("clerk.{d}"));
             call.original_frontend_api = satellite_fapi.map_or_else(|| pk_str(&pk, |p| &p.frontend_api), Cow::Owned);
             call.frontend_api = if call.proxy_url.is_empty() { call.original_frontend_api.clone() } else { Cow::Owned(call.proxy_url.clone()) };
             call.cookies = Cookies::parse_all(headers.values(Known::Cookie));
@@ -223,12 +221,7 @@ impl<'a> Call<'a> {
 
     /// The Backend API endpoint for this call.
     pub fn api(&self) -> BackendApi<'_> {
-        BackendApi {
-            transport: &self.auth.transport,
-            api_url: self.opts.api_url.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_URL),
-            api_version: self.opts.api_version.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_VERSION),
-            offline: self.no_network.as_ref().map(|n| &n.needed),
-        }
+        BackendApi { transport: &self.auth.transport, api_url: &self.opts.api_url, api_version: &self.opts.api_version, offline: self.no_network.as_ref().map(|n| &n.needed) }
     }
 
     /// Logs a line (held back on the no-network path until the call is known to decide).
@@ -272,7 +265,7 @@ impl<'a> Call<'a> {
     }
 
     pub fn is_satellite(&self) -> bool {
-        self.opts.is_satellite == Some(true)
+        self.opts.is_satellite
     }
 
     /// Cookie token, else header token.

@@ -137,7 +137,7 @@ impl Call<'_> {
         if session_token.is_empty() {
             return Ok(self.signed_out(Reason::SessionTokenMissing, "", headers));
         }
-        let skew = self.opts.skew_ms();
+        let skew = self.opts.skew_ms;
         match self.verify_session_token(&session_token, skew) {
             Ok(claims) => Ok(self.signed_in_session(session_token, claims, headers)),
             Err(TokenError::Verification(v)) if self.is_dev() && matches!(v.reason, Reason::TokenExpired | Reason::TokenNotActiveYet | Reason::TokenIatInTheFuture) => {

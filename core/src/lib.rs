@@ -43,6 +43,7 @@ mod option_names;
 mod options;
 pub mod org_sync;
 mod reason;
+mod refresh;
 mod request;
 pub mod session_tokens;
 mod state;
@@ -76,6 +77,7 @@ pub use vocabulary::{vocabulary, vocabulary_json};
 use jwks::{JwksCache, JwksPolicy, RsaKey};
 use keys::PublishableKey;
 use membership::MembershipCache;
+use options::ResolvedOptions;
 use org_sync::OrganizationMatcher;
 use token_cache::TokenCache;
 use transport::{HttpTransport, Transport};
@@ -87,6 +89,8 @@ pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
 /// and the Backend API transport, built once and shared.
 pub struct Authenticator {
     options: Options,
+    /// `options` resolved once, read by every call that does not override them.
+    resolved: ResolvedOptions,
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) jwks: JwksCache,
     /// The instance `jwtKey`, parsed at build.
@@ -138,34 +142,35 @@ impl AuthenticatorBuilder {
     }
     /// Builds, parsing keys and compiling organization patterns once.
     pub fn build(self) -> Result<Authenticator> {
-        self.options.validate()?;
+        let resolved = self.options.resolve()?;
         let mut jwks = self.jwks;
-        if let Some(ttl) = self.options.jwks_cache_ttl_in_ms {
+        if let Some(ttl) = resolved.jwks_cache_ttl_in_ms {
             jwks.ttl_ms = ttl;
         }
         // Parse the instance keys once, here; a bad key is reported per request, as before.
-        let instance_pem = self.options.jwt_key.as_deref().filter(|k| !k.is_empty()).and_then(|pem| RsaKey::from_pem(pem).ok()).map(Arc::new);
-        let instance_pk = PublishableKey::parse(self.options.publishable_key.as_deref()).ok();
+        let instance_pem = resolved.jwt_key.as_deref().and_then(|pem| RsaKey::from_pem(pem).ok()).map(Arc::new);
+        let instance_pk = PublishableKey::parse(resolved.publishable_key.as_deref()).ok();
         let auth = Authenticator {
             instance_pem,
             instance_pk,
-            org_matcher: compile_matcher(&self.options)?,
+            org_matcher: compile_matcher(resolved.organization_sync.as_ref())?,
             call_matchers: RwLock::new(Vec::new()),
             memberships: MembershipCache::default(),
-            token_cache: self.options.verified_token_cache_size.filter(|n| *n > 0).map(|n| TokenCache::new(usize::try_from(n).unwrap_or(usize::MAX))),
+            token_cache: (resolved.verified_token_cache_size > 0).then(|| TokenCache::new(resolved.verified_token_cache_size)),
             transport: self.transport.unwrap_or_else(|| Arc::new(HttpTransport::default())),
             jwks: JwksCache::new(jwks),
             pem_keys: RwLock::new(HashMap::new()),
             logger: self.logger,
             azp_warned: AtomicBool::new(false),
             options: self.options,
+            resolved,
         };
         Ok(auth)
     }
 }
 
-fn compile_matcher(o: &Options) -> Result<Option<Arc<OrganizationMatcher>>> {
-    o.organization_sync_options.as_ref().map(|s| OrganizationMatcher::new(s.organization_patterns.as_deref(), s.personal_account_patterns.as_deref()).map(Arc::new)).transpose()
+fn compile_matcher(sync: Option<&OrganizationSyncOptions>) -> Result<Option<Arc<OrganizationMatcher>>> {
+    sync.map(|s| OrganizationMatcher::new(s.organization_patterns.as_deref(), s.personal_account_patterns.as_deref()).map(Arc::new)).transpose()
 }
 
 /// A call that may use the network always decides.
@@ -196,7 +201,7 @@ impl Authenticator {
 
     /// Authenticates a request with the instance options at the current time.
     pub fn authenticate(&self, request: &Request) -> Result<RequestState> {
-        self.authenticate_call(request, Cow::Borrowed(&self.options), now_ms(), false).and_then(decided)
+        self.authenticate_call(request, Cow::Borrowed(&self.resolved), now_ms(), false).and_then(decided)
     }
 
     /// Authenticates with per-call option overrides and an explicit clock (ms since epoch;
@@ -216,25 +221,33 @@ impl Authenticator {
     }
 
     fn authenticate_with_mode(&self, request: &Request, overrides: &Options, now: Option<f64>, no_network: bool) -> Result<Option<RequestState>> {
-        overrides.validate()?;
-        let opts = if overrides.is_empty() { Cow::Borrowed(&self.options) } else { Cow::Owned(self.options.merged(overrides)) };
-        self.authenticate_call(request, opts, now.unwrap_or_else(now_ms), no_network)
+        self.authenticate_call(request, self.call_options(overrides)?, now.unwrap_or_else(now_ms), no_network)
+    }
+
+    /// The options of a call: the instance's, or the instance's overlaid with `overrides`
+    /// and resolved (an `invalid-option` error for a bad override).
+    pub(crate) fn call_options(&self, overrides: &Options) -> Result<Cow<'_, ResolvedOptions>> {
+        if overrides.is_empty() {
+            Ok(Cow::Borrowed(&self.resolved))
+        } else {
+            self.options.merged(overrides).resolve().map(Cow::Owned)
+        }
     }
 
     /// The organization matcher for a call: the instance's, or one compiled for these
     /// per-call patterns once (up to 16 distinct pattern sets kept).
-    pub(crate) fn org_matcher_for(&self, opts: &Options) -> Result<Option<Arc<OrganizationMatcher>>> {
+    pub(crate) fn org_matcher_for(&self, opts: &ResolvedOptions) -> Result<Option<Arc<OrganizationMatcher>>> {
         let same_patterns = |a: &OrganizationSyncOptions, b: &OrganizationSyncOptions| a.organization_patterns == b.organization_patterns && a.personal_account_patterns == b.personal_account_patterns;
-        let Some(sync) = &opts.organization_sync_options else {
+        let Some(sync) = &opts.organization_sync else {
             return Ok(None);
         };
-        if std::ptr::eq(opts, &self.options) || self.options.organization_sync_options.as_ref().is_some_and(|own| same_patterns(own, sync)) {
+        if std::ptr::eq(opts, &self.resolved) || self.resolved.organization_sync.as_ref().is_some_and(|own| same_patterns(own, sync)) {
             return Ok(self.org_matcher.clone());
         }
         if let Some((_, m)) = self.call_matchers.read().unwrap_or_else(|p| p.into_inner()).iter().find(|(k, _)| same_patterns(k, sync)) {
             return Ok(Some(m.clone()));
         }
-        let compiled = compile_matcher(opts)?;
+        let compiled = compile_matcher(Some(sync))?;
         if let Some(m) = &compiled {
             let mut kept = self.call_matchers.write().unwrap_or_else(|p| p.into_inner());
             if kept.len() < 16 && !kept.iter().any(|(k, _)| same_patterns(k, sync)) {
@@ -248,7 +261,7 @@ impl Authenticator {
     /// per distinct PEM (up to 64 kept).
     pub(crate) fn pem_key(&self, pem: &str) -> std::result::Result<Cow<'_, Arc<RsaKey>>, String> {
         if let Some(k) = &self.instance_pem {
-            if self.options.jwt_key.as_deref() == Some(pem) {
+            if self.resolved.jwt_key.as_deref() == Some(pem) {
                 // Borrowed: no reference-count traffic shared between threads per request.
                 return Ok(Cow::Borrowed(k));
             }

@@ -177,7 +177,7 @@ impl Call<'_> {
     }
 
     fn check_opaque_audience(&self, data: &Map<String, Value>) -> Result<(), MachineError> {
-        oauth_audience(&self.opts.audience_list(), data.get("aud")).map_err(|m| MachineError::new(TokenType::OAuthToken, Reason::TokenVerificationFailed, m, None))
+        oauth_audience(&self.opts.audience, data.get("aud")).map_err(|m| MachineError::new(TokenType::OAuthToken, Reason::TokenVerificationFailed, m, None))
     }
 
     fn verify_machine_jwt(&self, jwt: &Arc<Jwt>) -> Result<MachineAuth, MachineError> {
@@ -188,19 +188,18 @@ impl Call<'_> {
             };
             MachineError::new(tt, Reason::TokenVerificationFailed, m, None)
         };
-        let skew = self.opts.skew_ms();
+        let skew = self.opts.skew_ms;
         let m2m = jwt.is_m2m();
         if m2m {
             if jwt.header.field(header::CAT).is_some() && jwt.header.str(header::CAT) != Some(category::M2M) {
                 return Err(MachineError::new(TokenType::M2mToken, Reason::TokenInvalid, "Invalid M2M JWT category.", None));
             }
-            let audience = self.opts.audience_list();
-            let rules = ClaimRules { audience: &audience, ..self.clock_rules(skew) };
+            let rules = ClaimRules { audience: &self.opts.audience, ..self.clock_rules(skew) };
             self.verify_jwt(jwt, None, &rules).map_err(|e| failed(TokenType::M2mToken, e))?;
         } else if jwt.is_oauth() {
             let oauth = |e| failed(TokenType::OAuthToken, e);
             self.verify_jwt(jwt, Some(&["at+jwt", "application/at+jwt"]), &self.clock_rules(skew)).map_err(oauth)?;
-            oauth_audience(&self.opts.audience_list(), jwt.payload.value(claim::AUD).as_ref()).map_err(|m| oauth(TokenError::Unexpected(m)))?;
+            oauth_audience(&self.opts.audience, jwt.payload.value(claim::AUD).as_ref()).map_err(|m| oauth(TokenError::Unexpected(m)))?;
         } else {
             return Err(invalid_type(jwt));
         }

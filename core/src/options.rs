@@ -3,8 +3,10 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::bapi::{DEFAULT_API_URL, DEFAULT_API_VERSION};
 use crate::error::{Error, ErrorCode};
 use crate::option_names::{self, KeyCase};
+use crate::org_sync::OnMismatch;
 use crate::state::TokenType;
 
 /// `organizationSyncOptions`.
@@ -51,72 +53,149 @@ impl AcceptsToken {
     }
 }
 
-/// Every option the core reads (the `Authentication` names of [`OPTION_NAMES`](crate::OPTION_NAMES)).
-/// `None` means "not given" (an overlay leaves the base value in place).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
-pub struct Options {
+/// Declares [`Options`] from one field list, and from the same list [`Options::merged`] and
+/// the field names: a new option is one line here, never also an entry in a second list.
+macro_rules! options {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+        /// Every option the core reads (the `Authentication` names of [`OPTION_NAMES`](crate::OPTION_NAMES)).
+        /// `None` means "not given" (an overlay leaves the base value in place).
+        #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+        #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+        pub struct Options {
+            $($(#[$doc])* pub $field: Option<$ty>,)*
+        }
+
+        impl Options {
+            /// The field names (snake_case), in declaration order.
+            #[cfg(test)]
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            /// This overlaid with every option `over` sets.
+            pub fn merged(&self, over: &Options) -> Options {
+                Options { $($field: over.$field.as_ref().or(self.$field.as_ref()).cloned(),)* }
+            }
+
+            /// The names of the options given (snake_case).
+            #[cfg(test)]
+            fn given_fields(&self) -> Vec<&'static str> {
+                let mut given = Vec::new();
+                $(if self.$field.is_some() { given.push(stringify!($field)); })*
+                given
+            }
+        }
+    };
+}
+
+options! {
     /// `sk_live_…` / `sk_test_…`.
-    pub secret_key: Option<String>,
+    secret_key: String,
     /// `pk_live_…` / `pk_test_…`.
-    pub publishable_key: Option<String>,
+    publishable_key: String,
     /// PEM public key for networkless verification.
-    pub jwt_key: Option<String>,
+    jwt_key: String,
     /// Used instead of the secret key for the M2M verify endpoint.
-    pub machine_secret_key: Option<String>,
+    machine_secret_key: String,
     /// Accepted `aud` values (string or list).
-    pub audience: Option<Value>,
+    audience: Value,
     /// Accepted `iss` values (string or list; empty = no check). Session tokens only.
-    pub issuer: Option<Value>,
+    issuer: Value,
     /// Accepted `azp` values.
-    pub authorized_parties: Option<Vec<String>>,
+    authorized_parties: Vec<String>,
     /// Clock skew tolerance in ms (default 5000; non-finite → default).
-    pub clock_skew_in_ms: Option<Value>,
+    clock_skew_in_ms: Value,
     /// Allowed JWT `typ` values.
-    pub header_type: Option<Value>,
+    header_type: Value,
     /// Satellite domain.
-    pub domain: Option<String>,
+    domain: String,
     /// Satellite app.
-    pub is_satellite: Option<bool>,
+    is_satellite: bool,
     /// Satellite auto-sync on first load.
-    pub satellite_auto_sync: Option<bool>,
+    satellite_auto_sync: bool,
     /// Proxy URL (absolute or a path).
-    pub proxy_url: Option<String>,
+    proxy_url: String,
     /// Sign-in URL.
-    pub sign_in_url: Option<String>,
+    sign_in_url: String,
     /// Sign-up URL (echoed).
-    pub sign_up_url: Option<String>,
+    sign_up_url: String,
     /// Echoed.
-    pub after_sign_in_url: Option<String>,
+    after_sign_in_url: String,
     /// Echoed.
-    pub after_sign_up_url: Option<String>,
+    after_sign_up_url: String,
     /// Organization sync.
-    pub organization_sync_options: Option<OrganizationSyncOptions>,
+    organization_sync_options: OrganizationSyncOptions,
     /// `session_token` (default), a machine type, `any`, or a list.
-    pub accepts_token: Option<Value>,
+    accepts_token: Value,
     /// Backend API base URL.
-    pub api_url: Option<String>,
+    api_url: String,
     /// Backend API path version (`v1`).
-    pub api_version: Option<String>,
+    api_version: String,
     /// Always refetch the JWKS.
-    pub skip_jwks_cache: Option<bool>,
+    skip_jwks_cache: bool,
     /// JWKS freshness in ms (honoured; default 300000).
-    pub jwks_cache_ttl_in_ms: Option<u64>,
+    jwks_cache_ttl_in_ms: u64,
     /// Header whose presence demands the request's own Authorization token (per-tab mode).
-    pub require_tab_token: Option<String>,
+    require_tab_token: String,
     /// Header naming the session the request expects.
-    pub expected_session_header: Option<String>,
+    expected_session_header: String,
     /// Header naming the user the request expects.
-    pub expected_user_header: Option<String>,
+    expected_user_header: String,
     /// `reject` (default) or `accept` tokens without `azp` when authorizedParties is set.
-    pub missing_azp: Option<String>,
+    missing_azp: String,
     /// TTL of membership lookups for `onMismatch: resolve-membership` (default 60000).
-    pub membership_cache_ttl_in_ms: Option<u64>,
+    membership_cache_ttl_in_ms: u64,
     /// Record a decision trace on the state.
-    pub explain: Option<bool>,
+    explain: bool,
     /// Entries of the opt-in verified-token cache (default 0: off). Read when the
     /// authenticator is built; per-call values are ignored.
-    pub verified_token_cache_size: Option<u64>,
+    verified_token_cache_size: u64,
+}
+
+/// [`Options`] as the core reads them per request: checked, defaults applied, lists
+/// normalised and enums parsed, once per authenticator (and once per call that overrides
+/// options), never per request.
+#[derive(Debug, Clone)]
+pub(crate) struct ResolvedOptions {
+    pub secret_key: Option<String>,
+    pub publishable_key: Option<String>,
+    /// Non-empty.
+    pub jwt_key: Option<String>,
+    pub machine_secret_key: Option<String>,
+    /// `[v].flat()` without falsy entries, as the reference normalises.
+    pub audience: Vec<String>,
+    /// As `audience`; empty means no issuer check.
+    pub issuer: Vec<String>,
+    pub authorized_parties: Vec<String>,
+    /// Default 5000; a non-finite value is the default.
+    pub skew_ms: f64,
+    pub header_types: Option<Vec<String>>,
+    pub domain: Option<String>,
+    pub is_satellite: bool,
+    pub satellite_auto_sync: bool,
+    /// Non-empty.
+    pub proxy_url: Option<String>,
+    pub sign_in_url: Option<String>,
+    pub sign_up_url: Option<String>,
+    pub after_sign_in_url: Option<String>,
+    pub after_sign_up_url: Option<String>,
+    pub organization_sync: Option<OrganizationSyncOptions>,
+    pub on_mismatch: OnMismatch,
+    pub accepts: AcceptsToken,
+    /// Default `DEFAULT_API_URL`.
+    pub api_url: String,
+    /// Default `DEFAULT_API_VERSION`.
+    pub api_version: String,
+    pub skip_jwks_cache: bool,
+    /// Read when the authenticator is built.
+    pub jwks_cache_ttl_in_ms: Option<u64>,
+    /// Non-empty.
+    pub require_tab_token: Option<String>,
+    pub expected_session_header: Option<String>,
+    pub expected_user_header: Option<String>,
+    pub accept_missing_azp: bool,
+    pub membership_cache_ttl_ms: f64,
+    pub explain: bool,
+    /// Read when the authenticator is built (0: off).
+    pub verified_token_cache_size: usize,
 }
 
 /// A string or a list of strings (`null`/`false` entries tolerated as the reference drops
@@ -146,12 +225,6 @@ fn normalized_list(v: Option<&Value>) -> Vec<String> {
         None => &[],
     };
     entries.iter().filter_map(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string).collect()
-}
-
-macro_rules! overlay {
-    ($base:expr, $over:expr, $($f:ident),*) => {
-        $( if $over.$f.is_some() { $base.$f = $over.$f.clone(); } )*
-    };
 }
 
 impl Options {
@@ -185,48 +258,16 @@ impl Options {
         Options::from_json_in(&v, case)
     }
 
-    /// Checks the shapes serde cannot.
+    /// Checks the shapes serde cannot (as [`Options::resolve`] does).
     pub fn validate(&self) -> Result<(), Error> {
-        if let Some(a) = &self.accepts_token {
-            AcceptsToken::from_json(a)?;
-        }
-        if let Some(m) = self.organization_sync_options.as_ref().and_then(|o| o.on_mismatch.as_deref()) {
-            if crate::org_sync::OnMismatch::parse(m).is_none() {
-                return Err(Error::new(ErrorCode::InvalidOption, format!("Invalid organizationSyncOptions.onMismatch: {m}")));
-            }
-        }
-        for (name, v) in [("audience", &self.audience), ("issuer", &self.issuer)] {
-            if let Some(v) = v {
-                check_string_list(name, v)?;
-            }
-        }
-        // A `typ` is compared with each entry: anything but strings would silently allow nothing
-        // (the reference) or be ignored (header_types), so it is refused like other mistyped options.
-        if let Some(v) = &self.header_type {
-            let strings = |a: &Vec<Value>| a.iter().all(Value::is_string);
-            if !(v.is_string() || v.as_array().is_some_and(strings)) {
-                return Err(Error::new(ErrorCode::InvalidOption, format!("Invalid headerType: {v} (expected a string or a list of strings)")));
-            }
-        }
-        if let Some(m) = self.missing_azp.as_deref() {
-            if m != "accept" && m != "reject" {
-                return Err(Error::new(ErrorCode::InvalidOption, format!("Invalid missingAzp: {m}")));
-            }
-        }
-        Ok(())
+        self.resolve().map(drop)
     }
 
-    /// No option set (an overlay that changes nothing).
-    pub fn is_empty(&self) -> bool {
-        *self == Options::default()
-    }
-
-    /// This overlaid with every option `over` sets.
-    pub fn merged(&self, over: &Options) -> Options {
-        let mut m = self.clone();
-        overlay!(
-            m,
-            over,
+    /// The options as the core reads them per request, or an `invalid-option` error for a
+    /// shape serde cannot check. Every field is taken apart here, so a new option does not
+    /// compile until it is resolved.
+    pub(crate) fn resolve(&self) -> Result<ResolvedOptions, Error> {
+        let Options {
             secret_key,
             publishable_key,
             jwt_key,
@@ -255,19 +296,72 @@ impl Options {
             expected_user_header,
             missing_azp,
             membership_cache_ttl_in_ms,
-            explain
-        );
-        m
+            explain,
+            verified_token_cache_size,
+        } = self;
+        let invalid = |m: String| Error::new(ErrorCode::InvalidOption, m);
+        let accepts = accepts_token.as_ref().map_or(Ok(AcceptsToken::One(TokenType::SessionToken)), AcceptsToken::from_json)?;
+        let on_mismatch = match organization_sync_options.as_ref().and_then(|o| o.on_mismatch.as_deref()) {
+            Some(m) => OnMismatch::parse(m).ok_or_else(|| invalid(format!("Invalid organizationSyncOptions.onMismatch: {m}")))?,
+            None => OnMismatch::default(),
+        };
+        for (name, v) in [("audience", audience), ("issuer", issuer)] {
+            if let Some(v) = v {
+                check_string_list(name, v)?;
+            }
+        }
+        // A `typ` is compared with each entry: anything but strings would silently allow nothing
+        // (the reference) or be ignored, so it is refused like other mistyped options.
+        let header_types = match header_type {
+            None => None,
+            Some(Value::String(s)) => Some(vec![s.clone()]),
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => Some(a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
+            Some(v) => return Err(invalid(format!("Invalid headerType: {v} (expected a string or a list of strings)"))),
+        };
+        let accept_missing_azp = match missing_azp.as_deref() {
+            None | Some("reject") => false,
+            Some("accept") => true,
+            Some(m) => return Err(invalid(format!("Invalid missingAzp: {m}"))),
+        };
+        let non_empty = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+        Ok(ResolvedOptions {
+            secret_key: secret_key.clone(),
+            publishable_key: publishable_key.clone(),
+            jwt_key: non_empty(jwt_key),
+            machine_secret_key: machine_secret_key.clone(),
+            audience: normalized_list(audience.as_ref()),
+            issuer: normalized_list(issuer.as_ref()),
+            authorized_parties: authorized_parties.clone().unwrap_or_default(),
+            skew_ms: clock_skew_in_ms.as_ref().and_then(Value::as_f64).filter(|f| f.is_finite()).unwrap_or(5000.0),
+            header_types,
+            domain: domain.clone(),
+            is_satellite: *is_satellite == Some(true),
+            satellite_auto_sync: *satellite_auto_sync == Some(true),
+            proxy_url: non_empty(proxy_url),
+            sign_in_url: sign_in_url.clone(),
+            sign_up_url: sign_up_url.clone(),
+            after_sign_in_url: after_sign_in_url.clone(),
+            after_sign_up_url: after_sign_up_url.clone(),
+            organization_sync: organization_sync_options.clone(),
+            on_mismatch,
+            accepts,
+            api_url: non_empty(api_url).unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+            api_version: non_empty(api_version).unwrap_or_else(|| DEFAULT_API_VERSION.to_string()),
+            skip_jwks_cache: *skip_jwks_cache == Some(true),
+            jwks_cache_ttl_in_ms: *jwks_cache_ttl_in_ms,
+            require_tab_token: non_empty(require_tab_token),
+            expected_session_header: expected_session_header.clone(),
+            expected_user_header: expected_user_header.clone(),
+            accept_missing_azp,
+            membership_cache_ttl_ms: membership_cache_ttl_in_ms.unwrap_or(60_000) as f64,
+            explain: *explain == Some(true),
+            verified_token_cache_size: verified_token_cache_size.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+        })
     }
 
-    /// `acceptsToken`, default `session_token`.
-    pub fn accepts(&self) -> AcceptsToken {
-        self.accepts_token.as_ref().and_then(|v| AcceptsToken::from_json(v).ok()).unwrap_or(AcceptsToken::One(TokenType::SessionToken))
-    }
-
-    /// Clock skew in ms.
-    pub fn skew_ms(&self) -> f64 {
-        self.clock_skew_in_ms.as_ref().and_then(Value::as_f64).filter(|f| f.is_finite()).unwrap_or(5000.0)
+    /// No option set (an overlay that changes nothing).
+    pub fn is_empty(&self) -> bool {
+        *self == Options::default()
     }
 
     /// `audience` normalised as the reference does: a single value wrapped, empty entries dropped.
@@ -279,15 +373,6 @@ impl Options {
     /// Empty means no issuer check.
     pub fn issuer_list(&self) -> Vec<String> {
         normalized_list(self.issuer.as_ref())
-    }
-
-    /// `headerType` flattened to a list, if given.
-    pub fn header_types(&self) -> Option<Vec<String>> {
-        match &self.header_type {
-            Some(Value::String(s)) => Some(vec![s.clone()]),
-            Some(Value::Array(a)) => Some(a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
-            _ => None,
-        }
     }
 
     /// Builder: secret key.
@@ -372,7 +457,7 @@ mod tests {
         let o = Options::from_json_in(&json!({"secret_key": "sk", "clock_skew_in_ms": 0, "organization_sync_options": {"on_mismatch": "signed-out"}, "publishableKey": "pk"}), KeyCase::Snake).unwrap();
         assert_eq!(o.secret_key.as_deref(), Some("sk"));
         assert_eq!(o.publishable_key.as_deref(), Some("pk"));
-        assert_eq!(o.skew_ms(), 0.0);
+        assert_eq!(o.resolve().unwrap().skew_ms, 0.0);
         assert_eq!(o.organization_sync_options.unwrap().on_mismatch.as_deref(), Some("signed-out"));
         assert_eq!(message(json!({"authorized_party": []}), KeyCase::Snake), "Unknown option `authorized_party` (did you mean `authorized_parties`?)");
         // snake_case is not accepted where the host spells names as the reference does.
@@ -404,10 +489,8 @@ mod tests {
         assert!(Options::from_json(&json!({"organizationSyncOptions": "x"})).is_err());
     }
 
-    /// Every authentication name sets its field, and every field has a name: a field added to
-    /// `Options` without a list entry (or the reverse) fails here.
-    #[test]
-    fn the_list_and_the_fields_agree() {
+    /// An options object with every authentication name set.
+    fn every_option() -> Options {
         let sample = |name: &str| match name {
             "acceptsToken" => json!("any"),
             "authorizedParties" => json!(["x"]),
@@ -420,73 +503,43 @@ mod tests {
             _ => json!("x"),
         };
         let all: serde_json::Map<String, Value> = OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::Authentication).map(|o| (o.name.to_string(), sample(o.name))).collect();
-        let all = Options::from_json(&Value::Object(all)).expect("every authentication name is a field");
-        let Options {
-            secret_key,
-            publishable_key,
-            jwt_key,
-            machine_secret_key,
-            audience,
-            issuer,
-            authorized_parties,
-            clock_skew_in_ms,
-            header_type,
-            domain,
-            is_satellite,
-            satellite_auto_sync,
-            proxy_url,
-            sign_in_url,
-            sign_up_url,
-            after_sign_in_url,
-            after_sign_up_url,
-            organization_sync_options,
-            accepts_token,
-            api_url,
-            api_version,
-            skip_jwks_cache,
-            jwks_cache_ttl_in_ms,
-            require_tab_token,
-            expected_session_header,
-            expected_user_header,
-            missing_azp,
-            membership_cache_ttl_in_ms,
-            explain,
-            verified_token_cache_size,
-        } = all;
-        let set = [
-            secret_key.is_some(),
-            publishable_key.is_some(),
-            jwt_key.is_some(),
-            machine_secret_key.is_some(),
-            audience.is_some(),
-            issuer.is_some(),
-            authorized_parties.is_some(),
-            clock_skew_in_ms.is_some(),
-            header_type.is_some(),
-            domain.is_some(),
-            is_satellite.is_some(),
-            satellite_auto_sync.is_some(),
-            proxy_url.is_some(),
-            sign_in_url.is_some(),
-            sign_up_url.is_some(),
-            after_sign_in_url.is_some(),
-            after_sign_up_url.is_some(),
-            accepts_token.is_some(),
-            api_url.is_some(),
-            api_version.is_some(),
-            skip_jwks_cache.is_some(),
-            jwks_cache_ttl_in_ms.is_some(),
-            require_tab_token.is_some(),
-            expected_session_header.is_some(),
-            expected_user_header.is_some(),
-            missing_azp.is_some(),
-            membership_cache_ttl_in_ms.is_some(),
-            explain.is_some(),
-            verified_token_cache_size.is_some(),
-        ];
-        assert!(set.iter().all(|s| *s), "a field has no name in OPTION_NAMES: {set:?}");
-        let OrganizationSyncOptions { organization_patterns, personal_account_patterns, on_mismatch } = organization_sync_options.expect("organizationSyncOptions");
+        Options::from_json(&Value::Object(all)).expect("every authentication name is a field")
+    }
+
+    /// The name list and the fields agree: every authentication name sets its own field, and
+    /// every field has a name (a field added to `Options` without an `OPTION_NAMES` entry, or
+    /// the reverse, fails here).
+    #[test]
+    fn the_list_and_the_fields_agree() {
+        let names: Vec<String> = OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::Authentication).map(|o| KeyCase::Snake.spell(o.name)).collect();
+        assert_eq!(Options::FIELDS, names);
+        assert_eq!(every_option().given_fields(), Options::FIELDS);
+        let OrganizationSyncOptions { organization_patterns, personal_account_patterns, on_mismatch } = every_option().organization_sync_options.expect("organizationSyncOptions");
         assert!(organization_patterns.is_some() && personal_account_patterns.is_some() && on_mismatch.is_some());
+    }
+
+    /// `merged` takes every option a call gives and keeps every one it does not.
+    #[test]
+    fn a_merge_overlays_every_field() {
+        let all = every_option();
+        assert_eq!(Options::default().merged(&all), all);
+        assert_eq!(all.merged(&Options::default()), all);
+        let base = Options::from_json(&json!({"secretKey": "a", "domain": "d.example"})).unwrap();
+        let over = Options::from_json(&json!({"secretKey": "b", "explain": true})).unwrap();
+        assert_eq!(base.merged(&over), Options::from_json(&json!({"secretKey": "b", "domain": "d.example", "explain": true})).unwrap());
+    }
+
+    #[test]
+    fn resolving_applies_defaults_once() {
+        let r = Options::default().resolve().unwrap();
+        assert_eq!((r.skew_ms, r.accepts.clone(), r.on_mismatch), (5000.0, AcceptsToken::One(TokenType::SessionToken), crate::OnMismatch::default()));
+        assert_eq!((r.api_url.as_str(), r.api_version.as_str(), r.membership_cache_ttl_ms), (crate::bapi::DEFAULT_API_URL, "v1", 60_000.0));
+        assert!(!r.is_satellite && !r.explain && !r.accept_missing_azp && r.header_types.is_none() && r.verified_token_cache_size == 0);
+        // Empty strings are "not given" where the reference tests truthiness.
+        let r = Options::from_json(&json!({"apiUrl": "", "jwtKey": "", "proxyUrl": "", "requireTabToken": "", "clockSkewInMs": "x"})).unwrap().resolve().unwrap();
+        assert_eq!((r.api_url.as_str(), r.jwt_key, r.proxy_url, r.require_tab_token, r.skew_ms), (crate::bapi::DEFAULT_API_URL, None, None, None, 5000.0));
+        let r = every_option().resolve().unwrap();
+        assert_eq!((r.accepts, r.on_mismatch, r.accept_missing_azp, r.skew_ms, r.verified_token_cache_size), (AcceptsToken::Any, crate::OnMismatch::SignedOut, true, 1.0, 1));
     }
 
     #[test]
@@ -515,7 +568,7 @@ mod tests {
     #[test]
     fn a_header_type_that_is_not_strings_is_an_error() {
         for bad in [json!(5), json!(["JWT", 5]), json!({"t": "JWT"}), json!(null), json!([null])] {
-            let e = Options::from_json(&json!({ "headerType": bad })).map(|o| o.header_types());
+            let e = Options::from_json(&json!({ "headerType": bad })).map(|o| o.resolve().unwrap().header_types);
             // `null` is "not given" for serde; everything else is refused.
             if bad.is_null() {
                 assert_eq!(e.unwrap(), None);
@@ -523,7 +576,7 @@ mod tests {
                 assert_eq!(e.unwrap_err().code(), crate::ErrorCode::InvalidOption, "{bad}");
             }
         }
-        assert_eq!(Options::from_json(&json!({"headerType": ["JWT", "at+jwt"]})).unwrap().header_types(), Some(vec!["JWT".to_string(), "at+jwt".to_string()]));
+        assert_eq!(Options::from_json(&json!({"headerType": ["JWT", "at+jwt"]})).unwrap().resolve().unwrap().header_types, Some(vec!["JWT".to_string(), "at+jwt".to_string()]));
     }
 
     #[test]

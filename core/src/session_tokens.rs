@@ -11,11 +11,9 @@
 //! percent-encoded as single path segments (the reference joins them verbatim, so a template
 //! named `../x` would address another endpoint), and `.` / `..` are refused outright.
 
-use std::borrow::Cow;
-
 use serde_json::{json, Value};
 
-use crate::bapi::{api_errors, path_segment, BackendApi, DEFAULT_API_URL, DEFAULT_API_VERSION};
+use crate::bapi::{api_errors, path_segment, BackendApi};
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::Options;
 use crate::Authenticator;
@@ -35,19 +33,13 @@ impl Authenticator {
     /// 404 for an unknown template, 401 for a bad secret key) or without a `jwt`.
     /// Blocks for the duration of one HTTP request.
     pub fn session_token(&self, session_id: &str, template: Option<&str>, expires_in_seconds: Option<u64>, overrides: &Options) -> Result<String> {
-        overrides.validate()?;
-        let opts = if overrides.is_empty() { Cow::Borrowed(self.options()) } else { Cow::Owned(self.options().merged(overrides)) };
+        let opts = self.call_options(overrides)?;
         let sid = path_segment(session_id, "resource ID")?;
         let template = template.filter(|t| !t.is_empty()).map(|t| path_segment(t, "JWT template name")).transpose()?;
         let Some(secret) = opts.secret_key.as_deref().filter(|s| !s.is_empty()) else {
             return Err(Error::new(ErrorCode::MissingSecretKey, "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance."));
         };
-        let api = BackendApi {
-            transport: &self.transport,
-            api_url: opts.api_url.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_URL),
-            api_version: opts.api_version.as_deref().filter(|s| !s.is_empty()).unwrap_or(DEFAULT_API_VERSION),
-            offline: None,
-        };
+        let api = BackendApi { transport: &self.transport, api_url: &opts.api_url, api_version: &opts.api_version, offline: None };
         let path = match &template {
             Some(t) => format!("sessions/{sid}/tokens/{t}"),
             None => format!("sessions/{sid}/tokens"),

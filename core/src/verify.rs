@@ -17,12 +17,12 @@ impl Call<'_> {
     /// The verification key for a token: the PEM `jwtKey` (never the network), else the
     /// JWKS key for the token's `kid`.
     pub fn resolve_key(&self, jwt: &Jwt, failed_to_resolve: &str) -> Result<Cow<'_, Arc<RsaKey>>, TokenError> {
-        if let Some(pem) = self.opts.jwt_key.as_deref().filter(|k| !k.is_empty()) {
+        if let Some(pem) = self.opts.jwt_key.as_deref() {
             return self.auth.pem_key(pem).map_err(|e| VerifyError::new(Reason::TokenVerificationFailed, format!("Error verifying JWT signature. {e}")).into());
         }
         if self.opts.secret_key.as_deref().is_some_and(|s| !s.is_empty()) {
             let kid = jwt.header.str(header::KID).map_or_else(|| Cow::Owned(jwt.header.js(header::KID)), Cow::Borrowed);
-            return self.auth.jwks.get_key(&self.api(), self.opts.secret_key.as_deref(), &kid, self.opts.skip_jwks_cache == Some(true), self.now_ms).map(Cow::Owned);
+            return self.auth.jwks.get_key(&self.api(), self.opts.secret_key.as_deref(), &kid, self.opts.skip_jwks_cache, self.now_ms).map(Cow::Owned);
         }
         Err(VerifyError::new(Reason::JwkFailedToResolve, failed_to_resolve).with_action(action::SET_CLERK_JWT_KEY).into())
     }
@@ -68,14 +68,12 @@ impl Call<'_> {
         if jwt.header.str(header::CAT) == Some(category::M2M) {
             return Err(VerifyError::new(Reason::TokenInvalid, "Invalid session token category.").with_action(action::ENSURE_CLERK_JWT).into());
         }
-        let types = self.opts.header_types();
-        let typ_refs: Option<Vec<&str>> = types.as_ref().map(|t| t.iter().map(String::as_str).collect());
-        let (audience, issuer) = (self.opts.audience_list(), self.opts.issuer_list());
+        let typ_refs: Option<Vec<&str>> = self.opts.header_types.as_ref().map(|t| t.iter().map(String::as_str).collect());
         let rules = ClaimRules {
-            audience: &audience,
-            authorized_parties: self.opts.authorized_parties.as_deref().unwrap_or_default(),
-            issuer: &issuer,
-            accept_missing_azp: self.opts.missing_azp.as_deref() == Some("accept"),
+            audience: &self.opts.audience,
+            authorized_parties: &self.opts.authorized_parties,
+            issuer: &self.opts.issuer,
+            accept_missing_azp: self.opts.accept_missing_azp,
             ..self.clock_rules(skew_ms)
         };
         self.verify_jwt(jwt, typ_refs.as_deref(), &rules)?;

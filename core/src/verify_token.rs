@@ -2,7 +2,6 @@
 //! resolution (PEM `jwtKey` or JWKS) and claim rules (authorizedParties, audience, issuer,
 //! clock skew, headerType) as the request flows.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::{json, Map, Value};
@@ -54,13 +53,12 @@ impl Authenticator {
     /// merged with `overrides`, at `now_ms` (ms since epoch; `None` = now), and returns its
     /// claims. Configuration errors (an unknown option) are `Err` of the outer `Result`.
     pub fn verify_token(&self, token: &str, overrides: &Options, now: Option<f64>) -> Result<std::result::Result<Map<String, Value>, VerifyTokenError>> {
-        overrides.validate()?;
-        let opts = if overrides.is_empty() { Cow::Borrowed(&self.options) } else { Cow::Owned(self.options.merged(overrides)) };
+        let opts = self.call_options(overrides)?;
         // The flows' context without a request: no cookies, no publishable key.
         let request = Request::new("GET", "http://localhost/");
         let url = Url::parse(&request.url).expect("a constant URL parses");
         let call = Call::new(self, opts, &request, url, now.unwrap_or_else(now_ms), None);
-        let skew = call.opts.skew_ms();
+        let skew = call.opts.skew_ms;
         Ok(call.verify_session_token(token, skew).map(|claims| claims.map().clone()).map_err(VerifyTokenError::from))
     }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { makeKeys, signJwt, INSTANCES, rng } from './gen.mjs';
-import { holdReplies } from './helpers.mjs';
+import { holdReplies, startBackendApi } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const clerkauth = require('../index.js');
@@ -204,49 +204,33 @@ test('ESM entry exposes the same API', async () => {
 });
 
 test('JWKS from a loopback Backend API: fetched once, then warm', async () => {
-  let hits = 0;
-  const server = http.createServer((req, res) => {
-    if (req.url === '/v1/jwks') {
-      hits++;
-      assert.equal(req.headers.authorization, `Bearer ${inst.secretKey}`);
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ keys: [keys.jwk] }));
-    } else {
-      res.statusCode = 404;
-      res.end('{}');
-    }
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const apiUrl = `http://127.0.0.1:${server.address().port}`;
-  const client = createClerkClient({ secretKey: inst.secretKey, publishableKey: inst.publishableKey, apiUrl });
+  const api = await startBackendApi({ 'GET /v1/jwks': { body: { keys: [keys.jwk] } } });
+  const client = createClerkClient({ secretKey: inst.secretKey, publishableKey: inst.publishableKey, apiUrl: api.url });
   const nowS = Math.floor(Date.now() / 1000);
-  for (let i = 0; i < 5; i++) {
-    const s = await client.authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token({}, nowS)}` } });
-    assert.equal(s.status, 'signed-in', s.reason);
+  try {
+    for (let i = 0; i < 5; i++) {
+      const s = await client.authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token({}, nowS)}` } });
+      assert.equal(s.status, 'signed-in', s.reason);
+    }
+  } finally {
+    await api.close();
   }
-  server.close();
-  assert.equal(hits, 1);
+  assert.deepEqual(api.calls.map((c) => [c.method, c.target, c.authorization]), [['GET', '/v1/jwks', `Bearer ${inst.secretKey}`]]);
 });
 
 test('network work runs off the event loop', async () => {
   // The JWKS server runs on this event loop and holds its reply until the test, also on this
   // loop, has seen the request arrive: the call completes only if the loop kept running.
   const gate = holdReplies();
-  const server = http.createServer((req, res) => gate.hold(() => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys: [keys.jwk] }));
-  }));
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const apiUrl = `http://127.0.0.1:${server.address().port}`;
+  const api = await startBackendApi(() => new Promise((resolve) => gate.hold(() => resolve({ body: { keys: [keys.jwk] } }))));
   try {
-    const call = authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token({}, Math.floor(Date.now() / 1000))}` } }, { secretKey: 'sk_live_slowjwks', publishableKey: inst.publishableKey, apiUrl });
+    const call = authenticateRequest({ url: 'https://app.example.com/', headers: { authorization: `Bearer ${token({}, Math.floor(Date.now() / 1000))}` } }, { secretKey: 'sk_live_slowjwks', publishableKey: inst.publishableKey, apiUrl: api.url });
     await gate.arrived;
     gate.release();
     const s = await call;
     assert.equal(s.status, 'signed-in', s.reason);
   } finally {
-    server.closeAllConnections?.();
-    server.close();
+    await api.close();
   }
 });
 
@@ -255,27 +239,19 @@ test('network work runs off the event loop', async () => {
 // only when truthy; per-call apiUrl/apiVersion are ignored (spec 1.5). clerkauth let `''` wipe
 // the client's secret key and followed a per-call apiUrl.
 test('createClerkClient: per-call falsy values keep the client options, per-call apiUrl is ignored', async () => {
-  let calls = 0;
-  const server = http.createServer((req, res) => {
-    calls++;
-    const body = JSON.stringify({ keys: [keys.jwk] });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const api = await startBackendApi(() => ({ body: { keys: [keys.jwk] } }));
   try {
-    const client = createClerkClient({ secretKey: inst.secretKey, publishableKey: inst.publishableKey, apiUrl: `http://127.0.0.1:${server.address().port}`, domain: 'sat.example.net' });
+    const client = createClerkClient({ secretKey: inst.secretKey, publishableKey: inst.publishableKey, apiUrl: api.url, domain: 'sat.example.net' });
     const req = new Request('https://app.example.com/', { headers: { authorization: `Bearer ${token()}` } });
     const s = await client.authenticateRequest(req, { nowMs: NOW, secretKey: '', publishableKey: '', domain: '', jwtKey: undefined, apiUrl: 'http://127.0.0.1:9' });
     assert.equal(s.status, 'signed-in', s.reason);
     assert.equal(s.publishableKey, inst.publishableKey);
     assert.equal(s.domain, 'sat.example.net');
-    assert.equal(calls, 1, "the JWKS came from the client's Backend API");
+    assert.equal(api.calls.length, 1, "the JWKS came from the client's Backend API");
     // A truthy per-call value still replaces the client's.
     const other = await client.authenticateRequest(req, { nowMs: NOW, domain: 'other.example.net' });
     assert.equal(other.domain, 'other.example.net');
   } finally {
-    server.closeAllConnections?.();
-    await new Promise((resolve) => server.close(resolve));
+    await api.close();
   }
 });

@@ -8,6 +8,7 @@ import http from 'node:http';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { makeKeys, signJwt, INSTANCES } from './gen.mjs';
+import { startBackendApi } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -19,32 +20,16 @@ const keys = makeKeys();
 /** A loopback Backend API that verifies API_KEY (and nothing else) and records the calls. */
 export async function startKeyBapi() {
   const calls = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      let body = {};
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString() || '{}');
-      } catch {
-        body = {};
-      }
-      calls.push({ method: req.method, path: req.url, authorization: req.headers.authorization, body });
-      const known = req.method === 'POST' && req.url.endsWith('/api_keys/verify') && body.secret === API_KEY;
-      const answer = known
-        ? { object: 'api_key', id: 'ak_id_fw', type: 'api_key', name: 'fw key', subject: 'user_fwkey', scopes: ['read'], claims: null, revoked: false, revocation_reason: null, expired: false, expiration: null, created_by: 'user_fwkey', description: null, last_used_at: null, created_at: 1, updated_at: 1 }
-        : { errors: [{ code: 'api_key_not_found', message: 'not found', long_message: 'not found' }] };
-      const text = JSON.stringify(answer);
-      res.writeHead(known ? 200 : 404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    });
+  const api = await startBackendApi((call) => {
+    const body = call.json ?? {};
+    calls.push({ method: call.method, path: call.target, authorization: call.authorization, body });
+    const known = call.method === 'POST' && call.target.endsWith('/api_keys/verify') && body.secret === API_KEY;
+    const answer = known
+      ? { object: 'api_key', id: 'ak_id_fw', type: 'api_key', name: 'fw key', subject: 'user_fwkey', scopes: ['read'], claims: null, revoked: false, revocation_reason: null, expired: false, expiration: null, created_by: 'user_fwkey', description: null, last_used_at: null, created_at: 1, updated_at: 1 }
+      : { errors: [{ code: 'api_key_not_found', message: 'not found', long_message: 'not found' }] };
+    return { status: known ? 200 : 404, body: answer };
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    calls,
-    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
-  };
+  return { url: api.url, calls, close: api.close };
 }
 
 const ENV_NAMES = ['CLERK_SECRET_KEY', 'CLERK_PUBLISHABLE_KEY', 'CLERK_JWT_KEY', 'CLERK_API_URL'];

@@ -1,4 +1,5 @@
-// Shared test helpers: a loopback Backend API, a gate holding a loopback server's replies, the vector
+// Shared test helpers: the loopback Backend API (startBackendApi, and the vectors' and the
+// differential test's on it), a gate holding a loopback server's replies, the vector
 // loader, the `clerkauth` command (vector results are checked by `clerkauth vectors check`) and
 // the comparison of two live results (clerkauth's and the reference's, in differential.test.mjs).
 import http from 'node:http';
@@ -60,36 +61,102 @@ export function holdReplies() {
   };
 }
 
+const NOT_FOUND = { status: 404, body: { errors: [{ code: 'resource_not_found', message: 'not found', long_message: 'not found' }] } };
+
 /**
- * A real HTTP server on 127.0.0.1 playing the Backend API: answers the listed routes
- * (method + path; query ignored unless the route path has '?') and records every request.
+ * The tests' one loopback Backend API: a real HTTP server on 127.0.0.1 (a free port) playing
+ * Clerk's Backend API, so requests go through the addon's own HTTP client. A test states only
+ * its answers; `routes` is either
+ *   - a function `(call) => reply` answering every request, or
+ *   - a map `{ 'GET /v1/jwks': reply or (call) => reply, …, '*': … }`: a key names the method
+ *     and the path (the query is ignored unless the key has one: then the whole target must
+ *     match); `'*'` answers the requests no key names, else they get a 404 `resource_not_found`.
+ * `call` is `{ method, target, path, query, headers, authorization, body, json }`: `target` the
+ * request target as sent, `path` its part before any '?', `query` its URLSearchParams, `body`
+ * the body as text, `json` the body parsed (null when empty or not JSON).
+ * A reply is `{ status = 200, body }` (sent as JSON) or a Promise of one: a Promise that never
+ * settles leaves the request hanging until `close()`.
+ * Returns `{ url, host, calls, close() }`: `calls` lists every request (clear it with
+ * `calls.length = 0`). A route that throws is answered 500, and `close()` rejects with its error.
  */
-export async function startMockBapi() {
-  let routes = [];
-  let seen = [];
+export async function startBackendApi(routes) {
+  const calls = [];
+  const errors = [];
+  const answer =
+    typeof routes === 'function'
+      ? routes
+      : (call) => {
+          const r = routes[`${call.method} ${call.target}`] ?? routes[`${call.method} ${call.path}`] ?? routes['*'] ?? NOT_FOUND;
+          return typeof r === 'function' ? r(call) : r;
+        };
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString();
+      let json = null;
+      try {
+        json = body ? JSON.parse(body) : null;
+      } catch {
+        json = null;
+      }
       const target = req.url;
-      const route = routes.find((r) => r.method.toUpperCase() === req.method.toUpperCase() && (r.path.includes('?') ? r.path === target : target.split('?')[0] === r.path));
-      seen.push({ method: req.method, target, headers: req.headers, body: Buffer.concat(chunks).toString(), matched: !!route });
-      const status = route ? route.status ?? 200 : 404;
-      const body = route ? JSON.stringify(route.body ?? null) : JSON.stringify({ errors: [{ code: 'resource_not_found', message: 'not listed in the vector' }] });
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
+      let query;
+      try {
+        query = new URL(target, 'http://127.0.0.1').searchParams;
+      } catch {
+        query = new URLSearchParams();
+      }
+      const call = { method: req.method, target, path: target.split('?')[0], query, headers: req.headers, authorization: req.headers.authorization, body, json };
+      calls.push(call);
+      let reply;
+      try {
+        reply = await answer(call);
+      } catch (e) {
+        errors.push(e);
+        reply = { status: 500, body: { errors: [{ code: 'test_route_failed', message: String(e && e.message) }] } };
+      }
+      const text = JSON.stringify(reply.body ?? null);
+      res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    calls,
+    /** Stops listening, then drops every connection (held requests included). */
+    close: () =>
+      new Promise((resolve, reject) => {
+        server.close(() => (errors.length ? reject(errors[0]) : resolve()));
+        server.closeAllConnections?.();
+      }),
+  };
+}
+
+/**
+ * The vectors' Backend API (on startBackendApi): answers the listed routes (method + path;
+ * query ignored unless the route path has '?') and records every request.
+ */
+export async function startMockBapi() {
+  let routes = [];
+  let seen = [];
+  const api = await startBackendApi((call) => {
+    const route = routes.find((r) => r.method.toUpperCase() === call.method.toUpperCase() && (r.path.includes('?') ? r.path === call.target : call.path === r.path));
+    seen.push({ method: call.method, target: call.target, headers: call.headers, body: call.body, matched: !!route });
+    if (route) return { status: route.status ?? 200, body: route.body ?? null };
+    return { status: 404, body: { errors: [{ code: 'resource_not_found', message: 'not listed in the vector' }] } };
+  });
+  return {
+    url: api.url,
     reset(r) {
       routes = (r || []).map((x) => ({ method: x.method || 'GET', path: x.path || '/', status: x.status, body: x.body }));
       seen = [];
     },
     seen: () => seen,
-    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+    close: api.close,
   };
 }
 
@@ -223,7 +290,7 @@ export function stateResult(state, hasChecks = []) {
 }
 
 /**
- * The differential test's Backend API: a real HTTP server on 127.0.0.1 that answers both
+ * The differential test's Backend API (on startBackendApi), which answers both
  * implementations from the current case only, so the same request always gets the same
  * answer. JWKS by the Bearer secret key (`jwksAnswer`); machine-token verification by the
  * token in the body (401 for a Bearer containing `badMachineKey`); session refresh by `sid`;
@@ -246,30 +313,16 @@ export async function startDiffBapi({ jwksAnswer, badMachineKey }) {
     if (method === 'GET' && pathname === '/v1/clients/handshake_payload') return { known: true, ...(answers.nonce[searchParams.get('nonce')] || notFound) };
     return { known: false, ...notFound };
   };
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url, 'http://127.0.0.1');
-      const bearer = (req.headers.authorization || '').replace(/^Bearer /, '');
-      let body = null;
-      try {
-        body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : null;
-      } catch {
-        body = null;
-      }
-      const a = route(req.method, url, bearer, body);
-      calls.push({ method: req.method, target: req.url, known: a.known, status: a.status, authorization: req.headers.authorization, apiVersion: req.headers['clerk-api-version'], body });
-      const text = JSON.stringify(a.body ?? null);
-      res.writeHead(a.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    });
+  const api = await startBackendApi((call) => {
+    const url = new URL(call.target, 'http://127.0.0.1');
+    const bearer = (call.authorization || '').replace(/^Bearer /, '');
+    const a = route(call.method, url, bearer, call.json);
+    calls.push({ method: call.method, target: call.target, known: a.known, status: a.status, authorization: call.authorization, apiVersion: call.headers['clerk-api-version'], body: call.json });
+    return { status: a.status, body: a.body };
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
   return {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
+    url: api.url,
+    host: api.host,
     /** Answers for the next case: {machine: {token: {status, body}}, refresh: {sid: …}, nonce: {nonce: …}}. */
     answer(a) {
       answers = a;
@@ -280,6 +333,6 @@ export async function startDiffBapi({ jwksAnswer, badMachineKey }) {
       calls = [];
       return c;
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
+    close: api.close,
   };
 }

@@ -3,9 +3,9 @@
 // organization. Membership lookups go to a real loopback Backend API (node:http).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { makeKeys, signJwt, INSTANCES } from './gen.mjs';
+import { startBackendApi } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { createClerkClient } = require('../index.js');
@@ -17,21 +17,19 @@ const GLOBEX = {
   object: 'organization_membership', role: 'org:member', permissions: ['org:posts:read'],
   organization: { id: 'org_globex', slug: 'globex' }, public_user_data: { user_id: 'user_1' },
 };
-let server;
+let api;
 let apiUrl;
 
 before(async () => {
   // A membership lookup is globex's memberships filtered by the user; any other organization
   // is unknown (404, not a member).
-  server = http.createServer((req, res) => {
-    const found = req.url === '/v1/organizations/org_globex/memberships?user_id=user_1';
-    res.writeHead(found ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(found ? { data: [GLOBEX], total_count: 1 } : { errors: [{ code: 'resource_not_found' }] }));
+  api = await startBackendApi({
+    'GET /v1/organizations/org_globex/memberships?user_id=user_1': { body: { data: [GLOBEX], total_count: 1 } },
+    '*': { status: 404, body: { errors: [{ code: 'resource_not_found' }] } },
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  apiUrl = `http://127.0.0.1:${server.address().port}`;
+  apiUrl = api.url;
 });
-after(() => new Promise((r) => server.close(r)));
+after(() => api.close());
 
 function acmeToken() {
   const s = NOW / 1000;

@@ -3,11 +3,10 @@
 // Node http server on the same event loop (so a blocking call could never be answered).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import { makeKeys, signJwt, INSTANCES } from './gen.mjs';
-import { holdReplies } from './helpers.mjs';
+import { holdReplies, startBackendApi } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { createClerkClient, authenticateRequest, clerkMiddleware, getAuth, ClerkAuthError } = require('../index.js');
@@ -24,34 +23,23 @@ function token(extra = {}) {
 
 // The Backend API: 401 unless the good key, 404 for the template `missing`, the answer for
 // `slow` held by the gate `slow`, else {"object":"token","jwt":"jwt:<target>[|<body>]"}.
-let server;
+let api;
 let slow;
 let apiUrl;
-let seen = [];
+let seen;
 before(async () => {
-  server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      seen.push({ method: req.method, target: req.url, headers: req.headers, body });
-      const reply = (status, obj) => {
-        const payload = JSON.stringify(obj);
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-        res.end(payload);
-      };
-      if (req.headers.authorization !== `Bearer ${GOOD_KEY}`) return reply(401, { errors: [{ code: 'authentication_invalid', message: 'Invalid secret key' }] });
-      if (req.method !== 'POST' || !req.url.startsWith('/v1/sessions/')) return reply(405, { errors: [{ code: 'unexpected', message: 'unexpected route' }] });
-      if (req.url.endsWith('/tokens/missing')) return reply(404, { errors: [{ code: 'resource_not_found', message: 'JWT template not found' }] });
-      const answer = () => reply(200, { object: 'token', jwt: `jwt:${req.url}${body ? '|' + body : ''}` });
-      if (req.url.endsWith('/tokens/slow')) slow.hold(answer);
-      else answer();
-    });
+  api = await startBackendApi((call) => {
+    if (call.authorization !== `Bearer ${GOOD_KEY}`) return { status: 401, body: { errors: [{ code: 'authentication_invalid', message: 'Invalid secret key' }] } };
+    if (call.method !== 'POST' || !call.target.startsWith('/v1/sessions/')) return { status: 405, body: { errors: [{ code: 'unexpected', message: 'unexpected route' }] } };
+    if (call.target.endsWith('/tokens/missing')) return { status: 404, body: { errors: [{ code: 'resource_not_found', message: 'JWT template not found' }] } };
+    const answer = { body: { object: 'token', jwt: `jwt:${call.target}${call.body ? '|' + call.body : ''}` } };
+    if (call.target.endsWith('/tokens/slow')) return new Promise((resolve) => slow.hold(() => resolve(answer)));
+    return answer;
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  apiUrl = `http://127.0.0.1:${server.address().port}`;
+  apiUrl = api.url;
+  seen = api.calls;
 });
-after(() => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }));
+after(() => api.close());
 
 const options = () => ({ secretKey: GOOD_KEY, publishableKey: inst.publishableKey, jwtKey: keys.publicPem, apiUrl });
 const request = (t) => new Request('https://app.example.com/api', { headers: { authorization: `Bearer ${t}` } });
@@ -59,7 +47,7 @@ const request = (t) => new Request('https://app.example.com/api', { headers: { a
 async function signedIn(t = token(), runtime = {}) {
   const s = await createClerkClient(options()).authenticateRequest(request(t), { nowMs: NOW, ...runtime });
   assert.equal(s.status, 'signed-in', s.reason);
-  seen = [];
+  seen.length = 0;
   return s;
 }
 
@@ -109,7 +97,7 @@ test('hostile template names stay one escaped path segment', async () => {
   assert.equal(await auth.getToken({ template: '../../users?limit=1#x' }), 'jwt:/v1/sessions/sess_tok/tokens/..%2F..%2Fusers%3Flimit%3D1%23x');
   const hostileSid = (await signedIn(token({ sid: '../users/user_1' }))).toAuth();
   assert.equal(await hostileSid.getToken({ template: 't' }), 'jwt:/v1/sessions/..%2Fusers%2Fuser_1/tokens/t');
-  seen = [];
+  seen.length = 0;
   await rejectsWithCode(auth.getToken({ template: '..' }), 'invalid-request');
   assert.equal(seen.length, 0, 'a dot-segment template is refused without a request');
 });

@@ -2,9 +2,9 @@
 // reference's reason; networkless with jwtKey, JWKS from a loopback Backend API with secretKey.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { makeKeys, signJwt, INSTANCES } from './gen.mjs';
+import { startBackendApi } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { verifyToken, TokenVerificationError, TokenVerificationErrorReason, ClerkAuthError } = require('../index.js');
@@ -14,23 +14,19 @@ const keys = makeKeys();
 const inst = INSTANCES.prod;
 const now = Math.floor(Date.now() / 1000);
 let jwks;
-let jwksCalls = 0;
 
 function token(extra = {}, privateKey = keys.privateKey, header = {}) {
   return signJwt(privateKey, { exp: now + 60, iat: now - 1, nbf: now - 5, iss: `https://${inst.fapi}`, sid: 'sess_v', sub: 'user_v', azp: 'https://app.example.com', ...extra }, header);
 }
 
 before(async () => {
-  jwks = http.createServer((req, res) => {
-    jwksCalls++;
-    const ok = req.url === '/v1/jwks' && req.headers.authorization === `Bearer ${inst.secretKey}`;
-    const body = JSON.stringify(ok ? { keys: [keys.jwk] } : { errors: [{ code: 'clerk_key_invalid', message: 'bad key', long_message: 'bad key' }] });
-    res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-    res.end(body);
+  // The JWKS to the instance's secret key; anything else is refused (401).
+  jwks = await startBackendApi((call) => {
+    const ok = call.target === '/v1/jwks' && call.authorization === `Bearer ${inst.secretKey}`;
+    return ok ? { body: { keys: [keys.jwk] } } : { status: 401, body: { errors: [{ code: 'clerk_key_invalid', message: 'bad key', long_message: 'bad key' }] } };
   });
-  await new Promise((r) => jwks.listen(0, '127.0.0.1', r));
 });
-after(() => new Promise((r) => jwks.close(r)));
+after(() => jwks.close());
 
 async function reason(promise) {
   try {
@@ -73,11 +69,11 @@ test('nowMs is the clock: a token expired now verifies at a time it was valid', 
 });
 
 test('secretKey + apiUrl: the JWKS from the loopback Backend API; a bad secret key is secret-key-invalid', async () => {
-  const apiUrl = `http://127.0.0.1:${jwks.address().port}`;
-  const before = jwksCalls;
+  const apiUrl = jwks.url;
+  const before = jwks.calls.length;
   const claims = await verifyToken(token(), { secretKey: inst.secretKey, apiUrl, jwksRetryBaseDelayMs: 1 });
   assert.equal(claims.sub, 'user_v');
-  assert.ok(jwksCalls > before, 'the JWKS was fetched');
+  assert.ok(jwks.calls.length > before, 'the JWKS was fetched');
   assert.equal(await reason(verifyToken(token({}, keys.privateKey, { kid: 'ins_unknown' }), { secretKey: inst.secretKey, apiUrl, jwksRetryBaseDelayMs: 1 })), TokenVerificationErrorReason.JWKKidMismatch);
   const bad = await reason(verifyToken(token(), { secretKey: 'sk_live_' + 'z'.repeat(40), apiUrl, jwksRetryBaseDelayMs: 1 }));
   assert.equal(bad, TokenVerificationErrorReason.InvalidSecretKey);

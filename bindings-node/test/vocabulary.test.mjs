@@ -1,6 +1,6 @@
 // The JS and TypeScript lists of reasons, token types and error codes are exactly the core's
 // (the addon's `vocabulary()`): a reason, token type or error code added to the core fails
-// here until index.js and index.d.ts know it.
+// here until lib/reasons.js (lib/errors.js for error codes) and index.d.ts know it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

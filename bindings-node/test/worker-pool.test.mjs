@@ -2,11 +2,10 @@
 // share stay free while authenticateRequest calls wait on a Backend API that never answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { makeKeys, signJwt, INSTANCES } from './gen.mjs';
+import { startBackendApi } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { createClerkClient } = require('../index.js');
@@ -17,15 +16,13 @@ const BURST = 64;
 // pool, only 4 requests ever reach the server, so the wait below would never end.
 test('64 calls waiting on a hanging Backend API do not delay fs.readFile', { timeout: 60_000 }, async (t) => {
   // Accepts every request and never answers (its own event loop stays free: node:http).
-  let received = 0;
   let allReceived;
   const everyone = new Promise((resolve) => (allReceived = resolve));
-  const server = http.createServer(() => {
-    if (++received === BURST) allReceived();
+  const api = await startBackendApi((call) => {
+    if (api.calls.length === BURST) allReceived();
+    return new Promise(() => {});
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const apiUrl = `http://127.0.0.1:${server.address().port}`;
+  const apiUrl = api.url;
 
   const keys = makeKeys();
   const inst = INSTANCES.prod;
@@ -50,9 +47,9 @@ test('64 calls waiting on a hanging Backend API do not delay fs.readFile', { tim
 
   // Release the calls: the listener closes first, so the JWKS retries are refused at once
   // instead of waiting for the transport's timeouts.
-  server.close();
-  server.closeAllConnections();
+  const closed = api.close();
   const states = await Promise.all(burst);
+  await closed;
   for (const s of states) {
     assert.equal(s.status, 'signed-out');
     assert.equal(s.reason, 'backend-api-unreachable', s.message);

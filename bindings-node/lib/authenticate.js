@@ -1,0 +1,116 @@
+'use strict';
+/**
+ * `createClerkClient` and `authenticateRequest`: a request and its options to the native
+ * authenticator, on the calling thread or on the addon's workers, and the result as a
+ * `RequestState`. This is the hot path (tuned with bench/): keep per-call work out of it.
+ */
+
+const { nativeFailure, ClerkAuthError, ErrorCode } = require('./errors.js');
+const { optionsJson, pickNow, newNative, clientCallOptions, standaloneNative } = require('./options.js');
+const { flatRequest } = require('./requests.js');
+const { stateFrom } = require('./state.js');
+
+/**
+ * Where a call runs. A call that needs no Backend API (a `jwtKey`, warm JWKS, cached
+ * memberships) is decided on the calling thread by the core's no-network path, without a hop
+ * to a worker thread; only calls that need the network go to the addon's workers. When many
+ * calls start in one turn of the event loop (a burst), every other one goes to the workers
+ * so that the other cores verify signatures too.
+ */
+const schedule = { inlineThisTurn: 0, onWorkers: 0 };
+const MAX_BURST_OFFLOAD = 64;
+
+function endTurn() {
+  schedule.inlineThisTurn = 0;
+}
+
+async function onWorker(authenticator, method, url, headers, overrides, nowMs) {
+  schedule.onWorkers++;
+  let r;
+  try {
+    r = await authenticator.authenticate(method, url, headers, overrides, nowMs);
+  } catch (e) {
+    throw nativeFailure(e);
+  } finally {
+    schedule.onWorkers--;
+  }
+  return stateFrom(r);
+}
+
+/** What a call passes to the native authenticator: method, url, headers, per-call options
+ * (JSON), clock and the authenticator itself. Throws on a request or option it cannot read. */
+function callParts(getNative, request, runtimeOptions, instanceOptions) {
+  const [method, url, headers] = flatRequest(request);
+  return [method, url, headers, optionsJson(runtimeOptions), pickNow(runtimeOptions, instanceOptions), getNative()];
+}
+
+/**
+ * Authenticates a request. Accepts a WHATWG `Request`, a Node `http.IncomingMessage` (incl.
+ * Express/Connect requests) or `{ method, url, headers }`; returns a Promise of the state.
+ */
+function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
+  let method, url, headers, overrides, now, authenticator;
+  try {
+    [method, url, headers, overrides, now, authenticator] = callParts(getNative, request, runtimeOptions, instanceOptions);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const burst = schedule.inlineThisTurn > 0 && schedule.onWorkers < schedule.inlineThisTurn && schedule.onWorkers < MAX_BURST_OFFLOAD;
+  if (!burst) {
+    let r;
+    try {
+      r = authenticator.authenticateInline(method, url, headers, overrides, now);
+    } catch (e) {
+      return Promise.reject(nativeFailure(e));
+    }
+    if (r !== null && r !== undefined) {
+      if (schedule.inlineThisTurn++ === 0) queueMicrotask(endTurn);
+      try {
+        return Promise.resolve(stateFrom(r));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+  }
+  return onWorker(authenticator, method, url, headers, overrides, now);
+}
+
+/**
+ * `createClerkClient(options)`: a client whose `authenticateRequest(request, options)` has
+ * @clerk/backend's signature. The native authenticator (parsed keys, JWKS cache) is built
+ * once, on first use, and shared by every call.
+ */
+function createClerkClient(options = {}) {
+  if (options === null || typeof options !== 'object') {
+    throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: createClerkClient options must be an object');
+  }
+  const instanceOptions = { ...options };
+  let authenticator = null;
+  const getNative = () => {
+    if (authenticator === null) authenticator = newNative(instanceOptions, instanceOptions.jwksRetryBaseDelayMs);
+    return authenticator;
+  };
+  return {
+    authenticateRequest(request, runtimeOptions) {
+      return authenticateWith(getNative, request, clientCallOptions(runtimeOptions), instanceOptions);
+    },
+    /** Synchronous variant (blocks the event loop on network work; for benchmarks). */
+    authenticateRequestSync(request, options) {
+      const [method, url, headers, overrides, now, authenticator] = callParts(getNative, request, clientCallOptions(options), instanceOptions);
+      let r;
+      try {
+        r = authenticator.authenticateSync(method, url, headers, overrides, now);
+      } catch (e) {
+        throw nativeFailure(e);
+      }
+      return stateFrom(r);
+    },
+  };
+}
+
+/** `authenticateRequest(request, options)` (all options at once, like @clerk/backend/internal). */
+function authenticateRequest(request, options = {}) {
+  return authenticateWith(() => standaloneNative(options), request, options, undefined);
+}
+
+module.exports = { createClerkClient, authenticateRequest };

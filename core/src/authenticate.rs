@@ -1,30 +1,24 @@
-//! The `authenticateRequest` state machine: dispatch, header flow, cookie flow, error
-//! handling and refresh, plus this project's additions (per-tab sessions, org scoping).
+//! The `authenticateRequest` state machine: dispatch by accepted token type, the header
+//! flows, the cookie flow, and the per-tab session checks. The states it ends in are built in
+//! `state.rs`, refresh is `refresh.rs`, organization sync is `org_sync.rs`.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use url::Url;
 
-use crate::auth_object::{MachineAuth, SessionAuth};
 use crate::claims::{claim, Field};
-use crate::context::{query_param, Call, NoNetwork};
+use crate::context::{query_param, Call, CallSetup};
 use crate::error::{Error, ErrorCode};
 use crate::handshake::{set_pairs, HandshakeFailure};
 use crate::jwt::Jwt;
 use crate::keys::is_development_secret_key;
 use crate::machine::{is_machine_class, Candidate, MachineError};
 use crate::options::{AcceptsToken, ResolvedOptions};
-use crate::org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 use crate::reason::Reason;
 use crate::request::Request;
 use crate::state::{AuthData, AuthStatus, RequestState, TokenType};
-use crate::verify::Verified;
 use crate::Authenticator;
-
-fn legal_header_value(v: &str) -> bool {
-    !v.is_empty() && v.chars().all(|c| (c as u32) <= 0xFF && c != '\r' && c != '\n' && c != '\0')
-}
 
 fn token_type_of(accepts: &AcceptsToken) -> TokenType {
     match accepts {
@@ -34,106 +28,6 @@ fn token_type_of(accepts: &AcceptsToken) -> TokenType {
 }
 
 impl Call<'_> {
-    fn base_state(&mut self, status: AuthStatus, reason: Option<&str>, message: Option<&str>, headers: Vec<(String, String)>, auth: AuthData, token_type: Option<TokenType>) -> RequestState {
-        let s = |o: &Option<String>| o.clone().unwrap_or_default();
-        RequestState {
-            status,
-            reason: reason.map(str::to_string),
-            message: message.map(str::to_string),
-            token: None,
-            token_type,
-            headers,
-            publishable_key: s(&self.opts.publishable_key),
-            proxy_url: self.proxy_url.clone(),
-            is_satellite: self.is_satellite(),
-            domain: s(&self.opts.domain),
-            sign_in_url: s(&self.opts.sign_in_url),
-            sign_up_url: s(&self.opts.sign_up_url),
-            after_sign_in_url: s(&self.opts.after_sign_in_url),
-            after_sign_up_url: s(&self.opts.after_sign_up_url),
-            organization_sync: None,
-            trace: None,
-            auth,
-            membership_until: None,
-        }
-    }
-
-    fn with_debug_headers(status: AuthStatus, reason: &str, message: &str, mut headers: Vec<(String, String)>) -> Vec<(String, String)> {
-        let mut set = |name: &str, value: &str| {
-            if legal_header_value(value) {
-                headers.retain(|(n, _)| n != name);
-                headers.push((name.to_string(), value.to_string()));
-            }
-        };
-        set("x-clerk-auth-status", status.as_str());
-        set("x-clerk-auth-reason", reason);
-        set("x-clerk-auth-message", message);
-        headers
-    }
-
-    /// A signed-out session state (with debug headers).
-    pub fn signed_out(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
-        self.signed_out_typed(reason, message, headers, TokenType::SessionToken)
-    }
-
-    fn signed_out_typed(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>, tt: TokenType) -> RequestState {
-        let reason = reason.as_ref();
-        let headers = Self::with_debug_headers(AuthStatus::SignedOut, reason, message, headers);
-        let auth = match tt {
-            TokenType::SessionToken => AuthData::SignedOutSession,
-            t => AuthData::Machine(MachineAuth::unauthenticated(t)),
-        };
-        self.trace.step("decision", || format!("signed-out: {reason}"));
-        self.base_state(AuthStatus::SignedOut, Some(reason), Some(message), headers, auth, Some(tt))
-    }
-
-    /// A handshake state.
-    pub fn handshake(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
-        let reason = reason.as_ref();
-        let headers = Self::with_debug_headers(AuthStatus::Handshake, reason, message, headers);
-        self.base_state(AuthStatus::Handshake, Some(reason), Some(message), headers, AuthData::None, Some(TokenType::SessionToken))
-    }
-
-    /// A signed-in session state (fails closed when the claims cannot be turned into an
-    /// auth object, as the reference's `toAuth()` would throw).
-    pub fn signed_in_session(&mut self, token: String, claims: Verified, headers: Vec<(String, String)>) -> RequestState {
-        match SessionAuth::from_claims(claims) {
-            Ok(a) => {
-                self.trace.step("decision", || format!("signed-in: user {} session {}", a.user_id(), a.session_id().unwrap_or("-")));
-                let mut st = self.base_state(AuthStatus::SignedIn, None, None, headers, AuthData::Session(a), Some(TokenType::SessionToken));
-                st.token = Some(token);
-                st
-            }
-            Err(e) => {
-                self.trace.step("claims", || e.clone());
-                self.signed_out(Reason::UnexpectedError, "", Vec::new())
-            }
-        }
-    }
-
-    fn signed_in_machine(&mut self, token: &str, m: MachineAuth) -> RequestState {
-        let tt = m.token_type;
-        self.trace.step("decision", || format!("signed-in: {} {}", tt.as_str(), m.subject().unwrap_or("")));
-        let mut st = self.base_state(AuthStatus::SignedIn, None, None, Vec::new(), AuthData::Machine(m), Some(tt));
-        st.token = Some(token.to_string());
-        st
-    }
-
-    fn invalid_token_state(&mut self) -> RequestState {
-        let headers = Self::with_debug_headers(AuthStatus::SignedOut, Reason::TokenTypeMismatch.as_str(), "", Vec::new());
-        self.trace.step("decision", || "signed-out: token-type-mismatch (acceptsToken list)".into());
-        let mut st = self.base_state(AuthStatus::SignedOut, Some(Reason::TokenTypeMismatch.as_str()), Some(""), headers, AuthData::InvalidToken, None);
-        st.publishable_key.clear();
-        st.proxy_url.clear();
-        st.domain.clear();
-        st.sign_in_url.clear();
-        st.sign_up_url.clear();
-        st.after_sign_in_url.clear();
-        st.after_sign_up_url.clear();
-        st.is_satellite = false;
-        st
-    }
-
     // ----- header flows (sections 6 and 12) -----
 
     fn session_header_flow(&mut self, token: &str) -> RequestState {
@@ -315,111 +209,6 @@ impl Call<'_> {
         Ok(self.organization_sync(state, true))
     }
 
-    // ----- organization sync (section 13 + onMismatch) -----
-
-    pub fn sync_target(&self) -> Option<SyncTarget> {
-        self.org_matcher.as_ref()?.find_target(self.clerk_url.path())
-    }
-
-    /// Organization sync for a signed-in session state. Only the cookie flow's own sign-in may
-    /// become an activation handshake (`handshake_possible`, the reference's step); every other
-    /// signed-in session (Bearer, any/list header, refresh, handshake resolution) cannot be
-    /// handshaken, so a different organization there is a mismatch handled by `onMismatch`.
-    fn organization_sync(&mut self, mut state: RequestState, handshake_possible: bool) -> RequestState {
-        self.org_synced = true;
-        let Some(target) = self.sync_target() else {
-            return state;
-        };
-        let Some(auth) = state.to_auth().and_then(|a| match a {
-            crate::auth_object::AuthObject::SignedIn(s) => Some(s),
-            _ => None,
-        }) else {
-            return state;
-        };
-        let must_activate = match &target {
-            SyncTarget::OrganizationId(id) => auth.org_id_str() != Some(id.as_str()),
-            SyncTarget::OrganizationSlug(slug) => auth.org_slug_str() != Some(slug.as_str()),
-            SyncTarget::PersonalAccount => auth.org_id().is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
-        };
-        let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
-        self.trace.step("org-sync", || {
-            format!(
-                "URL names {} {:?}; token's active org {:?}",
-                match &target {
-                    SyncTarget::OrganizationId(_) => "organization id",
-                    SyncTarget::OrganizationSlug(_) => "organization slug",
-                    SyncTarget::PersonalAccount => "personal account",
-                },
-                target.handshake_param(),
-                auth.org_id_str().unwrap_or("none")
-            )
-        });
-        if !must_activate {
-            state.organization_sync = report(SyncOutcome::Active);
-            return state;
-        }
-        if self.redirect_loop_counter >= 3.0 {
-            self.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
-            self.trace.step("org-sync", || "handshake loop (counter ≥ 3): activation skipped".into());
-        } else if handshake_possible && self.eligible_for_handshake() {
-            let mut hs = self.maybe_handshake(Reason::ActiveOrganizationMismatch, "", None);
-            hs.organization_sync = report(SyncOutcome::Handshake);
-            return hs;
-        } else if !handshake_possible {
-            self.trace.step("org-sync", || "no handshake possible: the session did not come from the cookie flow's sign-in".into());
-        } else {
-            self.trace.step("org-sync", || format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method, self.sec_fetch_dest, self.accept));
-        }
-        // Not eligible for a handshake (WebSocket upgrade, fetch, POST) or a loop.
-        let on_mismatch = self.opts.on_mismatch;
-        self.trace.step("org-sync", || format!("mismatch without handshake; onMismatch = {on_mismatch:?}"));
-        match on_mismatch {
-            OnMismatch::KeepActive => {
-                state.organization_sync = report(SyncOutcome::Mismatch);
-                state
-            }
-            OnMismatch::SignedOut => {
-                // A refresh's or handshake's cookies still reach the browser: the session is
-                // fine, only this request is refused.
-                let headers = std::mem::take(&mut state.headers);
-                let mut so = self.signed_out(Reason::OrganizationMismatch, "The URL names an organization that is not the session's active organization", headers);
-                so.organization_sync = report(SyncOutcome::Mismatch);
-                so
-            }
-            OnMismatch::ResolveMembership => self.resolve_membership(state, &auth, &target),
-        }
-    }
-
-    fn resolve_membership(&mut self, mut state: RequestState, auth: &SessionAuth, target: &SyncTarget) -> RequestState {
-        let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
-        if *target == SyncTarget::PersonalAccount {
-            // The personal account needs no membership: scope the auth object to no org.
-            state.auth = AuthData::Session(auth.personal());
-            state.organization_sync = report(SyncOutcome::Membership);
-            return state;
-        }
-        let (answer, holds_until) = self.auth.membership(self, auth.user_id(), target);
-        match answer {
-            Ok(Some(m)) => {
-                self.trace.step("membership", || format!("member of {} as {}", m.org_id, m.role));
-                state.auth = AuthData::Session(auth.scoped_to(&m.org_id, m.org_slug.as_deref(), &m.role, m.permissions.clone()));
-                state.membership_until = Some(holds_until);
-                state.organization_sync = report(SyncOutcome::Membership);
-                state
-            }
-            Ok(None) => {
-                let mut so = self.signed_out(Reason::OrganizationNotMember, "The user is not a member of the organization the URL names", std::mem::take(&mut state.headers));
-                so.organization_sync = report(SyncOutcome::NotMember);
-                so
-            }
-            Err(e) => {
-                let mut so = self.signed_out(Reason::OrganizationMembershipLookupFailed, &e, std::mem::take(&mut state.headers));
-                so.organization_sync = report(SyncOutcome::Mismatch);
-                so
-            }
-        }
-    }
-
     // ----- per-tab sessions -----
 
     fn check_expected_identity(&mut self, state: RequestState) -> RequestState {
@@ -504,9 +293,7 @@ impl Authenticator {
                 "Machine token authentication requires either a Machine secret key or a Clerk secret key. Ensure a Clerk secret key or Machine secret key is set.",
             ));
         }
-        let mut call = Call::new(self, opts, request, initial, now_ms, pk);
-        call.org_matcher = org_matcher;
-        call.no_network = no_network.then(NoNetwork::default);
+        let mut call = Call::new(self, request, initial, CallSetup { opts, now_ms, pk, org_matcher, no_network });
         let state = call.run(&accepts);
         if call.needed_network() {
             return Ok(None);

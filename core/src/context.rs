@@ -12,6 +12,7 @@ use crate::cookies::Cookies;
 use crate::jwt::{Jwt, VerifyError};
 use crate::keys::{InstanceType, PublishableKey};
 use crate::options::ResolvedOptions;
+use crate::org_sync::OrganizationMatcher;
 use crate::request::{parse_authorization, public_url, Headers, Known, Request};
 use crate::trace::Recorder;
 use crate::Authenticator;
@@ -46,11 +47,11 @@ pub(crate) struct Call<'a> {
     pub handshake_nonce: Option<Cow<'a, str>>,
     pub redirect_loop_counter: f64,
     pub trace: Recorder,
-    pub org_matcher: Option<std::sync::Arc<crate::org_sync::OrganizationMatcher>>,
+    pub org_matcher: Option<Arc<OrganizationMatcher>>,
     /// Organization sync already decided for this call's state (the cookie flow's own step).
     pub org_synced: bool,
     /// Set for a call on the no-network path.
-    pub no_network: Option<NoNetwork>,
+    no_network: Option<NoNetwork>,
 }
 
 /// What a call on the no-network path holds: whether it needed the Backend API (its state
@@ -114,10 +115,25 @@ fn iat_of(jwt: Option<&Jwt>) -> serde_json::Value {
     crate::js::or_zero(jwt.and_then(|j| j.payload.value(claim::IAT)))
 }
 
+/// What a call starts from besides the request.
+pub(crate) struct CallSetup<'a> {
+    /// The instance options, or a resolved copy when the call overrides some.
+    pub opts: Cow<'a, ResolvedOptions>,
+    /// The call's clock (ms since the epoch).
+    pub now_ms: f64,
+    /// `None` where only header values are derived (`acceptsToken` `m2m_token`/`api_key`,
+    /// `verifyToken`): no cookies, no Frontend API.
+    pub pk: Option<Cow<'a, PublishableKey>>,
+    /// The organization patterns of these options, compiled.
+    pub org_matcher: Option<Arc<OrganizationMatcher>>,
+    /// The no-network path.
+    pub no_network: bool,
+}
+
 impl<'a> Call<'a> {
-    /// Builds the context. `with_keys` is false for `acceptsToken` `m2m_token`/`api_key`,
-    /// where only header values are derived.
-    pub fn new(auth: &'a Authenticator, opts: Cow<'a, ResolvedOptions>, request: &'a Request, initial: Url, now_ms: f64, pk: Option<Cow<'a, PublishableKey>>) -> Call<'a> {
+    /// Builds the whole context: every value derived from the request and the options.
+    pub fn new(auth: &'a Authenticator, request: &'a Request, initial: Url, setup: CallSetup<'a>) -> Call<'a> {
+        let CallSetup { opts, now_ms, pk, org_matcher, no_network } = setup;
         let headers = Headers::new(request);
         let clerk_url = public_url(&headers, initial);
         let h = |k: Known| headers.get(k);
@@ -153,9 +169,9 @@ impl<'a> Call<'a> {
             opts,
             pk: None,
             trace: Recorder::default(),
-            org_matcher: None,
+            org_matcher,
             org_synced: false,
-            no_network: None,
+            no_network: no_network.then(NoNetwork::default),
         };
         // Proxy URL: a path is resolved against the public origin.
         if let Some(p) = call.opts.proxy_url.as_deref() {

@@ -4,62 +4,31 @@
 
 use std::fmt;
 
-/// Stable, machine-readable error codes (shared by every binding).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorCode {
-    /// The publishable key is missing or malformed.
-    InvalidPublishableKey,
-    /// The secret key is missing.
-    MissingSecretKey,
-    /// Satellite configuration is incomplete or inconsistent.
-    InvalidSatelliteConfig,
-    /// Machine-token authentication without any secret key.
-    MissingMachineSecretKey,
-    /// An organization-sync pattern failed to compile.
-    InvalidOrganizationPattern,
-    /// An option has the wrong type or an impossible value.
-    InvalidOption,
-    /// The request (method, URL, headers) could not be used.
-    InvalidRequest,
-    /// A development handshake token failed verification (the reference throws).
-    HandshakeVerificationFailed,
-    /// Any other failure the reference surfaces as a thrown error.
-    Unexpected,
-}
+use crate::string_enum::string_enum;
 
-impl ErrorCode {
-    /// Every error code, in declaration order.
-    pub const ALL: &'static [ErrorCode] = &[
-        ErrorCode::InvalidPublishableKey,
-        ErrorCode::MissingSecretKey,
-        ErrorCode::InvalidSatelliteConfig,
-        ErrorCode::MissingMachineSecretKey,
-        ErrorCode::InvalidOrganizationPattern,
-        ErrorCode::InvalidOption,
-        ErrorCode::InvalidRequest,
-        ErrorCode::HandshakeVerificationFailed,
-        ErrorCode::Unexpected,
-    ];
-
-    /// The code spelled `s` exactly.
-    pub fn parse(s: &str) -> Option<ErrorCode> {
-        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == s)
-    }
-
-    /// The code as a stable kebab-case string.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidPublishableKey => "invalid-publishable-key",
-            ErrorCode::MissingSecretKey => "missing-secret-key",
-            ErrorCode::InvalidSatelliteConfig => "invalid-satellite-config",
-            ErrorCode::MissingMachineSecretKey => "missing-machine-secret-key",
-            ErrorCode::InvalidOrganizationPattern => "invalid-organization-pattern",
-            ErrorCode::InvalidOption => "invalid-option",
-            ErrorCode::InvalidRequest => "invalid-request",
-            ErrorCode::HandshakeVerificationFailed => "handshake-verification-failed",
-            ErrorCode::Unexpected => "unexpected-error",
-        }
+string_enum! {
+    /// Stable, machine-readable error codes (shared by every binding).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum ErrorCode {
+        /// The publishable key is missing or malformed.
+        InvalidPublishableKey = "invalid-publishable-key",
+        /// The secret key is missing.
+        MissingSecretKey = "missing-secret-key",
+        /// Satellite configuration is incomplete or inconsistent.
+        InvalidSatelliteConfig = "invalid-satellite-config",
+        /// Machine-token authentication without any secret key.
+        MissingMachineSecretKey = "missing-machine-secret-key",
+        /// An organization-sync pattern failed to compile.
+        InvalidOrganizationPattern = "invalid-organization-pattern",
+        /// An option has the wrong type or an impossible value.
+        InvalidOption = "invalid-option",
+        /// The request (method, URL, headers) could not be used.
+        InvalidRequest = "invalid-request",
+        /// A development handshake token failed verification (the reference throws).
+        HandshakeVerificationFailed = "handshake-verification-failed",
+        /// Any other failure the reference surfaces as a thrown error.
+        Unexpected = "unexpected-error",
     }
 }
 

@@ -47,6 +47,7 @@ mod refresh;
 mod request;
 pub mod session_tokens;
 mod state;
+mod string_enum;
 mod token_cache;
 mod trace;
 pub mod transport;

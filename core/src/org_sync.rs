@@ -4,7 +4,11 @@
 use regex::{Regex, RegexBuilder};
 use serde_json::{json, Value};
 
+use crate::auth_object::SessionAuth;
+use crate::context::Call;
 use crate::error::{Error, ErrorCode};
+use crate::reason::Reason;
+use crate::state::{AuthData, RequestState};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -443,6 +447,112 @@ impl OnMismatch {
             "signed-out" => Some(OnMismatch::SignedOut),
             "resolve-membership" => Some(OnMismatch::ResolveMembership),
             _ => None,
+        }
+    }
+}
+
+/// Section 13's decision for a signed-in session, and this project's `onMismatch`.
+impl Call<'_> {
+    pub(crate) fn sync_target(&self) -> Option<SyncTarget> {
+        self.org_matcher.as_ref()?.find_target(self.clerk_url.path())
+    }
+
+    /// Organization sync for a signed-in session state. Only the cookie flow's own sign-in may
+    /// become an activation handshake (`handshake_possible`, the reference's step); every other
+    /// signed-in session (Bearer, any/list header, refresh, handshake resolution) cannot be
+    /// handshaken, so a different organization there is a mismatch handled by `onMismatch`.
+    pub(crate) fn organization_sync(&mut self, mut state: RequestState, handshake_possible: bool) -> RequestState {
+        self.org_synced = true;
+        let Some(target) = self.sync_target() else {
+            return state;
+        };
+        let Some(auth) = state.to_auth().and_then(|a| match a {
+            crate::auth_object::AuthObject::SignedIn(s) => Some(s),
+            _ => None,
+        }) else {
+            return state;
+        };
+        let must_activate = match &target {
+            SyncTarget::OrganizationId(id) => auth.org_id_str() != Some(id.as_str()),
+            SyncTarget::OrganizationSlug(slug) => auth.org_slug_str() != Some(slug.as_str()),
+            SyncTarget::PersonalAccount => auth.org_id().is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
+        };
+        let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
+        self.trace.step("org-sync", || {
+            format!(
+                "URL names {} {:?}; token's active org {:?}",
+                match &target {
+                    SyncTarget::OrganizationId(_) => "organization id",
+                    SyncTarget::OrganizationSlug(_) => "organization slug",
+                    SyncTarget::PersonalAccount => "personal account",
+                },
+                target.handshake_param(),
+                auth.org_id_str().unwrap_or("none")
+            )
+        });
+        if !must_activate {
+            state.organization_sync = report(SyncOutcome::Active);
+            return state;
+        }
+        if self.redirect_loop_counter >= 3.0 {
+            self.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
+            self.trace.step("org-sync", || "handshake loop (counter ≥ 3): activation skipped".into());
+        } else if handshake_possible && self.eligible_for_handshake() {
+            let mut hs = self.maybe_handshake(Reason::ActiveOrganizationMismatch, "", None);
+            hs.organization_sync = report(SyncOutcome::Handshake);
+            return hs;
+        } else if !handshake_possible {
+            self.trace.step("org-sync", || "no handshake possible: the session did not come from the cookie flow's sign-in".into());
+        } else {
+            self.trace.step("org-sync", || format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method, self.sec_fetch_dest, self.accept));
+        }
+        // Not eligible for a handshake (WebSocket upgrade, fetch, POST) or a loop.
+        let on_mismatch = self.opts.on_mismatch;
+        self.trace.step("org-sync", || format!("mismatch without handshake; onMismatch = {on_mismatch:?}"));
+        match on_mismatch {
+            OnMismatch::KeepActive => {
+                state.organization_sync = report(SyncOutcome::Mismatch);
+                state
+            }
+            OnMismatch::SignedOut => {
+                // A refresh's or handshake's cookies still reach the browser: the session is
+                // fine, only this request is refused.
+                let headers = std::mem::take(&mut state.headers);
+                let mut so = self.signed_out(Reason::OrganizationMismatch, "The URL names an organization that is not the session's active organization", headers);
+                so.organization_sync = report(SyncOutcome::Mismatch);
+                so
+            }
+            OnMismatch::ResolveMembership => self.resolve_membership(state, &auth, &target),
+        }
+    }
+
+    fn resolve_membership(&mut self, mut state: RequestState, auth: &SessionAuth, target: &SyncTarget) -> RequestState {
+        let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
+        if *target == SyncTarget::PersonalAccount {
+            // The personal account needs no membership: scope the auth object to no org.
+            state.auth = AuthData::Session(auth.personal());
+            state.organization_sync = report(SyncOutcome::Membership);
+            return state;
+        }
+        let (answer, holds_until) = self.auth.membership(self, auth.user_id(), target);
+        match answer {
+            Ok(Some(m)) => {
+                self.trace.step("membership", || format!("member of {} as {}", m.org_id, m.role));
+                state.auth = AuthData::Session(auth.scoped_to(&m.org_id, m.org_slug.as_deref(), &m.role, m.permissions.clone()));
+                state.membership_until = Some(holds_until);
+                state.organization_sync = report(SyncOutcome::Membership);
+                state
+            }
+            Ok(None) => {
+                let mut so = self.signed_out(Reason::OrganizationNotMember, "The user is not a member of the organization the URL names", std::mem::take(&mut state.headers));
+                so.organization_sync = report(SyncOutcome::NotMember);
+                so
+            }
+            Err(e) => {
+                let mut so = self.signed_out(Reason::OrganizationMembershipLookupFailed, &e, std::mem::take(&mut state.headers));
+                so.organization_sync = report(SyncOutcome::Mismatch);
+                so
+            }
         }
     }
 }

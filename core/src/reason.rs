@@ -10,122 +10,98 @@
 use std::fmt;
 use std::str::FromStr;
 
-macro_rules! reasons {
-    ($( $(#[$doc:meta])* $variant:ident = $s:literal, )*) => {
-        /// A reason code (`RequestState::reason`, `VerifyError::reason`).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum Reason {
-            $( $(#[$doc])* $variant, )*
-        }
+use crate::string_enum::string_enum;
 
-        impl Reason {
-            /// Every reason, in declaration order.
-            pub const ALL: &'static [Reason] = &[ $( Reason::$variant, )* ];
-
-            /// The reference's string.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $( Reason::$variant => $s, )*
-                }
-            }
-
-            /// The reason spelled `s` exactly (`None` for any other string).
-            pub fn parse(s: &str) -> Option<Reason> {
-                match s {
-                    $( $s => Some(Reason::$variant), )*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-reasons! {
-    // --- AuthErrorReason ---
-    /// `__client_uat` is set but there is no session cookie.
-    ClientUatWithoutSessionToken = "client-uat-but-no-session-token",
-    /// Development instance without a dev browser token.
-    DevBrowserMissing = "dev-browser-missing",
-    /// Development instance: the URL carries `__clerk_db_jwt`.
-    DevBrowserSync = "dev-browser-sync",
-    /// Development primary answering a satellite's sync request.
-    PrimaryRespondsToSyncing = "primary-responds-to-syncing",
-    /// A document request from a satellite domain to the primary.
-    PrimaryDomainCrossOriginSync = "primary-domain-cross-origin-sync",
-    /// A satellite needs to sync with the primary.
-    SatelliteCookieNeedsSyncing = "satellite-needs-syncing",
-    /// Neither a session cookie nor `__client_uat`.
-    SessionTokenAndUatMissing = "session-token-and-uat-missing",
-    /// A handshake carried no session token.
-    SessionTokenMissing = "session-token-missing",
-    /// The head of the composed `session-token-expired-refresh-<why>` reasons (see the module
-    /// documentation); never emitted on its own.
-    SessionTokenExpired = "session-token-expired",
-    /// The session token was issued before `__client_uat`.
-    SessionTokenIatBeforeClientUat = "session-token-iat-before-client-uat",
-    /// The session token is not active yet.
-    SessionTokenNbf = "session-token-nbf",
-    /// The session token's `iat` is in the future.
-    SessionTokenIatInTheFuture = "session-token-iat-in-the-future",
-    /// A session cookie without `__client_uat`.
-    SessionTokenWithoutClientUat = "session-token-but-no-client-uat",
-    /// The URL names an organization that is not the active one (activation handshake).
-    ActiveOrganizationMismatch = "active-organization-mismatch",
-    /// The token is not of an accepted type.
-    TokenTypeMismatch = "token-type-mismatch",
-    /// Any other failure.
-    UnexpectedError = "unexpected-error",
-    /// `acceptsToken` names a machine type and the request has no `Authorization` token (the
-    /// reference's literal).
-    NoTokenInHeader = "No token in header",
-    // --- TokenVerificationErrorReason ---
-    /// The token is expired.
-    TokenExpired = "token-expired",
-    /// The token is malformed or of the wrong kind.
-    TokenInvalid = "token-invalid",
-    /// Unsupported `alg`.
-    TokenInvalidAlgorithm = "token-invalid-algorithm",
-    /// `azp` is not an authorized party.
-    TokenInvalidAuthorizedParties = "token-invalid-authorized-parties",
-    /// `iss` is not the expected issuer.
-    TokenInvalidIssuer = "token-invalid-issuer",
-    /// Bad signature.
-    TokenInvalidSignature = "token-invalid-signature",
-    /// `nbf` is in the future.
-    TokenNotActiveYet = "token-not-active-yet",
-    /// `iat` is in the future.
-    TokenIatInTheFuture = "token-iat-in-the-future",
-    /// Any other verification failure.
-    TokenVerificationFailed = "token-verification-failed",
-    /// The Backend API refused the secret key.
-    SecretKeyInvalid = "secret-key-invalid",
-    /// No local JWK.
-    JwkLocalMissing = "jwk-local-missing",
-    /// The JWKS could not be loaded.
-    JwkRemoteFailedToLoad = "jwk-remote-failed-to-load",
-    /// The reference's `RemoteJWKInvalid` (never emitted by this implementation).
-    JwkRemoteInvalid = "jwk-remote-invalid",
-    /// The reference's `RemoteJWKMissing` (never emitted by this implementation).
-    JwkRemoteMissing = "jwk-remote-missing",
-    /// Neither `jwtKey` nor a secret key to fetch the JWKS with.
-    JwkFailedToResolve = "jwk-failed-to-resolve",
-    /// No JWK has the token's `kid`.
-    JwkKidMismatch = "jwk-kid-mismatch",
-    // --- this project's additions ---
-    /// The Backend API could not be reached at all (network error, timeout), as distinct from
-    /// a token problem.
-    BackendApiUnreachable = "backend-api-unreachable",
-    /// A request declared it carries its own token (`requireTabToken` header) but had none.
-    TabTokenRequired = "tab-token-required",
-    /// The verified token belongs to another session or user than the request names.
-    SessionMismatch = "session-mismatch",
-    /// `onMismatch: signed-out` and the URL names another organization.
-    OrganizationMismatch = "organization-mismatch",
-    /// `onMismatch: resolve-membership` and the user is not a member.
-    OrganizationNotMember = "organization-not-member",
-    /// `onMismatch: resolve-membership` and the Backend API lookup failed.
-    OrganizationMembershipLookupFailed = "organization-membership-lookup-failed",
+string_enum! {
+    /// A reason code (`RequestState::reason`, `VerifyError::reason`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
+    pub enum Reason {
+        // --- AuthErrorReason ---
+        /// `__client_uat` is set but there is no session cookie.
+        ClientUatWithoutSessionToken = "client-uat-but-no-session-token",
+        /// Development instance without a dev browser token.
+        DevBrowserMissing = "dev-browser-missing",
+        /// Development instance: the URL carries `__clerk_db_jwt`.
+        DevBrowserSync = "dev-browser-sync",
+        /// Development primary answering a satellite's sync request.
+        PrimaryRespondsToSyncing = "primary-responds-to-syncing",
+        /// A document request from a satellite domain to the primary.
+        PrimaryDomainCrossOriginSync = "primary-domain-cross-origin-sync",
+        /// A satellite needs to sync with the primary.
+        SatelliteCookieNeedsSyncing = "satellite-needs-syncing",
+        /// Neither a session cookie nor `__client_uat`.
+        SessionTokenAndUatMissing = "session-token-and-uat-missing",
+        /// A handshake carried no session token.
+        SessionTokenMissing = "session-token-missing",
+        /// The head of the composed `session-token-expired-refresh-<why>` reasons (see the module
+        /// documentation); never emitted on its own.
+        SessionTokenExpired = "session-token-expired",
+        /// The session token was issued before `__client_uat`.
+        SessionTokenIatBeforeClientUat = "session-token-iat-before-client-uat",
+        /// The session token is not active yet.
+        SessionTokenNbf = "session-token-nbf",
+        /// The session token's `iat` is in the future.
+        SessionTokenIatInTheFuture = "session-token-iat-in-the-future",
+        /// A session cookie without `__client_uat`.
+        SessionTokenWithoutClientUat = "session-token-but-no-client-uat",
+        /// The URL names an organization that is not the active one (activation handshake).
+        ActiveOrganizationMismatch = "active-organization-mismatch",
+        /// The token is not of an accepted type.
+        TokenTypeMismatch = "token-type-mismatch",
+        /// Any other failure.
+        UnexpectedError = "unexpected-error",
+        /// `acceptsToken` names a machine type and the request has no `Authorization` token (the
+        /// reference's literal).
+        NoTokenInHeader = "No token in header",
+        // --- TokenVerificationErrorReason ---
+        /// The token is expired.
+        TokenExpired = "token-expired",
+        /// The token is malformed or of the wrong kind.
+        TokenInvalid = "token-invalid",
+        /// Unsupported `alg`.
+        TokenInvalidAlgorithm = "token-invalid-algorithm",
+        /// `azp` is not an authorized party.
+        TokenInvalidAuthorizedParties = "token-invalid-authorized-parties",
+        /// `iss` is not the expected issuer.
+        TokenInvalidIssuer = "token-invalid-issuer",
+        /// Bad signature.
+        TokenInvalidSignature = "token-invalid-signature",
+        /// `nbf` is in the future.
+        TokenNotActiveYet = "token-not-active-yet",
+        /// `iat` is in the future.
+        TokenIatInTheFuture = "token-iat-in-the-future",
+        /// Any other verification failure.
+        TokenVerificationFailed = "token-verification-failed",
+        /// The Backend API refused the secret key.
+        SecretKeyInvalid = "secret-key-invalid",
+        /// No local JWK.
+        JwkLocalMissing = "jwk-local-missing",
+        /// The JWKS could not be loaded.
+        JwkRemoteFailedToLoad = "jwk-remote-failed-to-load",
+        /// The reference's `RemoteJWKInvalid` (never emitted by this implementation).
+        JwkRemoteInvalid = "jwk-remote-invalid",
+        /// The reference's `RemoteJWKMissing` (never emitted by this implementation).
+        JwkRemoteMissing = "jwk-remote-missing",
+        /// Neither `jwtKey` nor a secret key to fetch the JWKS with.
+        JwkFailedToResolve = "jwk-failed-to-resolve",
+        /// No JWK has the token's `kid`.
+        JwkKidMismatch = "jwk-kid-mismatch",
+        // --- this project's additions ---
+        /// The Backend API could not be reached at all (network error, timeout), as distinct from
+        /// a token problem.
+        BackendApiUnreachable = "backend-api-unreachable",
+        /// A request declared it carries its own token (`requireTabToken` header) but had none.
+        TabTokenRequired = "tab-token-required",
+        /// The verified token belongs to another session or user than the request names.
+        SessionMismatch = "session-mismatch",
+        /// `onMismatch: signed-out` and the URL names another organization.
+        OrganizationMismatch = "organization-mismatch",
+        /// `onMismatch: resolve-membership` and the user is not a member.
+        OrganizationNotMember = "organization-not-member",
+        /// `onMismatch: resolve-membership` and the Backend API lookup failed.
+        OrganizationMembershipLookupFailed = "organization-membership-lookup-failed",
+    }
 }
 
 /// The prefix of the composed refresh-failure reasons.

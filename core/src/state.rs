@@ -3,9 +3,12 @@
 use serde_json::{json, Map, Value};
 
 use crate::auth_object::{AuthObject, HasCheck, MachineAuth, SessionAuth};
+use crate::context::Call;
 use crate::org_sync::OrganizationSync;
 use crate::reason::Reason;
+use crate::string_enum::string_enum;
 use crate::trace::Trace;
+use crate::verify::Verified;
 
 /// `signed-in`, `signed-out` or `handshake`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,42 +32,18 @@ impl AuthStatus {
     }
 }
 
-/// Credential kinds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TokenType {
-    /// A session JWT.
-    SessionToken,
-    /// An API key (`ak_…`).
-    ApiKey,
-    /// A machine-to-machine token (`mt_…` or M2M JWT).
-    M2mToken,
-    /// An OAuth access token (`oat_…` or `at+jwt`).
-    OAuthToken,
-}
-
-impl TokenType {
-    /// Every token type, in declaration order.
-    pub const ALL: &'static [TokenType] = &[TokenType::SessionToken, TokenType::ApiKey, TokenType::M2mToken, TokenType::OAuthToken];
-
-    /// The reference's string.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TokenType::SessionToken => "session_token",
-            TokenType::ApiKey => "api_key",
-            TokenType::M2mToken => "m2m_token",
-            TokenType::OAuthToken => "oauth_token",
-        }
-    }
-
-    /// Parses the reference's string.
-    pub fn parse(s: &str) -> Option<TokenType> {
-        match s {
-            "session_token" => Some(TokenType::SessionToken),
-            "api_key" => Some(TokenType::ApiKey),
-            "m2m_token" => Some(TokenType::M2mToken),
-            "oauth_token" => Some(TokenType::OAuthToken),
-            _ => None,
-        }
+string_enum! {
+    /// Credential kinds.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum TokenType {
+        /// A session JWT.
+        SessionToken = "session_token",
+        /// An API key (`ak_…`).
+        ApiKey = "api_key",
+        /// A machine-to-machine token (`mt_…` or M2M JWT).
+        M2mToken = "m2m_token",
+        /// An OAuth access token (`oat_…` or `at+jwt`).
+        OAuthToken = "oauth_token",
     }
 }
 
@@ -267,5 +246,121 @@ impl RequestState {
             m.insert("trace".into(), t.to_json());
         }
         Value::Object(m)
+    }
+}
+
+/// A response header value the state may carry: Latin-1, no CR, LF or NUL.
+pub(crate) fn legal_header_value(v: &str) -> bool {
+    !v.is_empty() && v.chars().all(|c| (c as u32) <= 0xFF && c != '\r' && c != '\n' && c != '\0')
+}
+
+/// The states a call ends in, built from the call's options and derived values.
+impl Call<'_> {
+    pub(crate) fn base_state(
+        &mut self,
+        status: AuthStatus,
+        reason: Option<&str>,
+        message: Option<&str>,
+        headers: Vec<(String, String)>,
+        auth: AuthData,
+        token_type: Option<TokenType>,
+    ) -> RequestState {
+        let s = |o: &Option<String>| o.clone().unwrap_or_default();
+        RequestState {
+            status,
+            reason: reason.map(str::to_string),
+            message: message.map(str::to_string),
+            token: None,
+            token_type,
+            headers,
+            publishable_key: s(&self.opts.publishable_key),
+            proxy_url: self.proxy_url.clone(),
+            is_satellite: self.is_satellite(),
+            domain: s(&self.opts.domain),
+            sign_in_url: s(&self.opts.sign_in_url),
+            sign_up_url: s(&self.opts.sign_up_url),
+            after_sign_in_url: s(&self.opts.after_sign_in_url),
+            after_sign_up_url: s(&self.opts.after_sign_up_url),
+            organization_sync: None,
+            trace: None,
+            auth,
+            membership_until: None,
+        }
+    }
+
+    pub(crate) fn with_debug_headers(status: AuthStatus, reason: &str, message: &str, mut headers: Vec<(String, String)>) -> Vec<(String, String)> {
+        let mut set = |name: &str, value: &str| {
+            if legal_header_value(value) {
+                headers.retain(|(n, _)| n != name);
+                headers.push((name.to_string(), value.to_string()));
+            }
+        };
+        set("x-clerk-auth-status", status.as_str());
+        set("x-clerk-auth-reason", reason);
+        set("x-clerk-auth-message", message);
+        headers
+    }
+
+    /// A signed-out session state (with debug headers).
+    pub(crate) fn signed_out(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
+        self.signed_out_typed(reason, message, headers, TokenType::SessionToken)
+    }
+
+    pub(crate) fn signed_out_typed(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>, tt: TokenType) -> RequestState {
+        let reason = reason.as_ref();
+        let headers = Self::with_debug_headers(AuthStatus::SignedOut, reason, message, headers);
+        let auth = match tt {
+            TokenType::SessionToken => AuthData::SignedOutSession,
+            t => AuthData::Machine(MachineAuth::unauthenticated(t)),
+        };
+        self.trace.step("decision", || format!("signed-out: {reason}"));
+        self.base_state(AuthStatus::SignedOut, Some(reason), Some(message), headers, auth, Some(tt))
+    }
+
+    /// A handshake state.
+    pub(crate) fn handshake(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
+        let reason = reason.as_ref();
+        let headers = Self::with_debug_headers(AuthStatus::Handshake, reason, message, headers);
+        self.base_state(AuthStatus::Handshake, Some(reason), Some(message), headers, AuthData::None, Some(TokenType::SessionToken))
+    }
+
+    /// A signed-in session state (fails closed when the claims cannot be turned into an
+    /// auth object, as the reference's `toAuth()` would throw).
+    pub(crate) fn signed_in_session(&mut self, token: String, claims: Verified, headers: Vec<(String, String)>) -> RequestState {
+        match SessionAuth::from_claims(claims) {
+            Ok(a) => {
+                self.trace.step("decision", || format!("signed-in: user {} session {}", a.user_id(), a.session_id().unwrap_or("-")));
+                let mut st = self.base_state(AuthStatus::SignedIn, None, None, headers, AuthData::Session(a), Some(TokenType::SessionToken));
+                st.token = Some(token);
+                st
+            }
+            Err(e) => {
+                self.trace.step("claims", || e.clone());
+                self.signed_out(Reason::UnexpectedError, "", Vec::new())
+            }
+        }
+    }
+
+    pub(crate) fn signed_in_machine(&mut self, token: &str, m: MachineAuth) -> RequestState {
+        let tt = m.token_type;
+        self.trace.step("decision", || format!("signed-in: {} {}", tt.as_str(), m.subject().unwrap_or("")));
+        let mut st = self.base_state(AuthStatus::SignedIn, None, None, Vec::new(), AuthData::Machine(m), Some(tt));
+        st.token = Some(token.to_string());
+        st
+    }
+
+    pub(crate) fn invalid_token_state(&mut self) -> RequestState {
+        let headers = Self::with_debug_headers(AuthStatus::SignedOut, Reason::TokenTypeMismatch.as_str(), "", Vec::new());
+        self.trace.step("decision", || "signed-out: token-type-mismatch (acceptsToken list)".into());
+        let mut st = self.base_state(AuthStatus::SignedOut, Some(Reason::TokenTypeMismatch.as_str()), Some(""), headers, AuthData::InvalidToken, None);
+        st.publishable_key.clear();
+        st.proxy_url.clear();
+        st.domain.clear();
+        st.sign_in_url.clear();
+        st.sign_up_url.clear();
+        st.after_sign_in_url.clear();
+        st.after_sign_up_url.clear();
+        st.is_satellite = false;
+        st
     }
 }

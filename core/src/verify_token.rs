@@ -7,7 +7,7 @@ use std::fmt;
 use serde_json::{json, Map, Value};
 use url::Url;
 
-use crate::context::Call;
+use crate::context::{Call, CallSetup};
 use crate::jwt::TokenError;
 use crate::reason::Reason;
 use crate::{now_ms, Authenticator, Options, Request, Result};
@@ -57,7 +57,7 @@ impl Authenticator {
         // The flows' context without a request: no cookies, no publishable key.
         let request = Request::new("GET", "http://localhost/");
         let url = Url::parse(&request.url).expect("a constant URL parses");
-        let call = Call::new(self, opts, &request, url, now.unwrap_or_else(now_ms), None);
+        let call = Call::new(self, &request, url, CallSetup { opts, now_ms: now.unwrap_or_else(now_ms), pk: None, org_matcher: None, no_network: false });
         let skew = call.opts.skew_ms;
         Ok(call.verify_session_token(token, skew).map(|claims| claims.map().clone()).map_err(VerifyTokenError::from))
     }

@@ -418,6 +418,23 @@ clerkauth_status clerkauth_authenticate(const clerkauth_authenticator *auth,
                                         clerkauth_result **out);
 
 /**
+ * `clerkauth_authenticate` for an event loop: the same answer when it can be given without
+ * the Backend API (a `jwtKey`, a warm JWKS cache, cached memberships; no refresh or handshake
+ * nonce to exchange), else OK with `*out` set to NULL: then call `clerkauth_authenticate` off
+ * the loop thread (it may wait on the network). A NULL answer contacted nothing, waited for
+ * nothing and changed no cache, so the two calls never answer differently. It never waits on
+ * the network.
+ *
+ * # Safety
+ * As `clerkauth_authenticate`.
+ */
+clerkauth_status clerkauth_authenticate_without_network(const clerkauth_authenticator *auth,
+                                                        const clerkauth_request *request,
+                                                        const char *overrides_json,
+                                                        int64_t now_ms,
+                                                        clerkauth_result **out);
+
+/**
  * Frees a result and every string obtained from it. NULL is a no-op. Call it once, after
  * every thread is done with it.
  */

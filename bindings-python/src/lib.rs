@@ -288,8 +288,8 @@ impl NativeAuthenticator {
         overrides: Option<&Bound<'_, Overrides>>,
         now_ms: Option<f64>,
     ) -> PyResult<RequestState> {
-        let state = self.run(py, (method, url, headers), overrides, now_ms, false)?;
-        state.ok_or_else(|| py_error(py, "unexpected-error", "internal error in clerkauth: no state"))
+        let (state, ctx) = self.run(py, (method, url, headers), overrides, |auth, request, opts| auth.authenticate_with(request, opts, now_ms))?;
+        Ok(RequestState { inner: state, ctx })
     }
 
     /// The no-network path: the state when the core decides without the Backend API (a
@@ -305,7 +305,8 @@ impl NativeAuthenticator {
         overrides: Option<&Bound<'_, Overrides>>,
         now_ms: Option<f64>,
     ) -> PyResult<Option<RequestState>> {
-        self.run(py, (method, url, headers), overrides, now_ms, true)
+        let (state, ctx) = self.run(py, (method, url, headers), overrides, |auth, request, opts| auth.authenticate_without_network(request, opts, now_ms))?;
+        Ok(state.map(|inner| RequestState { inner, ctx }))
     }
 
     /// `verifyToken`: the claims, or `clerkauth.TokenVerificationError`.
@@ -326,30 +327,22 @@ impl NativeAuthenticator {
 }
 
 impl NativeAuthenticator {
-    /// Both entry points: the request read from Python, then the core with the GIL released;
-    /// `no_network` answers None where the Backend API would be needed.
-    fn run(
+    /// Both entry points: the request read from Python, then `call` (the core) with the GIL
+    /// released; its answer with what `Auth.get_token` needs.
+    fn run<T: Send>(
         &self,
         py: Python<'_>,
         (method, url, headers): (&Bound<'_, PyAny>, &Bound<'_, PyAny>, &Bound<'_, PyAny>),
         overrides: Option<&Bound<'_, Overrides>>,
-        now_ms: Option<f64>,
-        no_network: bool,
-    ) -> PyResult<Option<RequestState>> {
+        call: impl FnOnce(&CoreAuthenticator, &Request, &Options) -> Result<T, Error> + Send,
+    ) -> PyResult<(T, TokenContext)> {
         let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
         let inner = self.inner.clone();
         let overrides = overrides.map(|o| o.get().opts.clone());
         let none = Options::default();
         let opts = overrides.as_deref().unwrap_or(&none);
-        let state = py
-            .detach(|| {
-                guard(|| match no_network {
-                    true => inner.authenticate_without_network(&request, opts, now_ms),
-                    false => inner.authenticate_with(&request, opts, now_ms).map(Some),
-                })
-            })
-            .map_err(|e| core_error(py, &e))?;
-        Ok(state.map(|state| RequestState { inner: state, ctx: TokenContext { auth: inner, overrides } }))
+        let answer = py.detach(|| guard(|| call(&inner, &request, opts))).map_err(|e| core_error(py, &e))?;
+        Ok((answer, TokenContext { auth: inner, overrides }))
     }
 }
 

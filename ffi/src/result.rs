@@ -146,6 +146,43 @@ pub unsafe extern "C" fn clerkauth_authenticate(
     now_ms: i64,
     out: *mut *mut clerkauth_result,
 ) -> clerkauth_status {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { authenticate(auth, request, overrides_json, now_ms, out, false) }
+}
+
+/// `clerkauth_authenticate` for an event loop: the same answer when it can be given without
+/// the Backend API (a `jwtKey`, a warm JWKS cache, cached memberships; no refresh or handshake
+/// nonce to exchange), else OK with `*out` set to NULL: then call `clerkauth_authenticate` off
+/// the loop thread (it may wait on the network). A NULL answer contacted nothing, waited for
+/// nothing and changed no cache, so the two calls never answer differently. It never waits on
+/// the network.
+///
+/// # Safety
+/// As `clerkauth_authenticate`.
+#[no_mangle]
+pub unsafe extern "C" fn clerkauth_authenticate_without_network(
+    auth: *const clerkauth_authenticator,
+    request: *const clerkauth_request,
+    overrides_json: *const c_char,
+    now_ms: i64,
+    out: *mut *mut clerkauth_result,
+) -> clerkauth_status {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { authenticate(auth, request, overrides_json, now_ms, out, true) }
+}
+
+/// Both entry points; `no_network`: `*out` is NULL when the Backend API is needed.
+///
+/// # Safety
+/// As `clerkauth_authenticate`.
+unsafe fn authenticate(
+    auth: *const clerkauth_authenticator,
+    request: *const clerkauth_request,
+    overrides_json: *const c_char,
+    now_ms: i64,
+    out: *mut *mut clerkauth_result,
+    no_network: bool,
+) -> clerkauth_status {
     guarded(|| {
         check_out(out, "out")?;
         // SAFETY: caller contract.
@@ -155,8 +192,8 @@ pub unsafe extern "C" fn clerkauth_authenticate(
         // SAFETY: caller contract.
         let overrides = unsafe { overrides_arg(overrides_json) }?;
         let now = (now_ms >= 0).then_some(now_ms as f64);
-        let state = auth.inner.authenticate_with(&request.inner, &overrides, now)?;
-        let handle = Box::into_raw(Box::new(clerkauth_result::new(state)));
+        let state = if no_network { auth.inner.authenticate_without_network(&request.inner, &overrides, now)? } else { Some(auth.inner.authenticate_with(&request.inner, &overrides, now)?) };
+        let handle = state.map_or(std::ptr::null_mut(), |state| Box::into_raw(Box::new(clerkauth_result::new(state))));
         // SAFETY: checked non-NULL.
         unsafe { *out = handle };
         Ok(())

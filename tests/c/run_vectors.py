@@ -203,6 +203,7 @@ def main():
         print("0 passed, 1 failed")
         return 1
     crashed = False
+    no_network = 0  # typed vectors the no-network entry point decided
     for path in files:
         with open(path) as fh:
             v = json.load(fh)
@@ -241,6 +242,10 @@ def main():
                 state = got["state"]
                 results["typed"].append(result_line(v["id"], state, got["has"]))
                 diff = diff or cross_check(got["typed"], state)
+                if got.get("noNetwork"):
+                    no_network += 1
+                    if not got.get("noNetworkSame"):
+                        diff = diff or "clerkauth_authenticate_without_network answered differently from clerkauth_authenticate"
                 if not diff and state.get("auth") is None and any(got["has"]):
                     diff = "has() true without an auth object"
             else:
@@ -259,6 +264,11 @@ def main():
     elif rc != 0:
         print("FAIL runner exited with %d%s" % (rc, " (valgrind found errors)" if args.valgrind and rc == 3 else ""))
         failed += 1
+    if "typed" in modes and not crashed:
+        print("no-network entry point: decided %d of %d vectors, each the same as clerkauth_authenticate" % (no_network, len(files)))
+        if no_network == 0:
+            print("FAIL the no-network entry point decided no vector")
+            failed += 1
     passed = 0
     for label in sorted(results):
         p, f = check_results(args.cli, args.vectors, results[label], label)

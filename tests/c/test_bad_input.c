@@ -260,6 +260,31 @@ static void test_authenticate(void) {
     CHECK_STATUS(clerkauth_authenticate(auth, req, "{}", 0, &res), CLERKAUTH_STATUS_OK);
     CHECK(clerkauth_result_trace_json(res) == NULL, "no trace without explain");
     clerkauth_result_free(res);
+    /* The no-network entry point: the same argument checks; with the instance's jwtKey it
+     * decides; a machine token needs the Backend API, so it answers NULL (and contacts
+     * nothing: the authenticator's apiUrl is not listening). */
+    res = (clerkauth_result *)SENTINEL;
+    CHECK_STATUS(clerkauth_authenticate_without_network(NULL, req, NULL, -1, &res), CLERKAUTH_STATUS_NULL_PARAMETER);
+    CHECK_STATUS(clerkauth_authenticate_without_network(auth, NULL, NULL, -1, &res), CLERKAUTH_STATUS_NULL_PARAMETER);
+    CHECK_STATUS(clerkauth_authenticate_without_network(auth, req, NULL, -1, NULL), CLERKAUTH_STATUS_NULL_PARAMETER);
+    CHECK_STATUS(clerkauth_authenticate_without_network(auth, req, "{oops", -1, &res), CLERKAUTH_STATUS_INVALID_JSON);
+    CHECK(res == SENTINEL, "out written on failure");
+    CHECK_STATUS(clerkauth_authenticate_without_network(auth, req, NULL, -1, &res), CLERKAUTH_STATUS_OK);
+    CHECK(res != NULL && res != SENTINEL, "decided without the network");
+    if (res != NULL && res != SENTINEL) {
+        clerkauth_result *full = NULL;
+        CHECK_STATUS(clerkauth_authenticate(auth, req, NULL, 0, &full), CLERKAUTH_STATUS_OK);
+        CHECK(full != NULL && clerkauth_result_status(res) == clerkauth_result_status(full), "the same status as clerkauth_authenticate");
+        clerkauth_result_free(full);
+        clerkauth_result_free(res);
+    }
+    clerkauth_request *machine = NULL;
+    CHECK_STATUS(clerkauth_request_new("GET", "https://app.example.com/", &machine), CLERKAUTH_STATUS_OK);
+    CHECK_STATUS(clerkauth_request_add_header(machine, "authorization", "Bearer ak_live_0123456789"), CLERKAUTH_STATUS_OK);
+    res = (clerkauth_result *)SENTINEL;
+    CHECK_STATUS(clerkauth_authenticate_without_network(auth, machine, "{\"acceptsToken\":\"api_key\"}", -1, &res), CLERKAUTH_STATUS_OK);
+    CHECK(res == NULL, "an API key needs the Backend API: NULL");
+    clerkauth_request_free(machine);
     clerkauth_request_free(req);
 
     /* Garbage credentials of every kind: signed out (or handshake), never an error. */

@@ -4,8 +4,10 @@
  *   "typed", options_json, method, url, N, N x (name, value), now_ms, K, K x check_json
  *   "json",  options_json, request_json
  * Output: one JSON line per record. Every authentication runs through the C library:
- *   typed -> clerkauth_authenticator_new + clerkauth_request_* + clerkauth_authenticate and
- *            every typed getter; {"ok":true,"state":<state json>,"has":[...],"typed":{...}}
+ *   typed -> clerkauth_authenticator_new + clerkauth_request_* +
+ *            clerkauth_authenticate_without_network, then clerkauth_authenticate and every typed
+ *            getter; {"ok":true,"state":<state json>,"has":[...],"noNetwork":<the first decided>,
+ *            "noNetworkSame":<its state equals the second's>,"typed":{...}}
  *   json  -> clerkauth_json_cache_clear, then clerkauth_authenticate_json twice (fresh, then
  *            cached authenticator); {"ok":true,"first":<json>,"second":<json>}
  *   failure -> {"ok":false,"code":N,"codeText":"...","error":"..."}
@@ -166,8 +168,18 @@ static void run_typed(FILE *in) {
                                                     (const char *const *)values, n, &req);
         }
     }
+    /* The event-loop pattern: the no-network entry point first, the full call after. When the
+     * first decides, the second must give the same state. */
+    clerkauth_result *fast = NULL;
+    bool same = true;
+    if (st == CLERKAUTH_STATUS_OK) {
+        st = clerkauth_authenticate_without_network(auth, req, NULL, now_ms, &fast);
+    }
     if (st == CLERKAUTH_STATUS_OK) {
         st = clerkauth_authenticate(auth, req, NULL, now_ms, &res);
+    }
+    if (st == CLERKAUTH_STATUS_OK && fast != NULL) {
+        same = strcmp(clerkauth_result_state_json(fast), clerkauth_result_state_json(res)) == 0;
     }
     if (st != CLERKAUTH_STATUS_OK) {
         print_error(st);
@@ -185,10 +197,11 @@ static void run_typed(FILE *in) {
                 printf("\"has failed: %s\"", clerkauth_status_text(hs));
             }
         }
-        printf("],\"typed\":");
+        printf("],\"noNetwork\":%s,\"noNetworkSame\":%s,\"typed\":", fast ? "true" : "false", same ? "true" : "false");
         print_typed(res);
         printf("}\n");
     }
+    clerkauth_result_free(fast);
     clerkauth_result_free(res);
     clerkauth_request_free(req);
     clerkauth_authenticator_free(auth);

@@ -113,4 +113,4 @@ function standaloneNative(options) {
   return a;
 }
 
-module.exports = { INSTANCE_KEYS, optionsJson, pickNow, newNative, clientCallOptions, standaloneNative };
+module.exports = { JS_ONLY, INSTANCE_KEYS, optionsJson, pickNow, newNative, clientCallOptions, standaloneNative };

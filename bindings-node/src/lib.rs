@@ -409,15 +409,31 @@ pub struct Vocabulary {
     pub token_types: Vec<String>,
     /// Every error code.
     pub error_codes: Vec<String>,
+    /// Every top-level option name, with its kind.
+    pub options: Vec<VocabularyOption>,
+    /// Every name inside `organizationSyncOptions`.
+    pub organization_sync_options: Vec<String>,
 }
 
-/// The core's reasons, token types and error codes, in the core's order.
+/// One option name of the core's list and what the core does with it.
+#[napi(object)]
+pub struct VocabularyOption {
+    /// The camelCase name.
+    pub name: String,
+    /// `authentication`, `ignored-reference` or `host`.
+    pub kind: String,
+}
+
+/// The core's reasons, token types, error codes and option names, in the core's order (the
+/// same entries as the core's `vocabulary()`).
 #[napi(catch_unwind)]
 pub fn vocabulary() -> Vocabulary {
     Vocabulary {
         reasons: clerkauth::Reason::ALL.iter().map(|r| r.as_str().to_string()).collect(),
         token_types: TokenType::ALL.iter().map(|t| t.as_str().to_string()).collect(),
         error_codes: ErrorCode::ALL.iter().map(|c| c.as_str().to_string()).collect(),
+        options: OPTION_NAMES.iter().map(|o| VocabularyOption { name: o.name.to_string(), kind: o.kind.as_str().to_string() }).collect(),
+        organization_sync_options: clerkauth::ORGANIZATION_SYNC_OPTION_NAMES.iter().map(|n| n.to_string()).collect(),
     }
 }
 

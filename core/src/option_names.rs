@@ -21,6 +21,18 @@ pub enum OptionKind {
     Host(&'static str),
 }
 
+impl OptionKind {
+    /// The kind as the vocabulary (`vocabulary()["options"][i]["kind"]`) spells it:
+    /// `authentication`, `ignored-reference` or `host`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OptionKind::Authentication => "authentication",
+            OptionKind::IgnoredReference => "ignored-reference",
+            OptionKind::Host(_) => "host",
+        }
+    }
+}
+
 /// One option name (the reference's camelCase spelling) and its kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptionName {

@@ -6,15 +6,20 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
-use crate::{ErrorCode, Reason, TokenType};
+use crate::{ErrorCode, Reason, TokenType, OPTION_NAMES, ORGANIZATION_SYNC_OPTION_NAMES};
 
-/// `{"reasons": [...], "tokenTypes": [...], "errorCodes": [...]}`: every [`Reason`],
-/// [`TokenType`] and [`ErrorCode`] string, in declaration order.
+/// `{"reasons": [...], "tokenTypes": [...], "errorCodes": [...], "options": [...],
+/// "organizationSyncOptions": [...]}`: every [`Reason`], [`TokenType`] and [`ErrorCode`] string,
+/// every option name ([`OPTION_NAMES`], as `{"name": "secretKey", "kind": "authentication"}`,
+/// the kind being [`OptionKind::as_str`](crate::OptionKind::as_str)) and every name inside
+/// `organizationSyncOptions` ([`ORGANIZATION_SYNC_OPTION_NAMES`]), in declaration order.
 pub fn vocabulary() -> Value {
     json!({
         "reasons": Reason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         "tokenTypes": TokenType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
         "errorCodes": ErrorCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "options": OPTION_NAMES.iter().map(|o| json!({"name": o.name, "kind": o.kind.as_str()})).collect::<Vec<_>>(),
+        "organizationSyncOptions": ORGANIZATION_SYNC_OPTION_NAMES,
     })
 }
 
@@ -50,5 +55,42 @@ mod tests {
         assert_eq!(v["tokenTypes"].as_array().unwrap().len(), crate::TokenType::ALL.len());
         assert_eq!(v["errorCodes"].as_array().unwrap().len(), crate::ErrorCode::ALL.len());
         assert_eq!(v["reasons"][0], "client-uat-but-no-session-token");
+    }
+
+    #[test]
+    fn vocabulary_lists_every_option_name_with_its_kind() {
+        use crate::{OptionKind, OPTION_NAMES, ORGANIZATION_SYNC_OPTION_NAMES};
+        let v: serde_json::Value = serde_json::from_str(super::vocabulary_json()).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), 5, "{keys:?}");
+        let options = v["options"].as_array().unwrap();
+        assert_eq!(options.len(), OPTION_NAMES.len());
+        for (entry, option) in options.iter().zip(OPTION_NAMES) {
+            assert_eq!(entry.as_object().unwrap().len(), 2, "{entry}");
+            assert_eq!(entry["name"], option.name);
+            assert_eq!(entry["kind"], option.kind.as_str());
+        }
+        assert_eq!(options[0], serde_json::json!({"name": "secretKey", "kind": "authentication"}));
+        let kind = |name: &str| options.iter().find(|o| o["name"] == name).map(|o| o["kind"].as_str().unwrap().to_string());
+        assert_eq!(kind("telemetry").as_deref(), Some("ignored-reference"));
+        assert_eq!(kind("nowMs").as_deref(), Some("host"));
+        assert_eq!(OptionKind::Host("x").as_str(), "host");
+        let sync: Vec<&str> = v["organizationSyncOptions"].as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect();
+        assert_eq!(sync, ORGANIZATION_SYNC_OPTION_NAMES);
+    }
+
+    /// What C's test_bad_input checks through the C ABI: each listed name given alone (null:
+    /// not given) builds an authenticator, except a host option, an `invalid-option` error.
+    #[test]
+    fn every_listed_option_alone_is_accepted_unless_a_host_option() {
+        let v = crate::vocabulary();
+        for o in v["options"].as_array().unwrap() {
+            let name = o["name"].as_str().unwrap();
+            let built = crate::Options::from_json(&serde_json::json!({ name: null })).and_then(crate::Authenticator::new);
+            match o["kind"].as_str().unwrap() {
+                "host" => assert_eq!(built.err().map(|e| e.code()), Some(ErrorCode::InvalidOption), "{name}"),
+                _ => assert!(built.is_ok(), "{name}: {:?}", built.err()),
+            }
+        }
     }
 }

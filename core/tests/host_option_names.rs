@@ -71,10 +71,10 @@ fn every_host_lists_the_cores_option_names() {
     report.compare("bindings-node/index.d.ts AuthenticateRequestOptions + ClerkMiddlewareOptions", &node, &names(|_| true, KeyCase::Camel));
     report.compare("bindings-node/index.d.ts OrganizationSyncOptions", &members(&block(&dts, file, "export interface OrganizationSyncOptions {", "}"), "  "), &nested(KeyCase::Camel));
 
-    let js = read("bindings-node/index.js");
-    let js_only = js.lines().find(|l| l.starts_with("const JS_ONLY = ")).expect("bindings-node/index.js: const JS_ONLY");
+    let js = read("bindings-node/lib/options.js");
+    let js_only = js.lines().find(|l| l.starts_with("const JS_ONLY = ")).expect("bindings-node/lib/options.js: const JS_ONLY");
     let js_only: BTreeSet<String> = js_only.split('\'').skip(1).step_by(2).map(str::to_string).collect();
-    report.compare("bindings-node/index.js JS_ONLY (the core's host keys)", &js_only, &names(|k| matches!(k, OptionKind::Host(_)), KeyCase::Camel));
+    report.compare("bindings-node/lib/options.js JS_ONLY (the core's host keys)", &js_only, &names(|k| matches!(k, OptionKind::Host(_)), KeyCase::Camel));
 
     let py = read("bindings-python/python/clerkauth/_options.py");
     let file = "bindings-python/python/clerkauth/_options.py";

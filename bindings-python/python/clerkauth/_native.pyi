@@ -1,6 +1,6 @@
 """Private native module (Rust, PyO3). Use the ``clerkauth`` package instead."""
 
-from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, Union, final
+from typing import Any, Dict, List, Literal, Optional, Sequence, Tuple, TypedDict, Union, final
 
 from typing_extensions import disjoint_base
 
@@ -246,4 +246,15 @@ def request_url(scheme: str, host: str, target: str) -> str: ...
 def websocket_request(
     method: str, url: str, headers: Any, protocol_prefix: Optional[str], query_param: Optional[str]
 ) -> Tuple[str, List[Tuple[str, str]], Optional[str], Optional[str]]: ...
-def vocabulary() -> Dict[str, List[str]]: ...
+class _VocabularyOption(TypedDict):
+    name: str
+    kind: Literal["authentication", "ignored-reference", "host"]
+
+class _Vocabulary(TypedDict):
+    reasons: List[str]
+    tokenTypes: List[str]
+    errorCodes: List[str]
+    options: List[_VocabularyOption]
+    organizationSyncOptions: List[str]
+
+def vocabulary() -> _Vocabulary: ...

@@ -25,6 +25,7 @@
 
 pub mod auth_object;
 mod authenticate;
+mod authenticator_cache;
 pub mod bapi;
 pub mod claims;
 mod context;
@@ -63,9 +64,10 @@ use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use auth_object::{AuthObject, HasCheck, MachineAuth, SessionAuth};
+pub use authenticator_cache::AuthenticatorCache;
 pub use error::{Error, ErrorCode, Result};
 pub use machine::{is_machine_token, machine_token_type};
-pub use option_names::{KeyCase, OptionKind, OptionName, OPTION_NAMES, ORGANIZATION_SYNC_OPTION_NAMES};
+pub use option_names::{KeyCase, OptionKind, OptionName, INSTANCE_OPTION_NAMES, OPTION_NAMES, ORGANIZATION_SYNC_OPTION_NAMES};
 pub use options::{AcceptsToken, Options, OrganizationSyncOptions};
 pub use org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 pub use reason::{Reason, UnknownReason};

@@ -107,6 +107,18 @@ pub const OPTION_NAMES: &[OptionName] = &[
     host("clerkClient", "it is an option of the Node package's clerkMiddleware and upgrade authenticator"),
 ];
 
+/// The options that are built into an authenticator once, never per call: the keys
+/// (`secretKey`, `publishableKey`, `jwtKey`, `machineSecretKey`: parsed once), the Backend API
+/// client (`apiUrl`, `apiVersion`: one transport and one JWKS cache per instance), and the sizes
+/// and lifetimes of the authenticator's caches (`jwksCacheTtlInMs`, `membershipCacheTtlInMs`,
+/// `verifiedTokenCacheSize`). Two option sets that differ here need two authenticators (a JWKS
+/// cache must never serve one instance's keys to another); every other option is per call and
+/// is applied as an override to a shared one. This is the one rule of every host's
+/// authenticator cache ([`AuthenticatorCache`](crate::AuthenticatorCache), C's
+/// `clerkauth_authenticate_json`, Node's standalone `authenticateRequest`, Python's `compat`).
+pub const INSTANCE_OPTION_NAMES: &[&str] =
+    &["secretKey", "publishableKey", "jwtKey", "machineSecretKey", "apiUrl", "apiVersion", "jwksCacheTtlInMs", "membershipCacheTtlInMs", "verifiedTokenCacheSize"];
+
 /// The names inside `organizationSyncOptions` (`onMismatch` is this project's addition).
 pub const ORGANIZATION_SYNC_OPTION_NAMES: &[&str] = &["organizationPatterns", "personalAccountPatterns", "onMismatch"];
 
@@ -270,6 +282,13 @@ mod tests {
         assert_eq!(suggestion("issuers", names()), Some("issuer"));
         assert_eq!(suggestion("frobnicate", names()), None);
         assert_eq!(suggestion("x", names()), None);
+    }
+
+    #[test]
+    fn instance_names_are_authentication_options() {
+        for n in INSTANCE_OPTION_NAMES {
+            assert!(OPTION_NAMES.iter().any(|o| o.name == *n && o.kind == OptionKind::Authentication), "{n}");
+        }
     }
 
     #[test]

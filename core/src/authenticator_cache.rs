@@ -157,7 +157,7 @@ mod tests {
 
     fn request(azp: &str) -> Request {
         let token = dev().session_token("user_1", "sess_1", NOW - 10, azp, json!({"aud": "ours"}));
-        Request::new("GET", "https://app.example.com/api").header("authorization", &format!("Bearer {token}"))
+        Request::new("GET", "https://app.example.com/api").header("authorization", format!("Bearer {token}"))
     }
 
     fn options(extra: Value) -> Options {

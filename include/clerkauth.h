@@ -765,8 +765,13 @@ clerkauth_status clerkauth_verify_token(const clerkauth_authenticator *auth,
  * Ruby FFI, Python ctypes).
  *
  * * `options_json`: the authenticator options object (as for `clerkauth_authenticator_new`).
- *   Authenticators are cached per identical options string (up to 32, process-wide), so
- *   keys are parsed and the JWKS fetched once; `clerkauth_json_cache_clear` empties the cache.
+ *   Authenticators are cached by their instance options (`secretKey`, `publishableKey`,
+ *   `jwtKey`, `machineSecretKey`, `apiUrl`, `apiVersion`, `jwksCacheTtlInMs`,
+ *   `membershipCacheTtlInMs`, `verifiedTokenCacheSize`; up to 32, process-wide, oldest
+ *   dropped first), so keys are parsed and the JWKS fetched once per instance; every other
+ *   option applies per call, so options that differ only there (`authorizedParties`,
+ *   `audience` …) share one authenticator and its JWKS cache. `clerkauth_json_cache_clear`
+ *   empties the cache.
  * * `request_json`: `{"method": "GET", "url": "…", "headers": [["name","value"], …] | {…},
  *   "nowMs": 1767225600000 (optional; absent, null or negative = system clock),
  *   "hasChecks": [{"role": "org:admin"}, …] (optional), "overrides": {…} (optional per-call options)}`.

@@ -228,7 +228,7 @@ pkg.optionalDependencies = Object.fromEntries(ids.map((id) => {
 }));
 delete pkg.devDependencies; delete pkg.scripts;
 fs.writeFileSync(path.join(dst, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
-for (const f of pkg.files) fs.copyFileSync(path.join(src, f), path.join(dst, f));
+for (const f of pkg.files) fs.cpSync(path.join(src, f), path.join(dst, f), { recursive: true });
 fs.copyFileSync(path.join(src, "README.md"), path.join(dst, "README.md"));
 ' "$ROOT/bindings-node" "$STAGE/npm/main" "$VERSION"
 (cd "$STAGE/npm/main" && npm pack --silent --pack-destination "$OUT" >/dev/null)

@@ -17,8 +17,12 @@ const JS_ONLY = new Set(['nowMs', 'jwksRetryBaseDelayMs', 'clerkClient']);
 /** @clerk/backend options that do not affect authentication: their names go to the core, their values do not. */
 const IGNORED = new Set(native.ignoredOptionNames());
 
-/** Options that define a long-lived authenticator (keys, Backend API, caches). */
-const INSTANCE_KEYS = ['secretKey', 'publishableKey', 'jwtKey', 'machineSecretKey', 'apiUrl', 'apiVersion', 'jwksCacheTtlInMs', 'membershipCacheTtlInMs', 'verifiedTokenCacheSize'];
+/**
+ * Options that define a long-lived authenticator (keys, Backend API, caches): the core's list
+ * (INSTANCE_OPTION_NAMES, the one rule of every host's authenticator cache), read once at load
+ * so the per-call cache key is built in JS without crossing into native code.
+ */
+const INSTANCE_KEYS = Object.freeze(native.instanceOptionNames());
 
 /**
  * Options as the core's JSON, or null when there are none. Every name but the JS layer's own

@@ -400,6 +400,13 @@ pub fn ignored_option_names() -> Vec<String> {
     OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::IgnoredReference).map(|o| o.name.to_string()).collect()
 }
 
+/// The options that define a long-lived authenticator (the core's `INSTANCE_OPTION_NAMES`):
+/// the standalone `authenticateRequest` keys its cache by them and passes the rest per call.
+#[napi(catch_unwind)]
+pub fn instance_option_names() -> Vec<String> {
+    clerkauth::INSTANCE_OPTION_NAMES.iter().map(|n| n.to_string()).collect()
+}
+
 /// The core's vocabularies (tests check the JS and `.d.ts` lists against them).
 #[napi(object)]
 pub struct Vocabulary {

@@ -115,3 +115,16 @@ test('ErrorCode and ClerkAuthErrorCode are the core error codes', () => {
   assert.deepEqual(sorted(declared('ErrorCode')), sorted(core.errorCodes));
   assert.deepEqual(sorted(union('ClerkAuthErrorCode')), sorted(core.errorCodes));
 });
+
+// The standalone authenticateRequest keys its authenticator cache by the core's instance
+// options (issue 19: one rule in every host); the rest are per-call overrides.
+test('the standalone cache keys are the core instance option names', () => {
+  const { INSTANCE_KEYS, standaloneNative } = require('../lib/options.js');
+  assert.deepEqual([...INSTANCE_KEYS], native.instanceOptionNames());
+  assert.deepEqual(sorted(INSTANCE_KEYS), sorted(['secretKey', 'publishableKey', 'jwtKey', 'machineSecretKey', 'apiUrl', 'apiVersion', 'jwksCacheTtlInMs', 'membershipCacheTtlInMs', 'verifiedTokenCacheSize']));
+  const a = standaloneNative({ secretKey: 'sk_test_issue19', authorizedParties: ['https://a.example'], audience: 'x' });
+  const b = standaloneNative({ secretKey: 'sk_test_issue19', authorizedParties: ['https://b.example'] });
+  const c = standaloneNative({ secretKey: 'sk_test_issue19_other' });
+  assert.equal(a, b, 'per-call options share one authenticator');
+  assert.notEqual(a, c, 'instance options do not');
+});

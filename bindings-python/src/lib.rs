@@ -800,6 +800,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let ignored = OPTION_NAMES.iter().filter(|o| o.kind == OptionKind::IgnoredReference);
     let ignored: Vec<String> = ignored.flat_map(|o| [o.name.to_string(), KeyCase::Snake.spell(o.name)]).collect();
     m.add("IGNORED_OPTION_NAMES", PyTuple::new(m.py(), ignored)?)?;
+    // The core's instance options (both spellings): compat's authenticator cache keys by them.
+    let instance: Vec<String> = clerkauth::INSTANCE_OPTION_NAMES.iter().flat_map(|n| [n.to_string(), KeyCase::Snake.spell(n)]).collect();
+    m.add("INSTANCE_OPTION_NAMES", PyTuple::new(m.py(), instance)?)?;
     m.add_class::<NativeAuthenticator>()?;
     m.add_class::<Overrides>()?;
     m.add_class::<RequestState>()?;

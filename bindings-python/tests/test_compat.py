@@ -125,3 +125,17 @@ def test_handshakes_only_with_a_publishable_key(monkeypatch: pytest.MonkeyPatch)
         state = compat.authenticate_request(request, compat.AuthenticateRequestOptions(secret_key=DEV.secret_key, jwt_key=DEV.jwt_key, **opts))
         assert state.status == "handshake" and not state.is_signed_in
         assert state.redirect_location is not None and state.redirect_location.startswith("https://compat-app.clerk.accounts.dev/v1/client/handshake?")
+
+
+def test_per_call_options_share_one_authenticator() -> None:
+    # issue 19: the cache is keyed by the core's instance options only; the rest apply per call
+    assert set(clerkauth._native.INSTANCE_OPTION_NAMES) >= {"secret_key", "jwt_key", "secretKey", "jwtKey", "publishable_key", "api_url"}
+    assert "authorized_parties" not in clerkauth._native.INSTANCE_OPTION_NAMES
+    compat._cache.clear()
+    request = req(f"Bearer {v2(azp='https://app.example.com')}")
+    allowed = compat.authenticate_request(request, compat.AuthenticateRequestOptions(**options(authorized_parties=["https://app.example.com"])))
+    refused = compat.authenticate_request(request, compat.AuthenticateRequestOptions(**options(authorized_parties=["https://other.example"], audience="x")))
+    assert allowed.is_signed_in and not refused.is_signed_in
+    assert len(compat._cache) == 1
+    other = compat.authenticate_request(request, compat.AuthenticateRequestOptions(secret_key=OTHER.secret_key, jwt_key=OTHER.jwt_key))
+    assert not other.is_signed_in and len(compat._cache) == 2

@@ -277,9 +277,11 @@ impl Authenticator {
     pub(crate) fn authenticate_call(&self, request: &Request, opts: Cow<'_, ResolvedOptions>, now_ms: f64, no_network: bool) -> Result<Option<RequestState>, Error> {
         let accepts = opts.accepts.clone();
         let machine_only = matches!(accepts, AcceptsToken::One(TokenType::M2mToken) | AcceptsToken::One(TokenType::ApiKey));
+        // Organization patterns first: a bad pattern is the same error whether it came with the
+        // instance options or per call (an authenticator cache moves it to per call).
+        let org_matcher = self.org_matcher_for(&opts)?;
         let pk = if machine_only { None } else { Some(self.publishable_key(opts.publishable_key.as_deref())?) };
         let initial = Url::parse(&request.url).map_err(|e| Error::new(ErrorCode::InvalidRequest, format!("Invalid request URL {:?}: {e}", request.url)))?;
-        let org_matcher = self.org_matcher_for(&opts)?;
         if accepts != AcceptsToken::One(TokenType::M2mToken) {
             if opts.secret_key.as_deref().is_none_or(str::is_empty) {
                 return Err(Error::new(ErrorCode::MissingSecretKey, "Missing Clerk Secret Key. Go to https://dashboard.clerk.com and get your key for your instance."));

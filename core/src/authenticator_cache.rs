@@ -78,20 +78,26 @@ impl AuthenticatorCache {
     /// to [`Authenticator::authenticate_with`].
     pub fn get(&self, options: Options) -> Result<(Arc<Authenticator>, Options)> {
         let (instance, per_call) = options.split_instance();
-        if let Some(a) = Self::find(&self.lock(), &instance) {
-            return Ok((a, per_call));
-        }
+        let found = Self::find(&self.lock(), &instance);
+        let auth = match found {
+            Some(a) => a,
+            None => self.insert(instance)?,
+        };
+        Ok((auth, per_call))
+    }
+
+    fn insert(&self, instance: Options) -> Result<Arc<Authenticator>> {
         // Built outside the lock: a slow build does not hold up other instances' calls.
         let built = Arc::new((self.build)(instance.clone())?);
         let mut entries = self.lock();
         if let Some(a) = Self::find(&entries, &instance) {
-            return Ok((a, per_call)); // another thread won the race: share its JWKS cache
+            return Ok(a); // another thread won the race: share its JWKS cache
         }
         while entries.len() >= self.max {
             entries.pop_front();
         }
         entries.push_back((instance, built.clone()));
-        Ok((built, per_call))
+        Ok(built)
     }
 
     /// [`AuthenticatorCache::get`] and [`Authenticator::authenticate_with`] in one: `options`

@@ -466,14 +466,8 @@ pub extern "C" fn clerkauth_result_org_permission_count(result: Option<&clerkaut
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn clerkauth_result_org_permission(result: Option<&clerkauth_result>, index: usize, out: *mut *const c_char) -> clerkauth_status {
-    guarded(|| {
-        let Some(r) = result else { return fail(clerkauth_status::NullParameter, "result is NULL") };
-        check_out(out, "out")?;
-        let Some(p) = r.auth().org_permissions.get(index) else { return fail(clerkauth_status::IndexOutOfRange, format!("permission index {index} out of range")) };
-        // SAFETY: checked non-NULL.
-        unsafe { *out = p.as_ptr() };
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    unsafe { list_item(result, index, out, "permission", |a| &a.org_permissions) }
 }
 
 /// Number of machine-token `auth.scopes` entries (0 when absent or for NULL).
@@ -489,10 +483,19 @@ pub extern "C" fn clerkauth_result_scope_count(result: Option<&clerkauth_result>
 /// `out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn clerkauth_result_scope(result: Option<&clerkauth_result>, index: usize, out: *mut *const c_char) -> clerkauth_status {
+    // SAFETY: caller contract.
+    unsafe { list_item(result, index, out, "scope", |a| &a.scopes) }
+}
+
+/// `list(auth)[index]` into `*out` (borrowed from the result): the body of the indexed getters.
+///
+/// # Safety
+/// `out` is NULL or writable.
+unsafe fn list_item(result: Option<&clerkauth_result>, index: usize, out: *mut *const c_char, what: &str, list: impl Fn(&AuthCache) -> &Vec<CString>) -> clerkauth_status {
     guarded(|| {
         let Some(r) = result else { return fail(clerkauth_status::NullParameter, "result is NULL") };
         check_out(out, "out")?;
-        let Some(p) = r.auth().scopes.get(index) else { return fail(clerkauth_status::IndexOutOfRange, format!("scope index {index} out of range")) };
+        let Some(p) = list(r.auth()).get(index) else { return fail(clerkauth_status::IndexOutOfRange, format!("{what} index {index} out of range")) };
         // SAFETY: checked non-NULL.
         unsafe { *out = p.as_ptr() };
         Ok(())

@@ -3,16 +3,15 @@
 //! entry point, with its process-wide authenticator cache and `clerkauth_json_cache_clear`),
 //! `clerkauth_session_token` (getToken), and `clerkauth_string_free` for those strings.
 
-use std::collections::HashMap;
 use std::ffi::{c_char, CString};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::LazyLock;
 
-use clerkauth::{verify_token_json, Authenticator};
+use clerkauth::{verify_token_json, AuthenticatorCache};
 use serde_json::Value;
 
 use crate::authenticator::clerkauth_authenticator;
 use crate::cstr::cstring_lossy;
-use crate::guard::{arg_str, check_out, fail, getter, guarded, Fail};
+use crate::guard::{arg_str, check_out, fail, getter, guarded};
 use crate::json::{options_from_text, overrides_arg};
 use crate::request::JsonCall;
 use crate::status::clerkauth_status;
@@ -64,38 +63,24 @@ pub unsafe extern "C" fn clerkauth_verify_token(
     })
 }
 
-/// The process-wide cache of `clerkauth_authenticate_json`: options text → authenticator.
-fn json_cache() -> std::sync::MutexGuard<'static, HashMap<String, Arc<Authenticator>>> {
-    static CACHE: LazyLock<Mutex<HashMap<String, Arc<Authenticator>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
-    CACHE.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-fn cached_authenticator(options_text: &str) -> Result<Arc<Authenticator>, Fail> {
-    const JSON_CACHE_MAX: usize = 32;
-    let lock = json_cache;
-    if let Some(a) = lock().get(options_text) {
-        return Ok(a.clone());
-    }
-    let auth = Arc::new(Authenticator::new(options_from_text(options_text, "options_json")?)?);
-    let mut cache = lock();
-    if let Some(a) = cache.get(options_text) {
-        return Ok(a.clone()); // another thread won the race; share its JWKS cache
-    }
-    if cache.len() >= JSON_CACHE_MAX {
-        if let Some(k) = cache.keys().next().cloned() {
-            cache.remove(&k);
-        }
-    }
-    cache.insert(options_text.to_string(), auth.clone());
-    Ok(auth)
+/// The process-wide cache of `clerkauth_authenticate_json`: the core's one rule
+/// (authenticators keyed by the instance options, everything else applied per call).
+fn json_cache() -> &'static AuthenticatorCache {
+    static CACHE: LazyLock<AuthenticatorCache> = LazyLock::new(|| AuthenticatorCache::new(32));
+    &CACHE
 }
 
 /// One call, JSON in and JSON out, for hosts binding through a generic FFI (Go cgo, PHP FFI,
 /// Ruby FFI, Python ctypes).
 ///
 /// * `options_json`: the authenticator options object (as for `clerkauth_authenticator_new`).
-///   Authenticators are cached per identical options string (up to 32, process-wide), so
-///   keys are parsed and the JWKS fetched once; `clerkauth_json_cache_clear` empties the cache.
+///   Authenticators are cached by their instance options (`secretKey`, `publishableKey`,
+///   `jwtKey`, `machineSecretKey`, `apiUrl`, `apiVersion`, `jwksCacheTtlInMs`,
+///   `membershipCacheTtlInMs`, `verifiedTokenCacheSize`; up to 32, process-wide, oldest
+///   dropped first), so keys are parsed and the JWKS fetched once per instance; every other
+///   option applies per call, so options that differ only there (`authorizedParties`,
+///   `audience` …) share one authenticator and its JWKS cache. `clerkauth_json_cache_clear`
+///   empties the cache.
 /// * `request_json`: `{"method": "GET", "url": "…", "headers": [["name","value"], …] | {…},
 ///   "nowMs": 1767225600000 (optional; absent, null or negative = system clock),
 ///   "hasChecks": [{"role": "org:admin"}, …] (optional), "overrides": {…} (optional per-call options)}`.
@@ -116,8 +101,8 @@ pub unsafe extern "C" fn clerkauth_authenticate_json(options_json: *const c_char
         // SAFETY: caller contract.
         let (opts_text, req_text) = unsafe { (arg_str(options_json, "options_json")?, arg_str(request_json, "request_json")?) };
         let call = JsonCall::parse(req_text)?;
-        let auth = cached_authenticator(opts_text)?;
-        let state = auth.authenticate_with(&call.request, &call.overrides, call.now)?;
+        let options = options_from_text(opts_text, "options_json")?;
+        let state = json_cache().authenticate(&call.request, options, &call.overrides, call.now)?;
         let mut json = state.to_json();
         if let Some(checks) = call.checks {
             let has = state.to_auth().map_or(Value::Null, |a| Value::from(checks.iter().map(|c| a.has(c)).collect::<Vec<_>>()));
@@ -211,5 +196,5 @@ pub unsafe extern "C" fn clerkauth_session_token(
 /// caches). Calls in flight keep theirs until they return. Thread-safe.
 #[no_mangle]
 pub extern "C" fn clerkauth_json_cache_clear() {
-    getter((), || drop(std::mem::take(&mut *json_cache())))
+    getter((), || json_cache().clear())
 }

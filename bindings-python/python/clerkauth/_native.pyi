@@ -6,10 +6,11 @@ from typing_extensions import disjoint_base
 
 from ._types import Status, TokenType
 
-__all__ = ["__version__", "IGNORED_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "websocket_request", "vocabulary"]
+__all__ = ["__version__", "IGNORED_OPTION_NAMES", "INSTANCE_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "websocket_request", "vocabulary"]
 
 __version__: str
 IGNORED_OPTION_NAMES: Tuple[str, ...]
+INSTANCE_OPTION_NAMES: Tuple[str, ...]
 
 _Text = Union[str, bytes]
 

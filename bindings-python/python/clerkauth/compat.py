@@ -21,8 +21,11 @@ The result has clerk-backend-api's fields (``status``, ``reason``, ``token``, ``
   ``headers`` / ``redirect_location`` (clerk-backend-api has no handshake: it says signed-out).
 * ``to_auth()`` is clerkauth's auth object (``user_id``, ``org_id``, ``has()`` ...), None unless
   signed in (clerk-backend-api raises there).
-* Options are read once per distinct options value (an :class:`~clerkauth.Authenticator` is
-  cached), and the environment fills what is not given (``CLERK_SECRET_KEY`` ...).
+* An :class:`~clerkauth.Authenticator` is cached per distinct instance options (the core's
+  ``INSTANCE_OPTION_NAMES``: keys, Backend API, cache sizes); the other options
+  (``authorized_parties``, ``audience`` ...) apply per call, so options that differ only there
+  share one authenticator and its JWKS cache. The environment fills what is not given
+  (``CLERK_SECRET_KEY`` ...).
 * ``publishable_key`` is an added option (else ``CLERK_PUBLISHABLE_KEY``). The reference's
   cookie flow needs it (the cookie names and the instance's cookies are told apart by it), as do
   handshakes. Without one, as clerk-backend-api, there is no handshake (a request that would get
@@ -39,7 +42,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from . import AnyAuth, Authenticator, RequestState
+from . import AnyAuth, Authenticator, RequestState, _native
 from ._env import with_environment
 from ._types import Status
 
@@ -149,6 +152,7 @@ class CompatRequestState:
 
 
 _cache: Dict[str, Tuple[Authenticator, bool]] = {}
+_INSTANCE = frozenset(_native.INSTANCE_OPTION_NAMES)
 _lock = threading.Lock()
 _MAX_CACHED = 16
 
@@ -161,30 +165,34 @@ _NO_FRONTEND_API = "compat.clerkauth.invalid$"
 _PLACEHOLDER_KEY = "pk_live_" + base64.b64encode(_NO_FRONTEND_API.encode()).decode()
 
 
-def _authenticator(options: AuthenticateRequestOptions) -> Tuple[Authenticator, bool]:
+def _authenticator(options: AuthenticateRequestOptions) -> Tuple[Authenticator, bool, Dict[str, Any]]:
+    """The cached authenticator for the instance options, whether handshakes are on, and the
+    per-call options (the core's rule: only instance options key the cache)."""
     full = with_environment(options._options())
-    key = repr(sorted(full.items()))
+    instance = {k: v for k, v in full.items() if k in _INSTANCE}
+    per_call = {k: v for k, v in full.items() if k not in _INSTANCE}
+    key = repr(sorted(instance.items()))
     with _lock:
         cached = _cache.get(key)
         if cached is None:
-            handshakes = full.get("publishable_key") is not None
+            handshakes = instance.get("publishable_key") is not None
             if not handshakes:
-                full["publishable_key"] = _PLACEHOLDER_KEY
-            cached = (Authenticator.from_options(full), handshakes)
+                instance["publishable_key"] = _PLACEHOLDER_KEY
+            cached = (Authenticator.from_options(instance), handshakes)
             if len(_cache) >= _MAX_CACHED:
                 _cache.pop(next(iter(_cache)))
             _cache[key] = cached
-        return cached
+        return cached[0], cached[1], per_call
 
 
 def authenticate_request(request: Any, options: AuthenticateRequestOptions) -> CompatRequestState:
     """``clerk_backend_api.security.authenticate_request``: any request object clerkauth reads
     (httpx/requests/Starlette/Django/Flask ...)."""
-    auth, handshakes = _authenticator(options)
-    return CompatRequestState(auth.authenticate_request(request), handshakes)
+    auth, handshakes, per_call = _authenticator(options)
+    return CompatRequestState(auth.authenticate_request(request, **per_call), handshakes)
 
 
 async def authenticate_request_async(request: Any, options: AuthenticateRequestOptions) -> CompatRequestState:
     """``clerk_backend_api.security.authenticate_request_async`` (asyncio or Trio)."""
-    auth, handshakes = _authenticator(options)
-    return CompatRequestState(await auth.authenticate_request_async(request), handshakes)
+    auth, handshakes, per_call = _authenticator(options)
+    return CompatRequestState(await auth.authenticate_request_async(request, **per_call), handshakes)

@@ -2,8 +2,8 @@
 """Replays every conformance vector through libclerkauth's C API.
 
 The authentication itself runs in the C program `vector_runner` (linked against the library);
-this driver (Python 3 stdlib only) plays the Backend API on a real loopback HTTP server and
-feeds the runner one vector at a time over a pipe. What the C library returned is written as
+this driver (Python 3 stdlib only) plays the Backend API on a real loopback HTTP server (the C
+tests' one helper, backend_api.py) and feeds the runner one vector at a time over a pipe. What the C library returned is written as
 one results file (FORMAT.md) per entry point (the typed one; the JSON one's first and second
 call) and compared with the vectors by `clerkauth vectors check`, the one implementation of
 FORMAT.md's rules. This driver checks only what is particular to the C API: every typed getter
@@ -20,9 +20,9 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections import defaultdict
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from backend_api import BackendApi
 
 VALGRIND = ["valgrind", "--quiet", "--leak-check=full", "--show-possibly-lost=no", "--errors-for-leak-kinds=definite,indirect",
             "--error-exitcode=3", "--track-fds=no"]
@@ -32,61 +32,33 @@ VALGRIND = ["valgrind", "--quiet", "--leak-check=full", "--show-possibly-lost=no
 # Loopback Backend API
 # --------------------------------------------------------------------------------------------
 
-class MockBapi:
+class VectorBapi:
+    """The vectors' Backend API on backend_api.BackendApi: answers a vector's `backend_api`
+    routes (method + path, the query ignored unless the route has one; the first listed route
+    wins) and remembers which requests no route listed."""
+
     def __init__(self):
-        self.lock = threading.Lock()
-        self.routes = []
-        self.seen = []  # (method, target, matched)
-        mock = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def _handle(self):
-                length = int(self.headers.get("content-length") or 0)
-                if length:
-                    self.rfile.read(length)
-                status, body = mock.answer(self.command, self.path)
-                payload = body.encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.api = BackendApi()
+        self.url = self.api.url
 
     def reset(self, routes):
-        with self.lock:
-            self.routes = routes or []
-            self.seen = []
+        routes = routes or []
 
-    def answer(self, method, target):
-        with self.lock:
-            found = None
-            for r in self.routes:
-                if r.get("method", "GET").upper() != method.upper():
+        def answer(call):
+            for r in routes:
+                if r.get("method", "GET").upper() != call["method"].upper():
                     continue
                 path = r.get("path", "/")
-                if ("?" in path and path == target) or ("?" not in path and target.split("?")[0] == path):
-                    found = r
-                    break
-            self.seen.append((method, target, found is not None))
-        if found is None:
-            return 404, '{"errors":[{"code":"resource_not_found","message":"not listed in the vector"}]}'
-        return int(found.get("status", 200)), json.dumps(found.get("body"))
+                if ("?" in path and path == call["target"]) or ("?" not in path and call["path"] == path):
+                    call["matched"] = True
+                    return {"status": int(r.get("status", 200)), "body": r.get("body")}
+            call["matched"] = False
+            return {"status": 404, "body": {"errors": [{"code": "resource_not_found", "message": "not listed in the vector"}]}}
+
+        self.api.set_routes(answer)
 
     def unlisted(self):
-        with self.lock:
-            return ["%s %s" % (m, t) for (m, t, ok) in self.seen if not ok]
+        return ["%s %s" % (c["method"], c["target"]) for c in list(self.api.calls) if not c.get("matched")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,7 +163,7 @@ def main():
     ap.add_argument("--valgrind", action="store_true")
     args = ap.parse_args()
 
-    bapi = MockBapi()
+    bapi = VectorBapi()
     cmd = (VALGRIND if args.valgrind else []) + [args.runner]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     modes = args.modes.split(",")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs a C test with a loopback Backend API for session tokens (`getToken({ template })`).
 
-The server (Python 3 stdlib only) answers `POST /v1/sessions/{sid}/tokens[/{template}]`:
+The server (backend_api.py, the C tests' one loopback Backend API) answers `POST /v1/sessions/{sid}/tokens[/{template}]`:
 * 401 `authentication_invalid` unless `Authorization: Bearer sk_test_session_good`;
 * 404 `resource_not_found` ("JWT template not found") for the template `missing`;
 * otherwise 200 `{"object": "token", "jwt": "jwt:<request target>[|<request body>]"}`, so the
@@ -11,57 +11,40 @@ Usage: session_bapi.py COMMAND [ARGS...]   (the server's base URL is appended as
 argument; the command's output and exit status are passed through)
 """
 
-import json
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from backend_api import BackendApi
 
 GOOD_KEY = "sk_test_session_good"
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+def error(status, code, message):
+    return {"status": status, "body": {"errors": [{"code": code, "message": message}]}}
 
-    def log_message(self, *args):
-        pass
 
-    def _reply(self, status, body):
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def do_POST(self):
-        length = int(self.headers.get("content-length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        if self.headers.get("authorization") != "Bearer " + GOOD_KEY:
-            return self._reply(401, {"errors": [{"code": "authentication_invalid", "message": "Invalid secret key"}]})
-        if not self.path.startswith("/v1/sessions/"):
-            return self._reply(404, {"errors": [{"code": "resource_not_found", "message": "not a session route"}]})
-        if self.path.endswith("/tokens/missing"):
-            return self._reply(404, {"errors": [{"code": "resource_not_found", "message": "JWT template not found"}]})
-        jwt = "jwt:" + self.path + ("|" + body if body else "")
-        return self._reply(200, {"object": "token", "jwt": jwt})
-
-    def do_GET(self):
-        self._reply(405, {"errors": [{"code": "method_not_allowed", "message": "GET"}]})
+def answer(call):
+    """Every request (the routes as a function: session ids and templates vary)."""
+    if call["method"] != "POST":
+        return error(405, "method_not_allowed", call["method"])
+    if call["authorization"] != "Bearer " + GOOD_KEY:
+        return error(401, "authentication_invalid", "Invalid secret key")
+    if not call["target"].startswith("/v1/sessions/"):
+        return error(404, "resource_not_found", "not a session route")
+    if call["target"].endswith("/tokens/missing"):
+        return error(404, "resource_not_found", "JWT template not found")
+    jwt = "jwt:" + call["target"] + ("|" + call["body"] if call["body"] else "")
+    return {"status": 200, "body": {"object": "token", "jwt": jwt}}
 
 
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = "http://127.0.0.1:%d" % server.server_address[1]
+    api = BackendApi(answer)
     try:
-        rc = subprocess.call(sys.argv[1:] + [url])
+        rc = subprocess.call(sys.argv[1:] + [api.url])
     finally:
-        server.shutdown()
-        server.server_close()
+        api.close()
     sys.exit(rc)
 
 

@@ -9,7 +9,7 @@ import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -38,11 +38,19 @@ def clerkauth_cli() -> Path:
 
 
 class MockBapi:
-    """Answers the listed (method, path) routes; records every request, listed or not. A route
-    with a "gate" (helpers.Gate) answers only once the gate is released (503 if it never is)."""
+    """The Python tests' one loopback Backend API (like the Node tests' startBackendApi): a real
+    HTTP server on 127.0.0.1 (port 0) answering the listed routes, each a dict with "method"
+    (default GET) and "path" (the query is ignored unless the path has one: then the whole
+    target must match), and either "status" (default 200) and "body" (sent as JSON) or "reply",
+    a function of the recorded request returning {"status", "body"}. Requests no route lists
+    get a 404 `resource_not_found`. Every request is recorded in `seen`, listed or not. A route
+    with a "gate" (helpers.Gate) answers only once the gate is released (503 if it never is).
 
-    def __init__(self) -> None:
-        self.routes: List[Dict[str, Any]] = []
+    The `bapi` fixture is one server for the session (`reset(routes)` per test); `start_bapi`
+    starts one for a single test."""
+
+    def __init__(self, routes: Optional[List[Dict[str, Any]]] = None) -> None:
+        self.routes: List[Dict[str, Any]] = list(routes or [])
         self.seen: List[Dict[str, Any]] = []
         self.lock = threading.Lock()
         mock = self
@@ -57,14 +65,16 @@ class MockBapi:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
                 route = mock.match(self.command, self.path)
+                request = {"method": self.command, "target": self.path, "headers": dict(self.headers), "body": body, "matched": route is not None}
                 with mock.lock:
-                    mock.seen.append({"method": self.command, "target": self.path, "headers": dict(self.headers), "body": body, "matched": route is not None})
+                    mock.seen.append(request)
                 if route is None:
                     status, payload = 404, b'{"errors":[{"code":"resource_not_found"}]}'
                 elif route.get("gate") is not None and not route["gate"].hold():
                     status, payload = 503, b'{"errors":[{"code":"gate_never_released"}]}'
                 else:
-                    status, payload = int(route.get("status", 200)), json.dumps(route.get("body")).encode()
+                    reply = route["reply"](request) if route.get("reply") is not None else route
+                    status, payload = int(reply.get("status", 200)), json.dumps(reply.get("body")).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(payload)))
@@ -99,6 +109,10 @@ class MockBapi:
         with self.lock:
             return [f"{s['method']} {s['target']}" for s in self.seen if not s["matched"]]
 
+    def count(self) -> int:
+        with self.lock:
+            return len(self.seen)
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -109,6 +123,20 @@ def bapi() -> Iterator[MockBapi]:
     m = MockBapi()
     yield m
     m.close()
+
+
+@pytest.fixture
+def start_bapi() -> Iterator[Callable[[List[Dict[str, Any]]], MockBapi]]:
+    """Starts a MockBapi with these routes for this test only; stopped when the test ends."""
+    started: List[MockBapi] = []
+
+    def start(routes: List[Dict[str, Any]]) -> MockBapi:
+        started.append(MockBapi(routes))
+        return started[-1]
+
+    yield start
+    for m in started:
+        m.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,16 +4,13 @@ for itself (asyncio's default executor, Trio's default thread limiter, AnyIO's w
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator, List
 
 import anyio
 import pytest
 
 import clerkauth
-from helpers import token
+from helpers import Gate, token
 
 BACKENDS = ["asyncio", "trio"]
 # Only a broken build waits this long: the gated Backend API then answers 503 (the calls end
@@ -24,52 +21,29 @@ GATE_TIMEOUT_S = 30.0
 BURST = 48
 
 
-class GatedBapi:
-    """A loopback Backend API holding every request until `gate` opens, then answering the JWKS."""
+class Gated:
+    """The conftest loopback Backend API (start_bapi) with `GET /v1/jwks` held by `gate` until
+    the test releases it (then the JWKS; a 503 if never)."""
 
-    def __init__(self, jwks: Any) -> None:
-        self.gate = threading.Event()
-        self._arrived = 0
-        self._lock = threading.Lock()
-        gated = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                with gated._lock:
-                    gated._arrived += 1
-                opened = gated.gate.wait(GATE_TIMEOUT_S)
-                payload = json.dumps(jwks).encode() if opened else b"{}"
-                self.send_response(200 if opened else 503)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def __init__(self, start_bapi: Any, jwks: Any) -> None:
+        self.gate = Gate()
+        self.gate.WAIT_S = GATE_TIMEOUT_S
+        self.bapi = start_bapi([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": jwks, "gate": self.gate}])
+        self.url = self.bapi.url
 
     def arrived(self) -> int:
-        with self._lock:
-            return self._arrived
+        return self.bapi.count()
 
-    def close(self) -> None:
-        self.gate.set()
-        self.server.shutdown()
-        self.server.server_close()
+    def release(self) -> None:
+        self.gate.released.set()
 
 
 @pytest.fixture
-def gated(dev: Any) -> Iterator[GatedBapi]:
-    g = GatedBapi(dev.jwks())
+def gated(dev: Any, start_bapi: Any) -> Iterator[Gated]:
+    g = Gated(start_bapi, dev.jwks())
     yield g
-    g.close()
+    # Held requests end before start_bapi stops the server.
+    g.release()
 
 
 def jwks_authenticator(dev: Any, url: str, secret_key: str = "") -> clerkauth.Authenticator:
@@ -77,7 +51,7 @@ def jwks_authenticator(dev: Any, url: str, secret_key: str = "") -> clerkauth.Au
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_event_loop_runs_while_a_call_waits_on_the_backend_api(dev: Any, gated: GatedBapi, backend: str) -> None:
+def test_event_loop_runs_while_a_call_waits_on_the_backend_api(dev: Any, gated: Gated, backend: str) -> None:
     clerk = jwks_authenticator(dev, gated.url)
     headers = {"authorization": f"Bearer {token(dev)}"}
 
@@ -94,7 +68,7 @@ def test_event_loop_runs_while_a_call_waits_on_the_backend_api(dev: Any, gated: 
             while gated.arrived() == 0:
                 await anyio.sleep(0.005)
             assert states == []
-            gated.gate.set()
+            gated.release()
         return states[0]
 
     state = anyio.run(main, backend=backend)
@@ -103,7 +77,7 @@ def test_event_loop_runs_while_a_call_waits_on_the_backend_api(dev: Any, gated: 
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_waiting_calls_leave_the_event_loops_threads_free(dev: Any, gated: GatedBapi, backend: str) -> None:
+def test_waiting_calls_leave_the_event_loops_threads_free(dev: Any, gated: Gated, backend: str) -> None:
     # One instance per call (its own secret key, its own cold JWKS cache): each makes a request.
     clerks = [jwks_authenticator(dev, gated.url, f"sk_test_burst_{i}") for i in range(BURST)]
     headers = {"authorization": f"Bearer {token(dev)}"}
@@ -129,7 +103,7 @@ def test_waiting_calls_leave_the_event_loops_threads_free(dev: Any, gated: Gated
             assert await anyio.getaddrinfo("localhost", 80)
             assert await anyio.to_thread.run_sync(lambda: "free") == "free"
             assert states == []
-            gated.gate.set()
+            gated.release()
         return states
 
     states = anyio.run(main, backend=backend)

@@ -5,7 +5,7 @@
 //! - `rs256/*`: the bare verify three ways: aws-lc-rs with the key parsed once, aws-lc-rs with
 //!   the key parsed per call, and `jsonwebtoken::decode` (how a typical Rust app verifies);
 //! - `authenticate/*`: signed-in requests with `jwtKey` and with a warm JWKS (loopback
-//!   Backend API started here), handshakes, signed-out fast paths, M2M and OAuth JWTs;
+//!   Backend API of core/tests/support), handshakes, signed-out fast paths, M2M and OAuth JWTs;
 //! - `jwks_kids/*`: a signed-in request against a JWKS of 1, 16 and 128 keys;
 //! - `org_sync/*`: organization-pattern matching alone;
 //! - `authenticate/* (token cache warm)`: the same signed-in requests with the opt-in
@@ -18,9 +18,6 @@
 
 use std::cell::Cell;
 use std::hint::black_box;
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,7 +31,10 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use serde_json::{json, Map, Value};
 
-const NOW_S: i64 = 1_767_225_600;
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::{Reply, Routes, Server, NOW_S};
+
 const APP: &str = "https://app.example.com";
 
 /// Short, fixed measurement so the whole run stays well under 3 minutes on 2 cores.
@@ -44,34 +44,10 @@ fn modest<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> 
     g
 }
 
-/// A loopback "Backend API" answering every request with `body` (the JWKS). Counts requests.
-fn jwks_server(body: String) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let url = format!("http://{}", listener.local_addr().expect("local addr"));
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counter = hits.clone();
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            // GET without a body: read up to the end of the headers.
-            let mut req = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => req.extend_from_slice(&buf[..n]),
-                }
-            }
-            if req.is_empty() {
-                continue;
-            }
-            counter.fetch_add(1, Ordering::SeqCst);
-            let line = String::from_utf8_lossy(&req);
-            let (status, body) = if line.starts_with("GET /v1/jwks ") { ("200 OK", body.as_str()) } else { ("404 Not Found", "{}") };
-            let resp = format!("HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len());
-            let _ = stream.write_all(resp.as_bytes());
-        }
-    });
-    (url, hits)
+/// The loopback Backend API (the tests' one helper, core/tests/support) answering
+/// `GET /v1/jwks` with `body`; `count()` is its requests.
+fn jwks_server(body: String) -> Server {
+    Server::routes(Routes::new().reply("GET", "/v1/jwks", Reply { status: 200, body, ..Reply::default() }))
 }
 
 fn options(v: Value) -> Options {
@@ -176,16 +152,16 @@ fn bench(c: &mut Criterion) {
     let garbage = Request::new("GET", format!("{APP}/api/items")).header("authorization", "Bearer not-a-jwt").header("accept", "application/json");
 
     // Warm JWKS: the same options with apiUrl instead of jwtKey, keys served by a loopback server.
-    let (api_url, hits) = jwks_server(dev.jwks().to_string());
+    let jwks = jwks_server(dev.jwks().to_string());
     let jwks_auth = Arc::new(
         Authenticator::new(options(json!({
-            "secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "apiUrl": api_url,
+            "secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "apiUrl": jwks.url(),
             "authorizedParties": [APP], "organizationSyncOptions": org_sync,
         })))
         .expect("authenticator"),
     );
     signed_in(&jwks_auth, &bearer_req, now_ms); // warms the cache: the only JWKS fetch
-    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(jwks.count(), 1);
 
     // Machine-token JWTs verified with jwtKey: an M2M JWT (sub mch_…, cat M2M) and an OAuth
     // access-token JWT (typ at+jwt).
@@ -243,7 +219,7 @@ fn bench(c: &mut Criterion) {
     }
     g.bench_function("m2m JWT (acceptsToken any, jwtKey)", |b| b.iter(|| any_auth.authenticate_with(black_box(&m2m_req), &none, now_ms).unwrap()));
     g.finish();
-    assert_eq!(hits.load(Ordering::SeqCst), 1, "the warm JWKS benches fetched the JWKS again");
+    assert_eq!(jwks.count(), 1, "the warm JWKS benches fetched the JWKS again");
     assert_eq!(cached.verified_token_cache_len(), 1, "the token cache benches did not keep one entry");
 
     // --- JWKS with many kids -----------------------------------------------------------------
@@ -262,14 +238,14 @@ fn bench(c: &mut Criterion) {
             })
             .collect();
         keys.push(own.clone());
-        let (url, hits) = jwks_server(json!({ "keys": keys }).to_string());
+        let server = jwks_server(json!({ "keys": keys }).to_string());
         let a = Authenticator::new(options(json!({
-            "secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "apiUrl": url, "authorizedParties": [APP],
+            "secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "apiUrl": server.url(), "authorizedParties": [APP],
         })))
         .expect("authenticator");
         signed_in(&a, &bearer_req, now_ms);
         g.bench_function(format!("bearer signed-in, JWKS of {n} keys (warm)"), |b| b.iter(|| a.authenticate_with(black_box(&bearer_req), &none, now_ms).unwrap()));
-        assert_eq!(hits.load(Ordering::SeqCst), 1, "JWKS of {n} keys fetched more than once");
+        assert_eq!(server.count(), 1, "JWKS of {n} keys fetched more than once");
     }
     g.finish();
 
@@ -324,7 +300,7 @@ fn bench(c: &mut Criterion) {
         ));
     }
     g.finish();
-    assert_eq!(hits.load(Ordering::SeqCst), 1, "the scaling benches fetched the JWKS again");
+    assert_eq!(jwks.count(), 1, "the scaling benches fetched the JWKS again");
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     for s in summary {
         eprintln!("scaling: {s} [{cores} cores; load average {load_before} before, {} after; averaged over warm-up and measurement]", loadavg());

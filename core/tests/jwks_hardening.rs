@@ -14,7 +14,7 @@ use clerkauth::{AuthStatus, Authenticator, Options, Request, RequestState};
 use serde_json::json;
 
 mod support;
-use support::{Gate, Reply, Server, NOW_MS, NOW_S};
+use support::{refused_url, Gate, Reply, Routes, Server, NOW_MS, NOW_S};
 
 /// Deadlock guard for waits on the server (not a latency bound).
 const WATCHDOG: Duration = Duration::from_secs(60);
@@ -215,9 +215,8 @@ fn stale_keys_are_served_while_the_backend_api_fails() {
 #[test]
 fn unreachable_backend_api_has_its_own_reason() {
     let dev = DevInstance::generate("jwks-e-5.clerk.accounts.dev");
-    // Bind then drop a listener: the port refuses connections.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let o = Options::default().with_secret_key(dev.secret_key.clone()).with_publishable_key(dev.publishable_key.clone()).with_api_url(format!("http://127.0.0.1:{port}"));
+    // A port that was just free refuses connections.
+    let o = Options::default().with_secret_key(dev.secret_key.clone()).with_publishable_key(dev.publishable_key.clone()).with_api_url(refused_url());
     let auth = Authenticator::builder(o).jwks_policy(fast_policy()).build().unwrap();
     let token = dev.session_token("user_1", "sess_1", NOW_S - 5, "https://app.example.com", json!({}));
     let st = auth.authenticate_with(&bearer(&token), &Options::default(), Some(NOW_MS)).unwrap();
@@ -247,7 +246,7 @@ fn a_stalled_backend_api_is_bounded_by_the_timeout() {
 fn keys_never_cross_secret_keys() {
     let dev = DevInstance::generate("jwks-g-7.clerk.accounts.dev");
     let jwks = dev.jwks();
-    let server = Server::start(move |_, target| if target == "/v1/jwks" { Reply::json(200, jwks.clone()) } else { Reply::json(404, json!({})) });
+    let server = Server::routes(Routes::new().reply("GET", "/v1/jwks", Reply::json(200, jwks)));
     let auth = jwks_auth(&dev, &server, fast_policy());
     let token = dev.session_token("user_1", "sess_1", NOW_S - 5, "https://app.example.com", json!({}));
     auth.authenticate_with(&bearer(&token), &Options::default(), Some(NOW_MS)).unwrap();

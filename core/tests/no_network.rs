@@ -12,7 +12,7 @@ use clerkauth::{AuthStatus, Authenticator, Options, Request, RequestState};
 use serde_json::{json, Value};
 
 mod support;
-use support::{Gate, Reply, Server, NOW_MS, NOW_S};
+use support::{Gate, Reply, Routes, Server, NOW_MS, NOW_S};
 
 const APP: &str = "https://app.example.com";
 
@@ -44,8 +44,7 @@ fn same(a: &RequestState, b: &RequestState) {
 }
 
 fn jwks_server(dev: &DevInstance) -> Server {
-    let jwks = dev.jwks();
-    Server::start(move |_, target| if target == "/v1/jwks" { Reply::json(200, jwks.clone()) } else { Reply::json(404, json!({})) })
+    Server::routes(Routes::new().reply("GET", "/v1/jwks", Reply::json(200, dev.jwks())).fallback(|_| Reply::json(404, json!({}))))
 }
 
 #[test]

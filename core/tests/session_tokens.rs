@@ -1,27 +1,20 @@
 //! `getToken({ template, expiresInSeconds })`: session tokens from the Backend API
 //! (`POST /v1/sessions/{sid}/tokens[/{template}]`), against a real loopback server.
 
-use std::sync::{Arc, Mutex};
-
 use clerkauth::devinstance::DevInstance;
 use clerkauth::{AuthObject, Authenticator, ErrorCode, Options, Request};
 use serde_json::{json, Value};
 
 mod support;
-use support::{Received, Reply, Server, NOW_MS, NOW_S};
+use support::{refused_url, Received, Reply, Server, NOW_MS, NOW_S};
 
 const GOOD_KEY: &str = "sk_test_session_tokens_good";
 
-/// What the loopback Backend API saw: (method, target, authorization, body).
-type Seen = Arc<Mutex<Vec<(String, String, Option<String>, Vec<u8>)>>>;
-
 /// A Backend API that mints `jwt-for:<target>` for the good secret key, answers 401 to any
-/// other key, and 404 (template not found) for the template `missing`.
-fn bapi() -> (Server, Seen) {
-    let seen: Seen = Arc::default();
-    let log = seen.clone();
-    let server = Server::start_full(move |r: &Received| {
-        log.lock().unwrap().push((r.method.clone(), r.target.clone(), r.header("authorization").map(str::to_string), r.body.clone()));
+/// other key, and 404 (template not found) for the template `missing`. `calls()` is what it
+/// saw.
+fn bapi() -> Server {
+    Server::start_full(|r: &Received| {
         if r.header("authorization") != Some(&format!("Bearer {GOOD_KEY}")) {
             return Reply::json(401, json!({"errors": [{"code": "authentication_invalid", "message": "Invalid secret key"}]}));
         }
@@ -32,8 +25,7 @@ fn bapi() -> (Server, Seen) {
             return Reply::json(404, json!({"errors": [{"code": "resource_not_found", "message": "JWT template not found"}]}));
         }
         Reply::json(200, json!({"object": "token", "jwt": format!("jwt-for:{}", r.target)}))
-    });
-    (server, seen)
+    })
 }
 
 fn authenticator(api_url: &str, secret_key: &str) -> Authenticator {
@@ -42,34 +34,32 @@ fn authenticator(api_url: &str, secret_key: &str) -> Authenticator {
 
 #[test]
 fn template_token_is_the_jwt_of_the_backend_api_answer() {
-    let (server, seen) = bapi();
+    let server = bapi();
     let auth = authenticator(server.url(), GOOD_KEY);
     let jwt = auth.session_token("sess_123", Some("supabase"), None, &Options::default()).unwrap();
     assert_eq!(jwt, "jwt-for:/v1/sessions/sess_123/tokens/supabase");
-    let seen = seen.lock().unwrap();
+    let seen = server.calls();
     assert_eq!(seen.len(), 1);
-    let (method, target, authorization, body) = &seen[0];
-    assert_eq!((method.as_str(), target.as_str()), ("POST", "/v1/sessions/sess_123/tokens/supabase"));
-    assert_eq!(authorization.as_deref(), Some(format!("Bearer {GOOD_KEY}").as_str()));
-    assert!(body.is_empty(), "no body without expiresInSeconds: {:?}", String::from_utf8_lossy(body));
+    assert_eq!((seen[0].method.as_str(), seen[0].target.as_str()), ("POST", "/v1/sessions/sess_123/tokens/supabase"));
+    assert_eq!(seen[0].header("authorization"), Some(format!("Bearer {GOOD_KEY}").as_str()));
+    assert!(seen[0].body.is_empty(), "no body without expiresInSeconds: {:?}", String::from_utf8_lossy(&seen[0].body));
 }
 
 #[test]
 fn expires_in_seconds_is_sent_as_the_body_and_no_template_means_a_session_token() {
-    let (server, seen) = bapi();
+    let server = bapi();
     let auth = authenticator(server.url(), GOOD_KEY);
     assert_eq!(auth.session_token("sess_1", Some("tpl"), Some(3600), &Options::default()).unwrap(), "jwt-for:/v1/sessions/sess_1/tokens/tpl");
     // The reference: an empty template name is no template.
     assert_eq!(auth.session_token("sess_1", Some(""), Some(60), &Options::default()).unwrap(), "jwt-for:/v1/sessions/sess_1/tokens");
     assert_eq!(auth.session_token("sess_1", None, None, &Options::default()).unwrap(), "jwt-for:/v1/sessions/sess_1/tokens");
-    let seen = seen.lock().unwrap();
-    let bodies: Vec<Option<Value>> = seen.iter().map(|s| serde_json::from_slice(&s.3).ok()).collect();
+    let bodies: Vec<Option<Value>> = server.calls().iter().map(|s| serde_json::from_slice(&s.body).ok()).collect();
     assert_eq!(bodies, vec![Some(json!({"expires_in_seconds": 3600})), Some(json!({"expires_in_seconds": 60})), None]);
 }
 
 #[test]
 fn unknown_template_is_an_error_with_the_status_and_the_backend_api_message() {
-    let (server, _) = bapi();
+    let server = bapi();
     let auth = authenticator(server.url(), GOOD_KEY);
     let e = auth.session_token("sess_1", Some("missing"), None, &Options::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unexpected);
@@ -79,7 +69,7 @@ fn unknown_template_is_an_error_with_the_status_and_the_backend_api_message() {
 
 #[test]
 fn bad_secret_key_is_an_error_and_a_per_call_secret_key_is_used() {
-    let (server, seen) = bapi();
+    let server = bapi();
     let auth = authenticator(server.url(), "sk_test_wrong");
     let e = auth.session_token("sess_1", Some("supabase"), None, &Options::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unexpected);
@@ -88,14 +78,13 @@ fn bad_secret_key_is_an_error_and_a_per_call_secret_key_is_used() {
     // The overrides the request was authenticated with apply (secretKey here).
     let jwt = auth.session_token("sess_1", Some("supabase"), None, &Options::default().with_secret_key(GOOD_KEY)).unwrap();
     assert_eq!(jwt, "jwt-for:/v1/sessions/sess_1/tokens/supabase");
-    assert_eq!(seen.lock().unwrap().iter().map(|s| s.2.clone().unwrap_or_default()).collect::<Vec<_>>(), vec!["Bearer sk_test_wrong".to_string(), format!("Bearer {GOOD_KEY}")]);
+    assert_eq!(server.calls().iter().map(|s| s.header("authorization").unwrap_or_default().to_string()).collect::<Vec<_>>(), vec!["Bearer sk_test_wrong".to_string(), format!("Bearer {GOOD_KEY}")]);
 }
 
 #[test]
 fn unreachable_backend_api_is_an_error() {
     // A port that was just free: connection refused.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let auth = authenticator(&format!("http://127.0.0.1:{port}"), GOOD_KEY);
+    let auth = authenticator(&refused_url(), GOOD_KEY);
     let e = auth.session_token("sess_1", Some("supabase"), None, &Options::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::Unexpected);
     assert!(e.message().contains("unreachable"), "{}", e.message());
@@ -103,7 +92,7 @@ fn unreachable_backend_api_is_an_error() {
 
 #[test]
 fn hostile_template_and_session_ids_stay_one_path_segment() {
-    let (server, seen) = bapi();
+    let server = bapi();
     let auth = authenticator(server.url(), GOOD_KEY);
     let cases = [
         ("sess_1", "../x", "/v1/sessions/sess_1/tokens/..%2Fx"),
@@ -117,7 +106,7 @@ fn hostile_template_and_session_ids_stay_one_path_segment() {
         let jwt = auth.session_token(sid, Some(template), None, &Options::default()).unwrap();
         assert_eq!(jwt, format!("jwt-for:{target}"), "{sid} / {template}");
     }
-    assert_eq!(seen.lock().unwrap().iter().map(|s| s.1.clone()).collect::<Vec<_>>(), cases.iter().map(|c| c.2.to_string()).collect::<Vec<_>>());
+    assert_eq!(server.calls().iter().map(|s| s.target.clone()).collect::<Vec<_>>(), cases.iter().map(|c| c.2.to_string()).collect::<Vec<_>>());
     // Dot segments and empty session ids are refused without a request (an empty template
     // name means none, see above).
     for (sid, template) in [("sess_1", ".."), ("sess_1", "."), ("..", "tpl"), ("", "tpl")] {
@@ -129,7 +118,7 @@ fn hostile_template_and_session_ids_stay_one_path_segment() {
 
 #[test]
 fn missing_secret_key_and_bad_overrides_fail_before_any_request() {
-    let (server, _) = bapi();
+    let server = bapi();
     let auth = Authenticator::new(Options::default().with_api_url(server.url())).unwrap();
     let e = auth.session_token("sess_1", Some("tpl"), None, &Options::default()).unwrap_err();
     assert_eq!(e.code(), ErrorCode::MissingSecretKey);
@@ -151,7 +140,7 @@ fn api_url_path_and_api_version_are_honoured_and_a_reply_without_jwt_is_an_error
 #[test]
 fn signed_in_session_from_authenticate_gets_a_template_token() {
     let dev = DevInstance::generate("session-tokens-1.clerk.accounts.dev");
-    let (server, _) = bapi();
+    let server = bapi();
     let auth = Authenticator::new(Options::from_json(&json!({"secretKey": GOOD_KEY, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key, "apiUrl": server.url()})).unwrap()).unwrap();
     let token = dev.session_token("user_1", "sess_e2e", NOW_S - 10, "", json!({}));
     let req = Request::new("GET", "https://app.example.com/api").header("authorization", format!("Bearer {token}"));

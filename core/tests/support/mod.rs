@@ -1,16 +1,18 @@
-//! Test support: a real loopback HTTP server with a programmable handler that counts
-//! requests, and a local dev instance.
+//! Test support: the Rust tests' one loopback Backend API (like the Node tests'
+//! `startBackendApi`): a real HTTP server on 127.0.0.1 (port 0) answering by method and path
+//! (`Routes`) or through one handler, recording every request, stopped when dropped; and a
+//! gate, a refused URL and a fixed clock.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
 /// What the handler answers: status, body, and a delay before answering.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Reply {
     pub status: u16,
     pub body: String,
@@ -26,6 +28,7 @@ impl Reply {
 }
 
 /// One request as the server received it (for handlers that check headers or the body).
+#[derive(Clone, Debug)]
 pub struct Received {
     pub method: String,
     pub target: String,
@@ -39,14 +42,69 @@ impl Received {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// The target without its query.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
 }
 
 type Handler = dyn Fn(&Received) -> Reply + Send + Sync;
 
-/// A loopback server: `url()` is its base URL, `count()` the requests it has received.
+/// Routes by method and path: a route's path matches the target without its query, unless
+/// the route's path has a query (then the whole target must match); the first matching route
+/// answers. Requests no route lists get `fallback` (by default a 404 `resource_not_found`).
+pub struct Routes {
+    routes: Vec<(String, String, Box<Handler>)>,
+    fallback: Box<Handler>,
+}
+
+impl Default for Routes {
+    fn default() -> Routes {
+        Routes { routes: Vec::new(), fallback: Box::new(|_| Reply::json(404, serde_json::json!({"errors": [{"code": "resource_not_found", "message": "not found"}]}))) }
+    }
+}
+
+impl Routes {
+    pub fn new() -> Routes {
+        Routes::default()
+    }
+
+    /// `method path` answered with a fixed reply.
+    pub fn reply(self, method: &str, path: &str, reply: Reply) -> Routes {
+        self.route(method, path, move |_| reply.clone())
+    }
+
+    /// `method path` answered by a function of the request (counting, delays, gates...).
+    pub fn route(mut self, method: &str, path: &str, answer: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> Routes {
+        self.routes.push((method.to_ascii_uppercase(), path.to_string(), Box::new(answer)));
+        self
+    }
+
+    /// What the requests no route lists get.
+    pub fn fallback(mut self, answer: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> Routes {
+        self.fallback = Box::new(answer);
+        self
+    }
+
+    fn answer(&self, r: &Received) -> Reply {
+        for (method, path, answer) in &self.routes {
+            let hit = if path.contains('?') { r.target == *path } else { r.path() == path };
+            if r.method.eq_ignore_ascii_case(method) && hit {
+                return answer(r);
+            }
+        }
+        (self.fallback)(r)
+    }
+}
+
+/// A loopback server: `url()` is its base URL, `count()` the requests it has received,
+/// `calls()` the requests themselves. Dropping it stops accepting connections.
 pub struct Server {
     url: String,
     hits: Arc<AtomicUsize>,
+    calls: Arc<Mutex<Vec<Received>>>,
+    stopped: Arc<AtomicBool>,
 }
 
 impl Server {
@@ -54,16 +112,26 @@ impl Server {
         Server::start_full(move |r: &Received| handler(&r.method, &r.target))
     }
 
+    /// A server answering by method and path.
+    pub fn routes(routes: Routes) -> Server {
+        Server::start_full(move |r: &Received| routes.answer(r))
+    }
+
     /// Like `start`, with the whole request (headers and body) given to the handler.
     pub fn start_full(handler: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let hits = Arc::new(AtomicUsize::new(0));
+        let calls: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let stopped = Arc::new(AtomicBool::new(false));
         let h: Arc<Handler> = Arc::new(handler);
-        let counter = hits.clone();
+        let (counter, log, stop) = (hits.clone(), calls.clone(), stopped.clone());
         thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (h, counter) = (h.clone(), counter.clone());
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let (h, counter, log) = (h.clone(), counter.clone(), log.clone());
                 thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
                     let mut stream = stream;
@@ -96,8 +164,10 @@ impl Server {
                         if reader.read_exact(&mut body).is_err() {
                             return;
                         }
+                        let received = Received { method, target, headers, body };
+                        log.lock().unwrap().push(received.clone());
                         counter.fetch_add(1, Ordering::SeqCst);
-                        let r = h(&Received { method, target, headers, body });
+                        let r = h(&received);
                         thread::sleep(r.delay);
                         if r.hang_up {
                             return;
@@ -110,7 +180,7 @@ impl Server {
                 });
             }
         });
-        Server { url, hits }
+        Server { url, hits, calls, stopped }
     }
 
     pub fn url(&self) -> &str {
@@ -120,6 +190,25 @@ impl Server {
     pub fn count(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
+
+    /// Every request received so far, in order.
+    pub fn calls(&self) -> Vec<Received> {
+        self.calls.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        // Wakes the accept loop, which then sees `stopped` and closes the listener.
+        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
+    }
+}
+
+/// The URL of a loopback port that was just free: connecting to it is refused.
+pub fn refused_url() -> String {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    format!("http://127.0.0.1:{port}")
 }
 
 /// A gate a handler blocks on until the test opens it: holds a connection open without a

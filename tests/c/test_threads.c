@@ -4,13 +4,17 @@
  *
  * Usage: test_threads FIXTURE [THREADS=8] [REQUESTS_PER_THREAD=500]
  * Each request is checked: status, reason, userId, tokenType, orgId (typed calls) or the
- * same fields in the JSON output (every 4th call goes through clerkauth_authenticate_json). */
+ * same fields in the JSON output (every 4th call goes through clerkauth_authenticate_json,
+ * alternately with the shared options plus per-call overrides and with the vector's whole
+ * options: the JSON cache's authenticators, keyed by instance options, are shared by calls whose
+ * per-call options differ). */
 #include <pthread.h>
 
 #include "common.h"
 
 typedef struct {
     char *id, *overrides, *exp_status, *exp_reason, *exp_user, *exp_token_type, *exp_org, *request_json;
+    char *full_options, *plain_request_json; /* the same call with every option in options_json */
     int64_t now_ms;
     clerkauth_request *req;
 } test_case;
@@ -67,14 +71,19 @@ static int contains_field(const char *json, const char *key, const char *want) {
     return strstr(json, needle) != NULL;
 }
 
-static int check_json(const test_case *c, worker *w) {
+/* `full`: the vector's whole options as options_json and no overrides. The JSON entry point's
+ * cache keys authenticators by the instance options only, so calls that differ in per-call
+ * options (authorizedParties, audience ...) share one authenticator and must still get each
+ * their own answer. */
+static int check_json(const test_case *c, worker *w, int full) {
     char *out = NULL;
-    clerkauth_status st = clerkauth_authenticate_json(g_options, c->request_json, &out);
+    clerkauth_status st = full ? clerkauth_authenticate_json(c->full_options, c->plain_request_json, &out)
+                               : clerkauth_authenticate_json(g_options, c->request_json, &out);
     int ok = st == CLERKAUTH_STATUS_OK && contains_field(out, "status", c->exp_status) &&
              contains_field(out, "reason", c->exp_reason) && contains_field(out, "tokenType", c->exp_token_type) &&
              (!c->exp_user[0] || contains_field(out, "userId", c->exp_user));
     if (!ok && !w->first_failure[0]) {
-        snprintf(w->first_failure, sizeof w->first_failure, "json %s: status %s output %.300s", c->id,
+        snprintf(w->first_failure, sizeof w->first_failure, "json%s %s: status %s output %.300s", full ? " (full options)" : "", c->id,
                  clerkauth_status_text(st), out ? out : "-");
     }
     clerkauth_string_free(out);
@@ -85,7 +94,7 @@ static void *run(void *arg) {
     worker *w = (worker *)arg;
     for (int i = 0; i < g_requests; i++) {
         const test_case *c = &g_cases[((size_t)w->index * 7 + (size_t)i) % g_ncases];
-        int ok = (i % 4 == 3) ? check_json(c, w) : check_typed(c, w);
+        int ok = (i % 4 == 3) ? check_json(c, w, (i / 4) % 2) : check_typed(c, w);
         if (ok) {
             w->passed++;
         } else {
@@ -140,7 +149,9 @@ int main(int argc, char **argv) {
         c->exp_token_type = read_field(in);
         c->exp_org = read_field(in);
         c->request_json = read_field(in);
-        CHECK(c->request_json != NULL, "fixture case %zu complete", i);
+        c->full_options = read_field(in);
+        c->plain_request_json = read_field(in);
+        CHECK(c->plain_request_json != NULL, "fixture case %zu complete", i);
         free(now);
         free(method);
         free(url);
@@ -180,6 +191,8 @@ int main(int argc, char **argv) {
         free(c->exp_token_type);
         free(c->exp_org);
         free(c->request_json);
+        free(c->full_options);
+        free(c->plain_request_json);
     }
     free(g_cases);
     free(options);

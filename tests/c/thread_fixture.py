@@ -2,7 +2,8 @@
 """Writes the input of test_threads: networkless conformance vectors of one instance
 (same publishableKey and jwtKey) as one shared base options object plus, per vector, the
 per-call overrides that make up the rest of its options, its request, clock and expected
-outcome. Expected values come from the vectors only.
+outcome, and the same call as full options with a plain request (for the JSON entry point's
+authenticator cache). Expected values come from the vectors only.
 
 Usage: thread_fixture.py VECTORS_DIR OUT_FILE
 """
@@ -54,7 +55,13 @@ def main():
             fields += [name, value]
         user_id = auth.get("userId") if isinstance(auth.get("userId"), str) else ""
         org_id = auth.get("orgId") if isinstance(auth.get("orgId"), str) else ""
-        fields += [e["status"], e.get("reason") or "", user_id, e.get("tokenType") or "", org_id, json.dumps(request_json)]
+        # The same call with every option in options_json (no overrides): the JSON entry point's
+        # cache keys by the instance options only, so these calls share authenticators while
+        # their per-call options (authorizedParties, audience, organizationSyncOptions ...) differ.
+        full_options = dict(base, **overrides)
+        plain_request = {k: val for k, val in request_json.items() if k != "overrides"}
+        fields += [e["status"], e.get("reason") or "", user_id, e.get("tokenType") or "", org_id, json.dumps(request_json),
+                   json.dumps(full_options), json.dumps(plain_request)]
     with open(out_path, "wb") as fh:
         fh.write(frame(fields))
     signed_in = sum(1 for v in vectors if v["expected"]["status"] == "signed-in")

@@ -30,21 +30,21 @@ fn token_type_of(accepts: &AcceptsToken) -> TokenType {
 impl Call<'_> {
     // ----- header flows (sections 6 and 12) -----
 
-    fn session_header_flow(&mut self, token: &str) -> RequestState {
+    fn session_header_flow(&self, token: &str) -> RequestState {
         let jwt = match self.decode_token(token) {
             Ok(j) => j,
             Err(e) => return self.handle_token_error(e.into(), "header"),
         };
         if is_machine_class(token, &jwt) || jwt.has_non_session_category() {
-            self.trace.step("token-class", || "machine or non-session JWT on the session path".into());
+            self.step("token-class", || "machine or non-session JWT on the session path".into());
             return self.signed_out(Reason::TokenTypeMismatch, "", Vec::new());
         }
         self.verify_session_state(jwt, "header")
     }
 
     /// Verifies a decoded session JWT and turns the outcome into a state.
-    fn verify_session_state(&mut self, jwt: Arc<Jwt>, carrier: &str) -> RequestState {
-        match self.verify_session_jwt(&jwt, self.opts.skew_ms) {
+    fn verify_session_state(&self, jwt: Arc<Jwt>, carrier: &str) -> RequestState {
+        match self.verify_session_jwt(&jwt, self.opts().skew_ms) {
             Ok(claims) => {
                 let token = self.owned_token(jwt);
                 self.signed_in_session(token, claims, Vec::new())
@@ -53,7 +53,7 @@ impl Call<'_> {
         }
     }
 
-    fn machine_header_flow(&mut self, token: &Candidate, accepts: &AcceptsToken) -> RequestState {
+    fn machine_header_flow(&self, token: &Candidate, accepts: &AcceptsToken) -> RequestState {
         let single = token_type_of(accepts);
         if !token.is_machine() {
             return self.signed_out_typed(Reason::TokenTypeMismatch, "", Vec::new(), single);
@@ -75,7 +75,7 @@ impl Call<'_> {
         }
     }
 
-    fn any_header_flow(&mut self, token: &Candidate, accepts: &AcceptsToken) -> RequestState {
+    fn any_header_flow(&self, token: &Candidate, accepts: &AcceptsToken) -> RequestState {
         if token.is_machine() {
             return self.machine_header_flow(token, accepts);
         }
@@ -93,8 +93,8 @@ impl Call<'_> {
 
     // ----- cookie flow (section 7) -----
 
-    fn cookie_flow(&mut self) -> Result<RequestState, Error> {
-        if self.handshake_nonce.is_some() || self.handshake_token.is_some() {
+    fn cookie_flow(&self) -> Result<RequestState, Error> {
+        if self.handshake_nonce().is_some() || self.handshake_token().is_some() {
             match self.resolve_handshake() {
                 Ok(state) => return Ok(state),
                 Err(HandshakeFailure::Token(v)) if self.is_dev() => {
@@ -107,22 +107,22 @@ impl Call<'_> {
                 }
                 Err(HandshakeFailure::Token(v)) => {
                     self.log(&format!("Clerk: unable to resolve handshake: {}", v.full_message(None)));
-                    self.trace.step("handshake-resolve", || format!("failed: {}; continuing", v.reason));
+                    self.step("handshake-resolve", || format!("failed: {}; continuing", v.reason));
                 }
                 Err(HandshakeFailure::Plain(m)) => {
                     self.log(&format!("Clerk: unable to resolve handshake: {m}"));
-                    self.trace.step("handshake-resolve", || format!("failed: {m}; continuing"));
+                    self.step("handshake-resolve", || format!("failed: {m}; continuing"));
                 }
             }
         }
-        let has_active_client = self.client_uat != 0.0;
-        let has_session = self.session_token_in_cookie.is_some();
-        let md_eligible = self.is_satellite() && self.sec_fetch_dest.as_deref() == Some("document") && self.method == "GET";
-        let synced = query_param(&self.clerk_url, "__clerk_synced");
+        let has_active_client = self.client_uat() != 0.0;
+        let has_session = self.session_token_in_cookie().is_some();
+        let md_eligible = self.is_satellite() && self.sec_fetch_dest().as_deref() == Some("document") && self.method() == "GET";
+        let synced = query_param(self.clerk_url(), "__clerk_synced");
         let needs_sync = synced.as_deref() == Some("false");
         let sync_completed = synced.as_deref() == Some("true");
         let has_cookies = has_session || has_active_client;
-        let skip_satellite = !self.opts.satellite_auto_sync && !has_cookies && !needs_sync;
+        let skip_satellite = !self.opts().satellite_auto_sync && !has_cookies && !needs_sync;
 
         if md_eligible && !sync_completed && (self.is_prod() || self.is_dev()) {
             if skip_satellite {
@@ -132,24 +132,24 @@ impl Call<'_> {
                 if self.is_prod() {
                     return Ok(self.maybe_handshake(Reason::SatelliteCookieNeedsSyncing, "", None));
                 }
-                let sign_in = self.opts.sign_in_url.clone().unwrap_or_default();
+                let sign_in = self.opts().sign_in_url.clone().unwrap_or_default();
                 let Ok(mut l) = Url::parse(&sign_in) else {
-                    self.trace.step("satellite", || format!("signInUrl {sign_in:?} is not absolute"));
+                    self.step("satellite", || format!("signInUrl {sign_in:?} is not absolute"));
                     return Ok(self.signed_out(Reason::UnexpectedError, "", Vec::new()));
                 };
                 let mut pairs: Vec<(String, String)> = l.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-                pairs.push(("__clerk_redirect_url".into(), self.clerk_url.to_string()));
+                pairs.push(("__clerk_redirect_url".into(), self.clerk_url().to_string()));
                 set_pairs(&mut l, &pairs);
                 return Ok(self.maybe_handshake(Reason::SatelliteCookieNeedsSyncing, "", Some(l.to_string())));
             }
         }
         if self.is_dev() && !self.is_satellite() {
-            if let Some(r) = query_param(&self.clerk_url, "__clerk_redirect_url").filter(|r| !r.is_empty()) {
+            if let Some(r) = query_param(self.clerk_url(), "__clerk_redirect_url").filter(|r| !r.is_empty()) {
                 let Ok(mut l) = Url::parse(&r) else {
                     return Ok(self.signed_out(Reason::UnexpectedError, "", Vec::new()));
                 };
                 let mut pairs: Vec<(String, String)> = l.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-                if let Some(d) = &self.dev_browser_token {
+                if let Some(d) = &self.dev_browser_token() {
                     pairs.push(("__clerk_db_jwt".into(), d.to_string()));
                 }
                 pairs.retain(|(k, _)| k != "__clerk_synced");
@@ -158,10 +158,10 @@ impl Call<'_> {
                 return Ok(self.maybe_handshake(Reason::PrimaryRespondsToSyncing, "", Some(l.to_string())));
             }
         }
-        if self.is_dev() && self.clerk_url.query_pairs().any(|(k, _)| k == "__clerk_db_jwt") {
+        if self.is_dev() && self.clerk_url().query_pairs().any(|(k, _)| k == "__clerk_db_jwt") {
             return Ok(self.maybe_handshake(Reason::DevBrowserSync, "", None));
         }
-        if self.is_dev() && self.dev_browser_token.is_none() {
+        if self.is_dev() && self.dev_browser_token().is_none() {
             return Ok(self.maybe_handshake(Reason::DevBrowserMissing, "", None));
         }
         if !has_active_client && !has_session {
@@ -170,10 +170,10 @@ impl Call<'_> {
         if !has_active_client && has_session {
             return Ok(self.maybe_handshake(Reason::SessionTokenWithoutClientUat, "", None));
         }
-        let Some(token) = self.session_token_in_cookie.clone() else {
+        let Some(token) = self.session_token_in_cookie().clone() else {
             return Ok(self.maybe_handshake(Reason::ClientUatWithoutSessionToken, "", None));
         };
-        self.trace.step("token-source", || format!("cookie {} (client_uat {})", if self.suffixed { "__session_<suffix>" } else { "__session" }, self.client_uat));
+        self.step("token-source", || format!("cookie {} (client_uat {})", if self.suffixed() { "__session_<suffix>" } else { "__session" }, self.client_uat()));
         let jwt = match self.decode_token(&token) {
             Ok(j) => j,
             Err(e) => return Ok(self.handle_token_error(e.into(), "cookie")),
@@ -182,10 +182,10 @@ impl Call<'_> {
             return Ok(self.signed_out(Reason::TokenTypeMismatch, "", Vec::new()));
         }
         // JavaScript's `payload.iat < clientUat`, whatever the unverified `iat` holds.
-        if crate::js::to_number(jwt.payload.value(claim::IAT).as_ref()) < self.client_uat {
+        if crate::js::to_number(jwt.payload.value(claim::IAT).as_ref()) < self.client_uat() {
             return Ok(self.maybe_handshake(Reason::SessionTokenIatBeforeClientUat, "", None));
         }
-        let claims = match self.verify_session_jwt(&jwt, self.opts.skew_ms) {
+        let claims = match self.verify_session_jwt(&jwt, self.opts().skew_ms) {
             Ok(c) => c,
             Err(e) => return Ok(self.handle_token_error(e, "cookie")),
         };
@@ -198,11 +198,11 @@ impl Call<'_> {
             return Ok(state);
         }
         if !self.is_satellite()
-            && self.method == "GET"
-            && self.sec_fetch_dest.as_deref() == Some("document")
+            && self.method() == "GET"
+            && self.sec_fetch_dest().as_deref() == Some("document")
             && self.is_cross_origin_referrer()
             && !self.is_known_clerk_referrer()
-            && self.redirect_loop_counter == 0.0
+            && self.redirect_loop_counter() == 0.0
         {
             return Ok(self.maybe_handshake(Reason::PrimaryDomainCrossOriginSync, "Cross-origin request from satellite domain requires handshake", None));
         }
@@ -211,18 +211,18 @@ impl Call<'_> {
 
     // ----- per-tab sessions -----
 
-    fn check_expected_identity(&mut self, state: RequestState) -> RequestState {
+    fn check_expected_identity(&self, state: RequestState) -> RequestState {
         let Some(AuthData::Session(s)) = Some(&state.auth).filter(|_| state.status == AuthStatus::SignedIn) else {
             return state;
         };
-        let wanted = |h: &Option<String>| h.as_deref().and_then(|h| self.request.header_value(h));
-        let want_sid = wanted(&self.opts.expected_session_header);
-        let want_sub = wanted(&self.opts.expected_user_header);
+        let wanted = |h: &Option<String>| h.as_deref().and_then(|h| self.request().header_value(h));
+        let want_sid = wanted(&self.opts().expected_session_header);
+        let want_sub = wanted(&self.opts().expected_user_header);
         let sid_bad = want_sid.as_deref().is_some_and(|w| s.session_id() != Some(w));
         let sub_bad = want_sub.as_deref().is_some_and(|w| s.user_id() != w);
         if sid_bad || sub_bad {
             let (sid, sub) = (s.session_id().unwrap_or_default().to_string(), s.user_id().to_string());
-            self.trace.step("expected-identity", || format!("request names session {want_sid:?} user {want_sub:?}; token has {sid} {sub}"));
+            self.step("expected-identity", || format!("request names session {want_sid:?} user {want_sub:?}; token has {sid} {sub}"));
             return self.signed_out(Reason::SessionMismatch, "The verified token belongs to another session or user than the request names", Vec::new());
         }
         state
@@ -230,14 +230,14 @@ impl Call<'_> {
 
     /// Runs the flows, then organization sync for a signed-in session the flow did not sync
     /// itself (header flows, refresh, handshake resolution). Machine tokens are not affected.
-    fn run(&mut self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
+    fn run(&self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
         let state = self.run_flows(accepts)?;
         let session = state.status == AuthStatus::SignedIn && matches!(state.auth, AuthData::Session(_));
-        Ok(if session && !self.org_synced { self.organization_sync(state, false) } else { state })
+        Ok(if session && !self.org_synced() { self.organization_sync(state, false) } else { state })
     }
 
-    fn run_flows(&mut self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
-        let header_token = self.token_in_header.clone();
+    fn run_flows(&self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
+        let header_token = self.token_in_header().clone();
         // Machine-token rules look at the header token once (none apply to `session_token`).
         let candidate = header_token.as_deref().filter(|_| *accepts != AcceptsToken::One(TokenType::SessionToken)).map(|t| self.candidate(t));
         if let AcceptsToken::List(list) = accepts {
@@ -250,7 +250,7 @@ impl Call<'_> {
             }
         }
         if let Some(token) = header_token.as_deref() {
-            self.trace.step("token-source", || "Authorization header (cookies ignored)".into());
+            self.step("token-source", || "Authorization header (cookies ignored)".into());
             return Ok(match &candidate {
                 None => self.session_header_flow(token),
                 Some(c) if matches!(accepts, AcceptsToken::One(_)) => self.machine_header_flow(c, accepts),
@@ -262,9 +262,9 @@ impl Call<'_> {
                 return Ok(self.signed_out_typed(Reason::NoTokenInHeader, "", Vec::new(), *t));
             }
         }
-        if let Some(h) = self.opts.require_tab_token.clone() {
-            if self.request.has_header(&h) {
-                self.trace.step("tab-token", || format!("request carries {h} but no Authorization token; the shared cookie is not used"));
+        if let Some(h) = self.opts().require_tab_token.clone() {
+            if self.request().has_header(&h) {
+                self.step("tab-token", || format!("request carries {h} but no Authorization token; the shared cookie is not used"));
                 return Ok(self.signed_out(Reason::TabTokenRequired, "This request must carry its own session token in the Authorization header", Vec::new()));
             }
         }
@@ -295,13 +295,13 @@ impl Authenticator {
                 "Machine token authentication requires either a Machine secret key or a Clerk secret key. Ensure a Clerk secret key or Machine secret key is set.",
             ));
         }
-        let mut call = Call::new(self, request, initial, CallSetup { opts, now_ms, pk, org_matcher, no_network });
+        let call = Call::new(self, request, initial, CallSetup { opts, now_ms, pk, org_matcher, no_network });
         let state = call.run(&accepts);
         if call.needed_network() {
             return Ok(None);
         }
         let mut state = call.check_expected_identity(state?);
-        state.trace = call.trace.take();
+        state.trace = call.take_trace();
         Ok(Some(state))
     }
 }

@@ -14,42 +14,42 @@ use crate::keys::{InstanceType, PublishableKey};
 use crate::options::ResolvedOptions;
 use crate::org_sync::OrganizationMatcher;
 use crate::request::{parse_authorization, public_url, Headers, Known, Request};
-use crate::trace::Recorder;
+use crate::trace::{Recorder, Trace};
 use crate::Authenticator;
 
 /// One `authenticate` call: options, clock, derived request values, trace.
 pub(crate) struct Call<'a> {
-    pub auth: &'a Authenticator,
+    auth: &'a Authenticator,
     /// The instance options, or a merged copy when the call overrides some.
-    pub opts: Cow<'a, ResolvedOptions>,
-    pub now_ms: f64,
-    pub request: &'a Request,
-    pub method: &'a str,
-    pub clerk_url: Url,
-    pub token_in_header: Option<Cow<'a, str>>,
-    pub referrer: Option<Cow<'a, str>>,
-    pub sec_fetch_dest: Option<Cow<'a, str>>,
-    pub accept: Option<Cow<'a, str>>,
-    pub cookies: Cookies<'a>,
-    pub pk: Option<Cow<'a, PublishableKey>>,
-    pub frontend_api: Cow<'a, str>,
-    pub original_frontend_api: Cow<'a, str>,
-    pub proxy_url: String,
-    pub suffixed: bool,
-    pub session_token_in_cookie: Option<Cow<'a, str>>,
+    opts: Cow<'a, ResolvedOptions>,
+    now_ms: f64,
+    request: &'a Request,
+    method: &'a str,
+    clerk_url: Url,
+    token_in_header: Option<Cow<'a, str>>,
+    referrer: Option<Cow<'a, str>>,
+    sec_fetch_dest: Option<Cow<'a, str>>,
+    accept: Option<Cow<'a, str>>,
+    cookies: Cookies<'a>,
+    pk: Option<Cow<'a, PublishableKey>>,
+    frontend_api: Cow<'a, str>,
+    original_frontend_api: Cow<'a, str>,
+    proxy_url: String,
+    suffixed: bool,
+    session_token_in_cookie: Option<Cow<'a, str>>,
     /// The last token decoded in this call: every step that looks at the same token shares
     /// one decode.
     decoded: RefCell<Option<Arc<Jwt>>>,
-    pub refresh_token_in_cookie: Option<Cow<'a, str>>,
-    pub client_uat: f64,
-    pub dev_browser_token: Option<Cow<'a, str>>,
-    pub handshake_token: Option<Cow<'a, str>>,
-    pub handshake_nonce: Option<Cow<'a, str>>,
-    pub redirect_loop_counter: f64,
-    pub trace: Recorder,
-    pub org_matcher: Option<Arc<OrganizationMatcher>>,
+    refresh_token_in_cookie: Option<Cow<'a, str>>,
+    client_uat: f64,
+    dev_browser_token: Option<Cow<'a, str>>,
+    handshake_token: Option<Cow<'a, str>>,
+    handshake_nonce: Option<Cow<'a, str>>,
+    redirect_loop_counter: f64,
+    trace: Recorder,
+    org_matcher: Option<Arc<OrganizationMatcher>>,
     /// Organization sync already decided for this call's state (the cookie flow's own step).
-    pub org_synced: bool,
+    org_synced: Cell<bool>,
     /// Set for a call on the no-network path.
     no_network: Option<NoNetwork>,
 }
@@ -130,6 +130,94 @@ pub(crate) struct CallSetup<'a> {
     pub no_network: bool,
 }
 
+/// Read access to a call's fields: they are set once, by [`Call::new`]; only the trace and the
+/// organization-sync mark change afterwards (through `&self`).
+impl<'a> Call<'a> {
+    pub fn auth(&self) -> &'a Authenticator {
+        self.auth
+    }
+    /// The instance options, or the merged copy when the call overrides some.
+    pub fn opts(&self) -> &ResolvedOptions {
+        &self.opts
+    }
+    pub fn now_ms(&self) -> f64 {
+        self.now_ms
+    }
+    pub fn request(&self) -> &'a Request {
+        self.request
+    }
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+    /// The request's public URL (forwarded headers applied).
+    pub fn clerk_url(&self) -> &Url {
+        &self.clerk_url
+    }
+    pub fn token_in_header(&self) -> &Option<Cow<'a, str>> {
+        &self.token_in_header
+    }
+    pub fn sec_fetch_dest(&self) -> &Option<Cow<'a, str>> {
+        &self.sec_fetch_dest
+    }
+    pub fn accept(&self) -> &Option<Cow<'a, str>> {
+        &self.accept
+    }
+    pub fn frontend_api(&self) -> &Cow<'a, str> {
+        &self.frontend_api
+    }
+    /// The proxy URL, absolute (empty without one).
+    pub fn proxy_url(&self) -> &str {
+        &self.proxy_url
+    }
+    /// Whether the instance's cookies are the suffixed ones.
+    pub fn suffixed(&self) -> bool {
+        self.suffixed
+    }
+    pub fn session_token_in_cookie(&self) -> &Option<Cow<'a, str>> {
+        &self.session_token_in_cookie
+    }
+    pub fn refresh_token_in_cookie(&self) -> &Option<Cow<'a, str>> {
+        &self.refresh_token_in_cookie
+    }
+    pub fn client_uat(&self) -> f64 {
+        self.client_uat
+    }
+    pub fn dev_browser_token(&self) -> &Option<Cow<'a, str>> {
+        &self.dev_browser_token
+    }
+    pub fn handshake_token(&self) -> &Option<Cow<'a, str>> {
+        &self.handshake_token
+    }
+    pub fn handshake_nonce(&self) -> &Option<Cow<'a, str>> {
+        &self.handshake_nonce
+    }
+    pub fn redirect_loop_counter(&self) -> f64 {
+        self.redirect_loop_counter
+    }
+    pub fn org_matcher(&self) -> &Option<Arc<OrganizationMatcher>> {
+        &self.org_matcher
+    }
+
+    /// Records a trace step (when `explain` is on; the detail closure runs only then).
+    pub fn step(&self, step: &'static str, detail: impl FnOnce() -> String) {
+        self.trace.step(step, detail);
+    }
+
+    /// The recorded trace, taken out.
+    pub fn take_trace(&self) -> Option<Trace> {
+        self.trace.take()
+    }
+
+    /// Whether organization sync already decided this call's state.
+    pub fn org_synced(&self) -> bool {
+        self.org_synced.get()
+    }
+
+    pub fn mark_org_synced(&self) {
+        self.org_synced.set(true);
+    }
+}
+
 impl<'a> Call<'a> {
     /// Builds the whole context: every value derived from the request and the options.
     pub fn new(auth: &'a Authenticator, request: &'a Request, initial: Url, setup: CallSetup<'a>) -> Call<'a> {
@@ -137,7 +225,7 @@ impl<'a> Call<'a> {
         let headers = Headers::new(request);
         let clerk_url = public_url(&headers, initial);
         let h = |k: Known| headers.get(k);
-        let mut trace = Recorder::new(opts.explain);
+        let trace = Recorder::new(opts.explain);
         let token_in_header = match h(Known::Authorization) {
             Some(Cow::Borrowed(v)) => parse_authorization(Some(v)).map(Cow::Borrowed),
             Some(Cow::Owned(v)) => parse_authorization(Some(&v)).map(|t| Cow::Owned(t.to_string())),
@@ -170,7 +258,7 @@ impl<'a> Call<'a> {
             pk: None,
             trace: Recorder::default(),
             org_matcher,
-            org_synced: false,
+            org_synced: Cell::new(false),
             no_network: no_network.then(NoNetwork::default),
         };
         // Proxy URL: a path is resolved against the public origin.

@@ -138,11 +138,11 @@ impl Call<'_> {
             None => {}
         }
         let (tt, path, field, not_found, bearer) = if token.starts_with("mt_") {
-            (TokenType::M2mToken, "/m2m_tokens/verify", "token", "Machine token not found", self.opts.machine_secret_key.clone().or_else(|| self.opts.secret_key.clone()))
+            (TokenType::M2mToken, "/m2m_tokens/verify", "token", "Machine token not found", self.opts().machine_secret_key.clone().or_else(|| self.opts().secret_key.clone()))
         } else if token.starts_with("oat_") {
-            (TokenType::OAuthToken, "/oauth_applications/access_tokens/verify", "access_token", "OAuth token not found", self.opts.secret_key.clone())
+            (TokenType::OAuthToken, "/oauth_applications/access_tokens/verify", "access_token", "OAuth token not found", self.opts().secret_key.clone())
         } else if token.starts_with("ak_") {
-            (TokenType::ApiKey, "/api_keys/verify", "secret", "API key not found", self.opts.secret_key.clone())
+            (TokenType::ApiKey, "/api_keys/verify", "secret", "API key not found", self.opts().secret_key.clone())
         } else {
             return Err(MachineError::new(TokenType::ApiKey, Reason::UnexpectedError, "Unknown machine token type", None));
         };
@@ -177,7 +177,7 @@ impl Call<'_> {
     }
 
     fn check_opaque_audience(&self, data: &Map<String, Value>) -> Result<(), MachineError> {
-        oauth_audience(&self.opts.audience, data.get("aud")).map_err(|m| MachineError::new(TokenType::OAuthToken, Reason::TokenVerificationFailed, m, None))
+        oauth_audience(&self.opts().audience, data.get("aud")).map_err(|m| MachineError::new(TokenType::OAuthToken, Reason::TokenVerificationFailed, m, None))
     }
 
     fn verify_machine_jwt(&self, jwt: &Arc<Jwt>) -> Result<MachineAuth, MachineError> {
@@ -188,24 +188,24 @@ impl Call<'_> {
             };
             MachineError::new(tt, Reason::TokenVerificationFailed, m, None)
         };
-        let skew = self.opts.skew_ms;
+        let skew = self.opts().skew_ms;
         let m2m = jwt.is_m2m();
         if m2m {
             if jwt.header.field(header::CAT).is_some() && jwt.header.str(header::CAT) != Some(category::M2M) {
                 return Err(MachineError::new(TokenType::M2mToken, Reason::TokenInvalid, "Invalid M2M JWT category.", None));
             }
-            let rules = ClaimRules { audience: &self.opts.audience, ..self.clock_rules(skew) };
+            let rules = ClaimRules { audience: &self.opts().audience, ..self.clock_rules(skew) };
             self.verify_jwt(jwt, None, &rules).map_err(|e| failed(TokenType::M2mToken, e))?;
         } else if jwt.is_oauth() {
             let oauth = |e| failed(TokenType::OAuthToken, e);
             self.verify_jwt(jwt, Some(&["at+jwt", "application/at+jwt"]), &self.clock_rules(skew)).map_err(oauth)?;
-            oauth_audience(&self.opts.audience, jwt.payload.value(claim::AUD).as_ref()).map_err(|m| oauth(TokenError::Unexpected(m)))?;
+            oauth_audience(&self.opts().audience, jwt.payload.value(claim::AUD).as_ref()).map_err(|m| oauth(TokenError::Unexpected(m)))?;
         } else {
             return Err(invalid_type(jwt));
         }
         let token_type = if m2m { TokenType::M2mToken } else { TokenType::OAuthToken };
         check_scopes_claim(token_type, &jwt.payload)?;
-        let expired = jwt.payload.num(claim::EXP).unwrap_or(0.0) * 1000.0 <= self.now_ms - skew;
+        let expired = jwt.payload.num(claim::EXP).unwrap_or(0.0) * 1000.0 <= self.now_ms() - skew;
         Ok(MachineAuth::from_jwt(token_type, jwt.payload.clone(), expired))
     }
 }

@@ -191,12 +191,12 @@ impl Authenticator {
             SyncTarget::PersonalAccount => return (Ok(None), f64::INFINITY),
         };
         let api = call.api();
-        let secret_key = call.opts.secret_key.as_deref().unwrap_or("");
+        let secret_key = call.opts().secret_key.as_deref().unwrap_or("");
         let key = Key { api_url: api.api_url.to_string(), api_version: api.api_version.to_string(), secret_key: secret_key.to_string(), user_id: user_id.to_string(), org: org.clone() };
-        let ttl_ms = call.opts.membership_cache_ttl_ms;
-        match self.memberships.get(key, call.now_ms, ttl_ms, &api, || fetch(&api, secret_key, user_id, &org)) {
+        let ttl_ms = call.opts().membership_cache_ttl_ms;
+        match self.memberships.get(key, call.now_ms(), ttl_ms, &api, || fetch(&api, secret_key, user_id, &org)) {
             Some((answer, at)) => (answer, at + ttl_ms),
-            None => (Err("The membership is not looked up on the no-network path.".into()), call.now_ms),
+            None => (Err("The membership is not looked up on the no-network path.".into()), call.now_ms()),
         }
     }
 }

@@ -454,15 +454,15 @@ impl OnMismatch {
 /// Section 13's decision for a signed-in session, and this project's `onMismatch`.
 impl Call<'_> {
     pub(crate) fn sync_target(&self) -> Option<SyncTarget> {
-        self.org_matcher.as_ref()?.find_target(self.clerk_url.path())
+        self.org_matcher().as_ref()?.find_target(self.clerk_url().path())
     }
 
     /// Organization sync for a signed-in session state. Only the cookie flow's own sign-in may
     /// become an activation handshake (`handshake_possible`, the reference's step); every other
     /// signed-in session (Bearer, any/list header, refresh, handshake resolution) cannot be
     /// handshaken, so a different organization there is a mismatch handled by `onMismatch`.
-    pub(crate) fn organization_sync(&mut self, mut state: RequestState, handshake_possible: bool) -> RequestState {
-        self.org_synced = true;
+    pub(crate) fn organization_sync(&self, mut state: RequestState, handshake_possible: bool) -> RequestState {
+        self.mark_org_synced();
         let Some(target) = self.sync_target() else {
             return state;
         };
@@ -478,7 +478,7 @@ impl Call<'_> {
             SyncTarget::PersonalAccount => auth.org_id().is_some_and(|v| !v.is_null() && v.as_str() != Some("")),
         };
         let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
-        self.trace.step("org-sync", || {
+        self.step("org-sync", || {
             format!(
                 "URL names {} {:?}; token's active org {:?}",
                 match &target {
@@ -494,21 +494,21 @@ impl Call<'_> {
             state.organization_sync = report(SyncOutcome::Active);
             return state;
         }
-        if self.redirect_loop_counter >= 3.0 {
+        if self.redirect_loop_counter() >= 3.0 {
             self.log("Clerk: Organization activation handshake loop detected. This is likely due to an invalid organization ID or slug. Skipping organization activation.");
-            self.trace.step("org-sync", || "handshake loop (counter ≥ 3): activation skipped".into());
+            self.step("org-sync", || "handshake loop (counter ≥ 3): activation skipped".into());
         } else if handshake_possible && self.eligible_for_handshake() {
             let mut hs = self.maybe_handshake(Reason::ActiveOrganizationMismatch, "", None);
             hs.organization_sync = report(SyncOutcome::Handshake);
             return hs;
         } else if !handshake_possible {
-            self.trace.step("org-sync", || "no handshake possible: the session did not come from the cookie flow's sign-in".into());
+            self.step("org-sync", || "no handshake possible: the session did not come from the cookie flow's sign-in".into());
         } else {
-            self.trace.step("org-sync", || format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method, self.sec_fetch_dest, self.accept));
+            self.step("org-sync", || format!("no handshake possible (method {}, sec-fetch-dest {:?}, accept {:?}: not a document navigation)", self.method(), self.sec_fetch_dest(), self.accept()));
         }
         // Not eligible for a handshake (WebSocket upgrade, fetch, POST) or a loop.
-        let on_mismatch = self.opts.on_mismatch;
-        self.trace.step("org-sync", || format!("mismatch without handshake; onMismatch = {on_mismatch:?}"));
+        let on_mismatch = self.opts().on_mismatch;
+        self.step("org-sync", || format!("mismatch without handshake; onMismatch = {on_mismatch:?}"));
         match on_mismatch {
             OnMismatch::KeepActive => {
                 state.organization_sync = report(SyncOutcome::Mismatch);
@@ -526,7 +526,7 @@ impl Call<'_> {
         }
     }
 
-    fn resolve_membership(&mut self, mut state: RequestState, auth: &SessionAuth, target: &SyncTarget) -> RequestState {
+    fn resolve_membership(&self, mut state: RequestState, auth: &SessionAuth, target: &SyncTarget) -> RequestState {
         let report = |outcome| Some(OrganizationSync { target: target.clone(), outcome, active_org_id: auth.org_id_str().map(str::to_string) });
         if *target == SyncTarget::PersonalAccount {
             // The personal account needs no membership: scope the auth object to no org.
@@ -534,10 +534,10 @@ impl Call<'_> {
             state.organization_sync = report(SyncOutcome::Membership);
             return state;
         }
-        let (answer, holds_until) = self.auth.membership(self, auth.user_id(), target);
+        let (answer, holds_until) = self.auth().membership(self, auth.user_id(), target);
         match answer {
             Ok(Some(m)) => {
-                self.trace.step("membership", || format!("member of {} as {}", m.org_id, m.role));
+                self.step("membership", || format!("member of {} as {}", m.org_id, m.role));
                 state.auth = AuthData::Session(auth.scoped_to(&m.org_id, m.org_slug.as_deref(), &m.role, m.permissions.clone()));
                 state.membership_until = Some(holds_until);
                 state.organization_sync = report(SyncOutcome::Membership);

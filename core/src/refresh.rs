@@ -72,23 +72,23 @@ impl From<RefreshError> for RefreshFailure {
 
 impl Call<'_> {
     /// The state for a session token from `carrier` that failed verification.
-    pub(crate) fn handle_token_error(&mut self, err: TokenError, carrier: &str) -> RequestState {
+    pub(crate) fn handle_token_error(&self, err: TokenError, carrier: &str) -> RequestState {
         let v = match err {
             TokenError::Unexpected(m) => {
-                self.trace.step("verify", || format!("unexpected error: {m}"));
+                self.step("verify", || format!("unexpected error: {m}"));
                 return self.signed_out(Reason::UnexpectedError, "", Vec::new());
             }
             TokenError::Verification(v) => v,
         };
-        self.trace.step("verify", || format!("failed: {} ({})", v.reason, v.message));
-        let refresh_error = if v.reason == Reason::TokenExpired && self.refresh_token_in_cookie.is_some() && self.method == "GET" {
+        self.step("verify", || format!("failed: {} ({})", v.reason, v.message));
+        let refresh_error = if v.reason == Reason::TokenExpired && self.refresh_token_in_cookie().is_some() && self.method() == "GET" {
             match self.refresh() {
                 Ok(state) => return state,
                 Err(e) => Some(e),
             }
-        } else if self.method != "GET" {
+        } else if self.method() != "GET" {
             Some(RefreshFailure::NonEligibleNonGet)
-        } else if self.refresh_token_in_cookie.is_none() {
+        } else if self.refresh_token_in_cookie().is_none() {
             Some(RefreshFailure::NonEligibleNoRefreshCookie)
         } else {
             None
@@ -107,29 +107,29 @@ impl Call<'_> {
 
     /// Refreshes the expired cookie session: the new session cookies, and the state signed in
     /// with the new token.
-    fn refresh(&mut self) -> Result<RequestState, RefreshFailure> {
+    fn refresh(&self) -> Result<RequestState, RefreshFailure> {
         let expired = self.session_token().map(str::to_string).ok_or(RefreshFailure::MissingSessionToken)?;
-        let refresh = self.refresh_token_in_cookie.clone().ok_or(RefreshFailure::MissingRefreshToken)?;
+        let refresh = self.refresh_token_in_cookie().clone().ok_or(RefreshFailure::MissingRefreshToken)?;
         let jwt = Jwt::decode(&expired).map_err(|_| RefreshFailure::ExpiredSessionTokenDecodeFailed)?;
         // An empty sid is missing (JavaScript's `!sid`); `.` / `..` would address another endpoint.
         let sid = jwt.payload.str(claim::SID).filter(|s| !s.is_empty()).ok_or(RefreshFailure::ExpiredSessionTokenMissingSidClaim)?;
         let sid = crate::bapi::path_segment(sid, "session id").map_err(|_| RefreshFailure::ExpiredSessionTokenInvalidSidClaim)?;
-        let request_headers: Map<String, Value> = self.request.joined_headers().into_iter().map(|(name, value)| (name, json!([value]))).collect();
+        let request_headers: Map<String, Value> = self.request().joined_headers().into_iter().map(|(name, value)| (name, json!([value]))).collect();
         let body = json!({
             "format": "cookie",
             "expired_token": expired,
             "refresh_token": refresh,
-            "request_origin": self.clerk_url.origin().ascii_serialization(),
+            "request_origin": self.clerk_url().origin().ascii_serialization(),
             "request_headers": request_headers,
         });
-        let url = self.api().refresh_url(&sid, self.suffixed);
-        self.trace.step("refresh", || format!("POST {url}"));
-        let cookies = self.api().refresh_session(url, self.opts.secret_key.as_deref(), &body)?;
+        let url = self.api().refresh_url(&sid, self.suffixed());
+        self.step("refresh", || format!("POST {url}"));
+        let cookies = self.api().refresh_session(url, self.opts().secret_key.as_deref(), &body)?;
         if cookies.is_empty() {
             return Err(RefreshFailure::UnexpectedSdkError);
         }
         let token = cookies.iter().rfind(|d| directive_name(d).starts_with("__session")).map(|d| directive_value(d).to_string()).unwrap_or_default();
-        let claims = self.verify_session_token(&token, self.opts.skew_ms).map_err(|_| RefreshFailure::InvalidSessionToken)?;
+        let claims = self.verify_session_token(&token, self.opts().skew_ms).map_err(|_| RefreshFailure::InvalidSessionToken)?;
         let headers = cookies.into_iter().map(|c| ("set-cookie".to_string(), c)).collect();
         Ok(self.signed_in_session(token, claims, headers))
     }

@@ -256,15 +256,7 @@ pub(crate) fn legal_header_value(v: &str) -> bool {
 
 /// The states a call ends in, built from the call's options and derived values.
 impl Call<'_> {
-    pub(crate) fn base_state(
-        &mut self,
-        status: AuthStatus,
-        reason: Option<&str>,
-        message: Option<&str>,
-        headers: Vec<(String, String)>,
-        auth: AuthData,
-        token_type: Option<TokenType>,
-    ) -> RequestState {
+    pub(crate) fn base_state(&self, status: AuthStatus, reason: Option<&str>, message: Option<&str>, headers: Vec<(String, String)>, auth: AuthData, token_type: Option<TokenType>) -> RequestState {
         let s = |o: &Option<String>| o.clone().unwrap_or_default();
         RequestState {
             status,
@@ -273,14 +265,14 @@ impl Call<'_> {
             token: None,
             token_type,
             headers,
-            publishable_key: s(&self.opts.publishable_key),
-            proxy_url: self.proxy_url.clone(),
+            publishable_key: s(&self.opts().publishable_key),
+            proxy_url: self.proxy_url().to_string(),
             is_satellite: self.is_satellite(),
-            domain: s(&self.opts.domain),
-            sign_in_url: s(&self.opts.sign_in_url),
-            sign_up_url: s(&self.opts.sign_up_url),
-            after_sign_in_url: s(&self.opts.after_sign_in_url),
-            after_sign_up_url: s(&self.opts.after_sign_up_url),
+            domain: s(&self.opts().domain),
+            sign_in_url: s(&self.opts().sign_in_url),
+            sign_up_url: s(&self.opts().sign_up_url),
+            after_sign_in_url: s(&self.opts().after_sign_in_url),
+            after_sign_up_url: s(&self.opts().after_sign_up_url),
             organization_sync: None,
             trace: None,
             auth,
@@ -302,23 +294,23 @@ impl Call<'_> {
     }
 
     /// A signed-out session state (with debug headers).
-    pub(crate) fn signed_out(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
+    pub(crate) fn signed_out(&self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
         self.signed_out_typed(reason, message, headers, TokenType::SessionToken)
     }
 
-    pub(crate) fn signed_out_typed(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>, tt: TokenType) -> RequestState {
+    pub(crate) fn signed_out_typed(&self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>, tt: TokenType) -> RequestState {
         let reason = reason.as_ref();
         let headers = Self::with_debug_headers(AuthStatus::SignedOut, reason, message, headers);
         let auth = match tt {
             TokenType::SessionToken => AuthData::SignedOutSession,
             t => AuthData::Machine(MachineAuth::unauthenticated(t)),
         };
-        self.trace.step("decision", || format!("signed-out: {reason}"));
+        self.step("decision", || format!("signed-out: {reason}"));
         self.base_state(AuthStatus::SignedOut, Some(reason), Some(message), headers, auth, Some(tt))
     }
 
     /// A handshake state.
-    pub(crate) fn handshake(&mut self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
+    pub(crate) fn handshake(&self, reason: impl AsRef<str>, message: &str, headers: Vec<(String, String)>) -> RequestState {
         let reason = reason.as_ref();
         let headers = Self::with_debug_headers(AuthStatus::Handshake, reason, message, headers);
         self.base_state(AuthStatus::Handshake, Some(reason), Some(message), headers, AuthData::None, Some(TokenType::SessionToken))
@@ -326,32 +318,32 @@ impl Call<'_> {
 
     /// A signed-in session state (fails closed when the claims cannot be turned into an
     /// auth object, as the reference's `toAuth()` would throw).
-    pub(crate) fn signed_in_session(&mut self, token: String, claims: Verified, headers: Vec<(String, String)>) -> RequestState {
+    pub(crate) fn signed_in_session(&self, token: String, claims: Verified, headers: Vec<(String, String)>) -> RequestState {
         match SessionAuth::from_claims(claims) {
             Ok(a) => {
-                self.trace.step("decision", || format!("signed-in: user {} session {}", a.user_id(), a.session_id().unwrap_or("-")));
+                self.step("decision", || format!("signed-in: user {} session {}", a.user_id(), a.session_id().unwrap_or("-")));
                 let mut st = self.base_state(AuthStatus::SignedIn, None, None, headers, AuthData::Session(a), Some(TokenType::SessionToken));
                 st.token = Some(token);
                 st
             }
             Err(e) => {
-                self.trace.step("claims", || e.clone());
+                self.step("claims", || e.clone());
                 self.signed_out(Reason::UnexpectedError, "", Vec::new())
             }
         }
     }
 
-    pub(crate) fn signed_in_machine(&mut self, token: &str, m: MachineAuth) -> RequestState {
+    pub(crate) fn signed_in_machine(&self, token: &str, m: MachineAuth) -> RequestState {
         let tt = m.token_type;
-        self.trace.step("decision", || format!("signed-in: {} {}", tt.as_str(), m.subject().unwrap_or("")));
+        self.step("decision", || format!("signed-in: {} {}", tt.as_str(), m.subject().unwrap_or("")));
         let mut st = self.base_state(AuthStatus::SignedIn, None, None, Vec::new(), AuthData::Machine(m), Some(tt));
         st.token = Some(token.to_string());
         st
     }
 
-    pub(crate) fn invalid_token_state(&mut self) -> RequestState {
+    pub(crate) fn invalid_token_state(&self) -> RequestState {
         let headers = Self::with_debug_headers(AuthStatus::SignedOut, Reason::TokenTypeMismatch.as_str(), "", Vec::new());
-        self.trace.step("decision", || "signed-out: token-type-mismatch (acceptsToken list)".into());
+        self.step("decision", || "signed-out: token-type-mismatch (acceptsToken list)".into());
         let mut st = self.base_state(AuthStatus::SignedOut, Some(Reason::TokenTypeMismatch.as_str()), Some(""), headers, AuthData::InvalidToken, None);
         st.publishable_key.clear();
         st.proxy_url.clear();

@@ -1,5 +1,7 @@
 //! Opt-in decision trace: the ordered steps the state machine took.
 
+use std::cell::RefCell;
+
 use serde_json::{json, Value};
 
 /// One step: a short name and what was seen or decided.
@@ -32,21 +34,22 @@ impl Trace {
 
 /// Collects steps when enabled; a disabled recorder never runs the detail closure.
 #[derive(Debug, Default)]
-pub(crate) struct Recorder(Option<Trace>);
+pub(crate) struct Recorder(Option<RefCell<Trace>>);
 
 impl Recorder {
     pub(crate) fn new(enabled: bool) -> Self {
-        Recorder(enabled.then(Trace::default))
+        Recorder(enabled.then(RefCell::default))
     }
 
     #[inline]
-    pub(crate) fn step(&mut self, step: &'static str, detail: impl FnOnce() -> String) {
-        if let Some(t) = &mut self.0 {
-            t.steps.push(TraceStep { step, detail: detail() });
+    pub(crate) fn step(&self, step: &'static str, detail: impl FnOnce() -> String) {
+        if let Some(t) = &self.0 {
+            let detail = detail(); // before borrowing: the closure may read the call
+            t.borrow_mut().steps.push(TraceStep { step, detail });
         }
     }
 
-    pub(crate) fn take(&mut self) -> Option<Trace> {
-        self.0.take()
+    pub(crate) fn take(&self) -> Option<Trace> {
+        self.0.as_ref().map(RefCell::take)
     }
 }

@@ -58,7 +58,7 @@ impl Authenticator {
         let request = Request::new("GET", "http://localhost/");
         let url = Url::parse(&request.url).expect("a constant URL parses");
         let call = Call::new(self, &request, url, CallSetup { opts, now_ms: now.unwrap_or_else(now_ms), pk: None, org_matcher: None, no_network: false });
-        let skew = call.opts.skew_ms;
+        let skew = call.opts().skew_ms;
         Ok(call.verify_session_token(token, skew).map(|claims| claims.map().clone()).map_err(VerifyTokenError::from))
     }
 }

@@ -149,7 +149,7 @@ impl Call<'_> {
                     return Ok(self.signed_out(Reason::UnexpectedError, "", Vec::new()));
                 };
                 let mut pairs: Vec<(String, String)> = l.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-                if let Some(d) = &self.dev_browser_token() {
+                if let Some(d) = self.dev_browser_token() {
                     pairs.push(("__clerk_db_jwt".into(), d.to_string()));
                 }
                 pairs.retain(|(k, _)| k != "__clerk_synced");
@@ -170,15 +170,15 @@ impl Call<'_> {
         if !has_active_client && has_session {
             return Ok(self.maybe_handshake(Reason::SessionTokenWithoutClientUat, "", None));
         }
-        let Some(token) = self.session_token_in_cookie().clone() else {
+        let Some(token) = self.session_token_in_cookie().as_deref() else {
             return Ok(self.maybe_handshake(Reason::ClientUatWithoutSessionToken, "", None));
         };
         self.step("token-source", || format!("cookie {} (client_uat {})", if self.suffixed() { "__session_<suffix>" } else { "__session" }, self.client_uat()));
-        let jwt = match self.decode_token(&token) {
+        let jwt = match self.decode_token(token) {
             Ok(j) => j,
             Err(e) => return Ok(self.handle_token_error(e.into(), "cookie")),
         };
-        if is_machine_class(&token, &jwt) || jwt.has_non_session_category() {
+        if is_machine_class(token, &jwt) || jwt.has_non_session_category() {
             return Ok(self.signed_out(Reason::TokenTypeMismatch, "", Vec::new()));
         }
         // JavaScript's `payload.iat < clientUat`, whatever the unverified `iat` holds.
@@ -237,9 +237,9 @@ impl Call<'_> {
     }
 
     fn run_flows(&self, accepts: &AcceptsToken) -> Result<RequestState, Error> {
-        let header_token = self.token_in_header().clone();
+        let header_token = self.token_in_header().as_deref();
         // Machine-token rules look at the header token once (none apply to `session_token`).
-        let candidate = header_token.as_deref().filter(|_| *accepts != AcceptsToken::One(TokenType::SessionToken)).map(|t| self.candidate(t));
+        let candidate = header_token.filter(|_| *accepts != AcceptsToken::One(TokenType::SessionToken)).map(|t| self.candidate(t));
         if let AcceptsToken::List(list) = accepts {
             let parsed = match &candidate {
                 Some(c) if c.is_machine() => c.token_type(),
@@ -249,7 +249,7 @@ impl Call<'_> {
                 return Ok(self.invalid_token_state());
             }
         }
-        if let Some(token) = header_token.as_deref() {
+        if let Some(token) = header_token {
             self.step("token-source", || "Authorization header (cookies ignored)".into());
             return Ok(match &candidate {
                 None => self.session_header_flow(token),

@@ -67,7 +67,7 @@ impl Call<'_> {
             pairs.push(("__session".into(), t.to_string()));
         }
         if self.is_dev() {
-            if let Some(d) = &self.dev_browser_token() {
+            if let Some(d) = self.dev_browser_token() {
                 pairs.push(("__clerk_db_jwt".into(), d.to_string()));
             }
         }
@@ -109,12 +109,12 @@ impl Call<'_> {
     /// Resolves `__clerk_handshake_nonce` / `__clerk_handshake` (9.3).
     pub(crate) fn resolve_handshake(&self) -> Result<RequestState, HandshakeFailure> {
         let mut headers = vec![("access-control-allow-origin".to_string(), "null".to_string()), ("access-control-allow-credentials".to_string(), "true".to_string())];
-        let directives: Vec<String> = if let Some(nonce) = self.handshake_nonce().clone() {
+        let directives: Vec<String> = if let Some(nonce) = self.handshake_nonce().as_deref() {
             self.step("handshake-resolve", || "nonce → Backend API handshake_payload".into());
-            self.fetch_handshake_payload(&nonce)
-        } else if let Some(token) = self.handshake_token().clone() {
+            self.fetch_handshake_payload(nonce)
+        } else if let Some(token) = self.handshake_token().as_deref() {
             self.step("handshake-resolve", || "handshake token".into());
-            let payload = self.verify_handshake_token(&token).map_err(|e| match e {
+            let payload = self.verify_handshake_token(token).map_err(|e| match e {
                 TokenError::Verification(v) => HandshakeFailure::Token(v),
                 TokenError::Unexpected(m) => HandshakeFailure::Plain(m),
             })?;

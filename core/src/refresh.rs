@@ -109,7 +109,7 @@ impl Call<'_> {
     /// with the new token.
     fn refresh(&self) -> Result<RequestState, RefreshFailure> {
         let expired = self.session_token().map(str::to_string).ok_or(RefreshFailure::MissingSessionToken)?;
-        let refresh = self.refresh_token_in_cookie().clone().ok_or(RefreshFailure::MissingRefreshToken)?;
+        let refresh = self.refresh_token_in_cookie().as_deref().ok_or(RefreshFailure::MissingRefreshToken)?;
         let jwt = Jwt::decode(&expired).map_err(|_| RefreshFailure::ExpiredSessionTokenDecodeFailed)?;
         // An empty sid is missing (JavaScript's `!sid`); `.` / `..` would address another endpoint.
         let sid = jwt.payload.str(claim::SID).filter(|s| !s.is_empty()).ok_or(RefreshFailure::ExpiredSessionTokenMissingSidClaim)?;

@@ -9,30 +9,33 @@ const { nativeFailure, ClerkAuthError, ErrorCode } = require('./errors.js');
 const { optionsJson, pickNow, newNative, clientCallOptions, standaloneNative } = require('./options.js');
 const { flatRequest } = require('./requests.js');
 const { stateFrom } = require('./state.js');
+const { helpWorkers } = require('./native.js');
 
 /**
  * Where a call runs. A call that needs no Backend API (a `jwtKey`, warm JWKS, cached
  * memberships) is decided on the calling thread by the core's no-network path, without a hop
  * to a worker thread; only calls that need the network go to the addon's workers. When many
- * calls start in one turn of the event loop (a burst), every other one goes to the workers
- * so that the other cores verify signatures too.
+ * calls start in one turn of the event loop (a burst), the calls after the first are queued:
+ * the workers take them and, at the end of the turn, this thread takes them too until none is
+ * left (`helpWorkers`), so every core verifies signatures and none waits on a fixed split.
  */
-const schedule = { inlineThisTurn: 0, onWorkers: 0 };
-const MAX_BURST_OFFLOAD = 64;
+const schedule = { inlineThisTurn: 0, queuedThisTurn: 0 };
 
 function endTurn() {
   schedule.inlineThisTurn = 0;
+  if (schedule.queuedThisTurn > 0) {
+    schedule.queuedThisTurn = 0;
+    helpWorkers();
+  }
 }
 
-async function onWorker(authenticator, method, url, headers, overrides, nowMs) {
-  schedule.onWorkers++;
+/** The state of a call made by `start` (a native method returning a Promise). */
+async function onWorker(start) {
   let r;
   try {
-    r = await authenticator.authenticate(method, url, headers, overrides, nowMs);
+    r = await start();
   } catch (e) {
     throw nativeFailure(e);
-  } finally {
-    schedule.onWorkers--;
   }
   return stateFrom(r);
 }
@@ -55,24 +58,23 @@ function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
   } catch (e) {
     return Promise.reject(e);
   }
-  const burst = schedule.inlineThisTurn > 0 && schedule.onWorkers < schedule.inlineThisTurn && schedule.onWorkers < MAX_BURST_OFFLOAD;
-  if (!burst) {
-    let r;
-    try {
-      r = authenticator.authenticateInline(method, url, headers, overrides, now);
-    } catch (e) {
-      return Promise.reject(nativeFailure(e));
-    }
-    if (r !== null && r !== undefined) {
-      if (schedule.inlineThisTurn++ === 0) queueMicrotask(endTurn);
-      try {
-        return Promise.resolve(stateFrom(r));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-    }
+  if (schedule.inlineThisTurn > 0) {
+    schedule.queuedThisTurn++;
+    return onWorker(() => authenticator.authenticateShared(method, url, headers, overrides, now));
   }
-  return onWorker(authenticator, method, url, headers, overrides, now);
+  let r;
+  try {
+    r = authenticator.authenticateInline(method, url, headers, overrides, now);
+  } catch (e) {
+    return Promise.reject(nativeFailure(e));
+  }
+  if (r === null || r === undefined) return onWorker(() => authenticator.authenticate(method, url, headers, overrides, now));
+  if (schedule.inlineThisTurn++ === 0) queueMicrotask(endTurn);
+  try {
+    return Promise.resolve(stateFrom(r));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /**

@@ -24,6 +24,7 @@ use serde_json::{Map, Value};
 
 /// A configuration / input error with the core's stable code.
 #[napi(object)]
+#[derive(Clone)]
 pub struct NativeError {
     pub code: String,
     pub message: String,
@@ -171,6 +172,28 @@ impl NativeAuthenticator {
         on_worker(env, move || {
             let state = authenticate(&auth, &request_of(method, url, headers), overrides?, now_ms, false)?;
             state.ok_or_else(|| invalid(ErrorCode::Unexpected, "the normal path gave no state"))
+        })
+    }
+
+    /// Like `authenticate`, for a call of a burst: queued for the workers and for
+    /// `helpWorkers()`, which the JavaScript thread calls at the end of its turn to decide
+    /// queued calls itself (without the network) while the workers decide others.
+    #[napi(catch_unwind, ts_return_type = "Promise<NativeState | NativeError>")]
+    pub fn authenticate_shared<'env>(&self, env: &'env Env, method: String, url: String, headers: JsHeaders, overrides_json: Option<String>, now_ms: Option<f64>) -> napi::Result<Object<'env>> {
+        let auth = Arc::clone(&self.inner);
+        let overrides = self.overrides(overrides_json);
+        let request = request_of(method, url, headers);
+        promises::spawn_shared(env, move |may_block| {
+            let run = || match &overrides {
+                Ok(overrides) => authenticate(&auth, &request, overrides.clone(), now_ms, !may_block).map(|state| state.map(Either::A)),
+                Err(e) => Ok(Some(Either::B(e.clone()))),
+            };
+            match catch_unwind(AssertUnwindSafe(run)) {
+                Ok(Ok(None)) => None,
+                Ok(Ok(Some(state))) => Some(Ok(state)),
+                Ok(Err(e)) => Some(Ok(Either::B(e))),
+                Err(p) => Some(Err(napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))),
+            }
         })
     }
 
@@ -442,6 +465,13 @@ pub fn vocabulary() -> Vocabulary {
         options: OPTION_NAMES.iter().map(|o| VocabularyOption { name: o.name.to_string(), kind: o.kind.as_str().to_string() }).collect(),
         organization_sync_options: clerkauth::ORGANIZATION_SYNC_OPTION_NAMES.iter().map(|n| n.to_string()).collect(),
     }
+}
+
+/// Decides the burst calls still queued (`authenticateShared`) on the calling thread, as far
+/// as they go without the network, until none is queued; returns how many it decided.
+#[napi(catch_unwind)]
+pub fn help_workers() -> u32 {
+    promises::help()
 }
 
 /// The library version.

@@ -52,6 +52,11 @@ fn pool() -> &'static Pool {
     POOL.get_or_init(|| Pool { state: Mutex::default(), queued: Condvar::new(), cores: thread::available_parallelism().map_or(2, |n| n.get()) })
 }
 
+/// How many threads the pool starts as soon as jobs need them: the machine's cores.
+pub fn cores() -> usize {
+    pool().cores
+}
+
 /// Runs `job` on one of the addon's threads. The job must not panic (callers catch panics and
 /// report them through the job's own result).
 pub fn spawn(job: impl FnOnce() + Send + 'static) {

@@ -7,11 +7,18 @@
 //! threadsafe function per call costs 15-30% more CPU per call with 64 in flight). The channel
 //! lives as long as the thread's environment and holds its event loop open exactly while calls
 //! are in flight.
+//!
+//! A *shared* job ([`spawn_shared`]) may also be run by a JavaScript thread: a burst of calls
+//! started in one turn of the event loop is queued once, the workers take jobs from the queue
+//! and the JavaScript thread, at the end of its turn ([`help`]), takes them too until the queue
+//! is empty, so every core verifies signatures and none waits on a fixed split. The JavaScript
+//! thread runs a job only as far as it goes without the network; a job that needs the Backend
+//! API goes back to the workers.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::ptr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use napi::bindgen_prelude::{Object, ToNapiValue};
 use napi::threadsafe_function::{ThreadsafeCallContext, ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -39,7 +46,119 @@ thread_local! {
 
 /// Runs `work` on a worker thread; returns a Promise of its result.
 pub fn spawn<T: ToNapiValue + Send + 'static>(env: &Env, work: impl FnOnce() -> napi::Result<T> + Send + 'static) -> napi::Result<Object<'_>> {
-    let (id, channel, promise) = IN_FLIGHT.with(|f| -> napi::Result<_> {
+    let (id, channel, promise) = register(env)?;
+    pool::spawn(move || {
+        let settle = settle_with(work());
+        // Closing only once the environment is gone, and the Promise with it.
+        channel.call((id, settle), ThreadsafeFunctionCallMode::NonBlocking);
+    });
+    Ok(Object::from_raw(env.raw(), promise))
+}
+
+/// A call's job that a worker or a JavaScript thread may run: `work(may_block)` returns `None`
+/// when it would need the network and may not block (nothing was sent or waited for).
+struct Shared {
+    id: u64,
+    channel: Arc<Channel>,
+    work: Box<dyn FnMut(bool) -> Option<Settle> + Send>,
+}
+
+impl Shared {
+    /// Runs the job; gives it back when it needs the network and `may_block` is false.
+    fn run(mut self, may_block: bool) -> Option<Shared> {
+        match (self.work)(may_block) {
+            Some(settle) => {
+                self.channel.call((self.id, settle), ThreadsafeFunctionCallMode::NonBlocking);
+                None
+            }
+            None => Some(self),
+        }
+    }
+}
+
+/// Shared jobs not yet taken, from every JavaScript thread, and the worker tasks taking them.
+struct SharedQueue {
+    jobs: VecDeque<Shared>,
+    takers: usize,
+}
+
+static SHARED: Mutex<SharedQueue> = Mutex::new(SharedQueue { jobs: VecDeque::new(), takers: 0 });
+
+fn shared() -> MutexGuard<'static, SharedQueue> {
+    // Jobs run without the lock, so nothing can poison it.
+    SHARED.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Queues `work` as a shared job (see the module doc); returns a Promise of its result.
+/// `work(true)` must return `Some`.
+pub fn spawn_shared<T: ToNapiValue + Send + 'static>(env: &Env, mut work: impl FnMut(bool) -> Option<napi::Result<T>> + Send + 'static) -> napi::Result<Object<'_>> {
+    let (id, channel, promise) = register(env)?;
+    let job = Shared { id, channel, work: Box::new(move |may_block| work(may_block).map(settle_with)) };
+    let mut queue = shared();
+    queue.jobs.push_back(job);
+    // A worker task takes jobs until the queue is empty. One task fewer than the cores (the
+    // JavaScript thread takes jobs too), at least one, each started only when fewer run: one
+    // pool hand-over per burst, not per call (a lock and a wake-up per call cost the JavaScript
+    // thread more than the verification it handed over).
+    let start = queue.takers < pool::cores().saturating_sub(1).max(1);
+    queue.takers += usize::from(start);
+    drop(queue);
+    if start {
+        pool::spawn(take_jobs);
+    }
+    Ok(Object::from_raw(env.raw(), promise))
+}
+
+/// A worker task: runs shared jobs until none is queued. A job that needs the network runs as
+/// its own pool job (which may wait seconds; the pool adds threads for that), not here.
+fn take_jobs() {
+    loop {
+        let mut queue = shared();
+        let Some(job) = queue.jobs.pop_front() else {
+            queue.takers -= 1;
+            return;
+        };
+        drop(queue);
+        run_here(job);
+    }
+}
+
+/// Runs a shared job without the network; one that needs it goes to its own pool job.
+/// Whether it was decided here.
+fn run_here(job: Shared) -> bool {
+    match job.run(false) {
+        None => true,
+        Some(job) => {
+            pool::spawn(move || {
+                let _ = job.run(true);
+            });
+            false
+        }
+    }
+}
+
+/// Runs queued shared jobs on the calling (JavaScript) thread until the queue is empty, as
+/// the workers do. Returns how many jobs it decided here.
+pub fn help() -> u32 {
+    let mut decided = 0;
+    loop {
+        let Some(job) = shared().jobs.pop_front() else { return decided };
+        decided += u32::from(run_here(job));
+    }
+}
+
+fn settle_with<T: ToNapiValue + Send + 'static>(result: napi::Result<T>) -> Settle {
+    match result {
+        // SAFETY: runs on the JavaScript thread with its env.
+        Ok(value) => Box::new(move |env| unsafe { T::to_napi_value(env.raw(), value) }),
+        Err(e) => Box::new(move |_| Err(e)),
+    }
+}
+
+/// A new Promise whose deferred waits in the thread's calls in flight, its number and the
+/// channel that settles it.
+fn register(env: &Env) -> napi::Result<(u64, Arc<Channel>, sys::napi_value)> {
+    IN_FLIGHT.with(|f| -> napi::Result<_> {
         let mut f = f.borrow_mut();
         let channel = match &f.channel {
             // The first call in flight holds the event loop open.
@@ -56,17 +175,7 @@ pub fn spawn<T: ToNapiValue + Send + 'static>(env: &Env, work: impl FnOnce() -> 
         f.next += 1;
         f.deferreds.insert(id, deferred);
         Ok((id, channel, promise))
-    })?;
-    pool::spawn(move || {
-        let settle: Settle = match work() {
-            // SAFETY: runs on the JavaScript thread with its env.
-            Ok(value) => Box::new(move |env| unsafe { T::to_napi_value(env.raw(), value) }),
-            Err(e) => Box::new(move |_| Err(e)),
-        };
-        // Closing only once the environment is gone, and the Promise with it.
-        channel.call((id, settle), ThreadsafeFunctionCallMode::NonBlocking);
-    });
-    Ok(Object::from_raw(env.raw(), promise))
+    })
 }
 
 fn open_channel(env: &Env) -> napi::Result<Channel> {

@@ -68,6 +68,23 @@ test('a burst of calls in one turn is shared with the workers, with the same ans
   assert.deepEqual(states.map((s) => s.toAuth().userId), tokens.map((_, i) => `user_${i}`));
 });
 
+test('a burst mixing calls that need the Backend API with calls that do not: each gets its own answer', async () => {
+  const local = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
+  const cold = createClerkClient({ ...keys, apiUrl: bapi.url });
+  const token = (i) => dev.sessionToken({ userId: `user_mix_${i}`, sessionId: `sess_mix_${i}`, azp: ORIGIN });
+  // The first call is decided here; the others are queued. This thread takes queued calls at the
+  // end of the turn and gives the cold-JWKS ones (they need the network) back to the workers.
+  const promises = Array.from({ length: 24 }, (_, i) => (i % 3 === 1 ? cold : local).authenticateRequest(bearer(token(i))));
+  promises.push(local.authenticateRequest(bearer('garbage')));
+  const states = await Promise.all(promises);
+  states.slice(0, 24).forEach((s, i) => {
+    assert.equal(s.status, 'signed-in', `${i}: ${s.reason} ${s.message}`);
+    assert.equal(s.toAuth().userId, `user_mix_${i}`);
+  });
+  assert.equal(states[24].status, 'signed-out');
+  assert.deepEqual(view(states[24]), view(local.authenticateRequestSync(bearer('garbage'))));
+});
+
 test('a header holding a NUL is one header, never split into others', async () => {
   const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
   const token = dev.sessionToken({ userId: 'user_nul', sessionId: 'sess_nul', azp: ORIGIN });

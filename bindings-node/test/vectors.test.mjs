@@ -62,6 +62,30 @@ for (const v of vectors) {
   });
 }
 
+// The same vectors again, started all in one turn of the event loop: the first call is decided
+// on this thread, the others are queued and shared between the workers and this thread at the
+// end of the turn (a call that needs the Backend API goes back to a worker). Every answer must be
+// the one the vector gave alone. Vectors that list no Backend API request, so they can share one
+// loopback server state.
+test('every vector that needs no Backend API, all in one burst: the same answers as one at a time', async () => {
+  const alone = new Map(results.map((r) => [r.id, r]));
+  const burst = vectors.filter((v) => !v.backend_api || v.backend_api.length === 0);
+  assert.ok(burst.length >= 200, `${burst.length} vectors`);
+  bapi.reset([]);
+  const answers = await Promise.all(
+    burst.map(async (v) => {
+      const options = JSON.parse(JSON.stringify(v.options).replaceAll('{{BAPI}}', bapi.url));
+      try {
+        const client = createClerkClient({ ...options, jwksRetryBaseDelayMs: 5 });
+        return { id: v.id, ...stateResult(await client.authenticateRequest(toRequest(v.request), { nowMs: v.now_ms }), v.has_checks || []) };
+      } catch (e) {
+        return { id: v.id, error: `${e.code}: ${e.message}` };
+      }
+    }),
+  );
+  for (const a of answers) assert.deepEqual(a, alone.get(a.id), a.id);
+});
+
 test('clerkauth vectors check: every result by the rules of FORMAT.md', () => {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'clerkauth-vectors-')), 'results.jsonl');
   fs.writeFileSync(file, results.map((r) => JSON.stringify(r) + '\n').join(''));

@@ -158,7 +158,10 @@ def test_errors_at_request_time(dev: Any) -> None:
         a.authenticate_request(url="https://app.example.com/", headers={"authorization": f"Bearer {token(dev)}"})
     assert e.value.code == "invalid-publishable-key"
     a = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key)
-    for bad in ({"url": "not a url"}, {"url": "https://x/", "headers": [("a",)]}, {"url": "https://x/", "headers": 5}, {"url": "https://x/", "headers": [(1, 2)]}):
+    for bad in ({"url": "not a url"}, {"url": "https://x/", "headers": [("a",)]}, {"url": "https://x/", "headers": 5}, {"url": "https://x/", "headers": [(1, 2)]},
+                # A list is read by the native layer pair by pair: a 2-character string or a
+                # triple is not a (name, value) pair.
+                {"url": "https://x/", "headers": ["ab"]}, {"url": "https://x/", "headers": [("a", "b", "c")]}):
         with pytest.raises(clerkauth.InvalidRequestError) as e3:
             a.authenticate_request(**bad)
         assert e3.value.code == "invalid-request"

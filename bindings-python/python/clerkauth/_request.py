@@ -30,6 +30,8 @@ _SAFE_PATH = "/:@!$&'()*+,;=~-._%"
 
 def header_pairs(headers: Any) -> List[Tuple[Any, Any]]:
     """Header pairs from a mapping, a multi-dict or an iterable of pairs."""
+    if type(headers) is list:  # pairs already (the native layer checks each one)
+        return headers
     if headers is None:
         return []
     raw = getattr(headers, "raw", None)  # httpx and starlette Headers: the bytes as received

@@ -25,7 +25,11 @@ function endTurn() {
   schedule.inlineThisTurn = 0;
   if (schedule.queuedThisTurn > 0) {
     schedule.queuedThisTurn = 0;
-    helpWorkers();
+    try {
+      helpWorkers();
+    } catch {
+      // Nothing is lost: the calls this thread did not take stay queued for the workers.
+    }
   }
 }
 

@@ -40,14 +40,16 @@ fn invalid(code: ErrorCode, message: impl Into<String>) -> NativeError {
     NativeError { code: code.as_str().to_string(), message: message.into() }
 }
 
-fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
+/// A panic caught on a worker, as the error that rejects the call's Promise.
+fn panicked(p: Box<dyn std::any::Any + Send>) -> napi::Error {
+    let message = if let Some(s) = p.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = p.downcast_ref::<String>() {
         s.clone()
     } else {
         "panic".to_string()
-    }
+    };
+    napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {message}"))
 }
 
 /// A result as the JS side receives it: the value, or the `{ code, message }` error object.
@@ -64,7 +66,7 @@ fn on_worker<T>(env: &Env, work: impl FnOnce() -> Result<T, NativeError> + Send 
 where
     T: ToNapiValue + Send + 'static,
 {
-    promises::spawn(env, move || catch_unwind(AssertUnwindSafe(work)).map(either).map_err(|p| napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p)))))
+    promises::spawn(env, move || catch_unwind(AssertUnwindSafe(work)).map(either).map_err(panicked))
 }
 
 fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {
@@ -192,7 +194,7 @@ impl NativeAuthenticator {
                 Ok(Ok(None)) => None,
                 Ok(Ok(Some(state))) => Some(Ok(state)),
                 Ok(Err(e)) => Some(Ok(Either::B(e))),
-                Err(p) => Some(Err(napi::Error::new(Status::GenericFailure, format!("clerkauth panicked: {}", panic_message(p))))),
+                Err(p) => Some(Err(panicked(p))),
             }
         })
     }
@@ -468,9 +470,9 @@ pub fn vocabulary() -> Vocabulary {
 }
 
 /// Decides the burst calls still queued (`authenticateShared`) on the calling thread, as far
-/// as they go without the network, until none is queued; returns how many it decided.
+/// as they go without the network, until none is queued.
 #[napi(catch_unwind)]
-pub fn help_workers() -> u32 {
+pub fn help_workers() {
     promises::help()
 }
 

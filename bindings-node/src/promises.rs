@@ -124,26 +124,21 @@ fn take_jobs() {
 }
 
 /// Runs a shared job without the network; one that needs it goes to its own pool job.
-/// Whether it was decided here.
-fn run_here(job: Shared) -> bool {
-    match job.run(false) {
-        None => true,
-        Some(job) => {
-            pool::spawn(move || {
-                let _ = job.run(true);
-            });
-            false
-        }
+fn run_here(job: Shared) {
+    if let Some(job) = job.run(false) {
+        pool::spawn(move || {
+            let _ = job.run(true);
+        });
     }
 }
 
 /// Runs queued shared jobs on the calling (JavaScript) thread until the queue is empty, as
-/// the workers do. Returns how many jobs it decided here.
-pub fn help() -> u32 {
-    let mut decided = 0;
+/// the workers do.
+pub fn help() {
     loop {
-        let Some(job) = shared().jobs.pop_front() else { return decided };
-        decided += u32::from(run_here(job));
+        // Its own statement: the lock is released before the job runs.
+        let Some(job) = shared().jobs.pop_front() else { return };
+        run_here(job);
     }
 }
 

@@ -6,11 +6,15 @@
 2. Under uvicorn: the app (``asgi_app.py``) served on a loopback port, without and with the
    middleware, loaded by the same HTTP/1.1 keep-alive client (``--concurrency`` connections,
    ``--requests`` requests); every answer must be a 200 (with the middleware: signed in). A
-   third run adds the opt-in verified-token cache (``verified_token_cache_size``): the client
-   sends one token, as a browser tab does for up to a minute.
+   third server adds the opt-in verified-token cache (``verified_token_cache_size``): the client
+   sends one token, as a browser tab does for up to a minute. The three servers are measured in
+   turn, ``--rounds`` times (a slow moment of the machine then hits every server, not one), and
+   each one's median is reported with the range; on Linux also the server process's CPU time per
+   request (user + system, from ``/proc``), which is what the middleware costs the server
+   whatever the load client does on the other cores.
 
     pip install starlette uvicorn   # plus the clerkauth wheel
-    python bench/asgi_bench.py [--seconds 2] [--requests 5000] [--concurrency 32] [--json]
+    python bench/asgi_bench.py [--seconds 2] [--requests 20000] [--concurrency 32] [--rounds 3] [--json]
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ import json
 import os
 import platform
 import socket
+import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Tuple
 
 from starlette.applications import Starlette
 
@@ -113,7 +118,18 @@ async def load(port: int, token: str, requests: int, concurrency: int) -> float:
     return per_conn * concurrency / (time.perf_counter() - t0)
 
 
-def serve_and_load(env: Dict[str, str], token: str, requests: int, concurrency: int) -> float:
+def cpu_seconds(pid: int) -> Optional[float]:
+    """User + system CPU time of a process (Linux ``/proc``), None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def serve_and_load(env: Dict[str, str], token: str, requests: int, concurrency: int) -> Tuple[float, Optional[float]]:
+    """Requests per second, and the server's CPU µs per request (None when unknown)."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "asgi_app:app", "--port", str(port), "--log-level", "warning", "--no-access-log"],
@@ -130,7 +146,11 @@ def serve_and_load(env: Dict[str, str], token: str, requests: int, concurrency: 
                     raise RuntimeError("uvicorn did not start") from None
                 time.sleep(0.05)
         asyncio.run(load(port, token, concurrency * 20, concurrency))  # warm-up
-        return asyncio.run(load(port, token, requests, concurrency))
+        cpu0 = cpu_seconds(server.pid)
+        rps = asyncio.run(load(port, token, requests, concurrency))
+        cpu1 = cpu_seconds(server.pid)
+        done = requests // concurrency * concurrency
+        return rps, (cpu1 - cpu0) / done * 1e6 if cpu0 is not None and cpu1 is not None else None
     finally:
         server.terminate()
         server.wait(10)
@@ -139,8 +159,9 @@ def serve_and_load(env: Dict[str, str], token: str, requests: int, concurrency: 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=2.0)
-    ap.add_argument("--requests", type=int, default=5000)
+    ap.add_argument("--requests", type=int, default=20000)
     ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -170,17 +191,24 @@ def main() -> None:
 
     inproc = asyncio.run(in_process())
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("CLERK")}
-    no_auth = serve_and_load({**base_env, **keys, "CLERKAUTH_BENCH_AUTH": "0"}, fresh_token(), args.requests, args.concurrency)
-    auth = serve_and_load({**base_env, **keys, "CLERKAUTH_BENCH_AUTH": "1"}, fresh_token(), args.requests, args.concurrency)
-    cached = serve_and_load({**base_env, **keys, "CLERKAUTH_BENCH_AUTH": "cache"}, fresh_token(), args.requests, args.concurrency)
+    modes = {"no_auth": "0", "auth": "1", "cached": "cache"}
+    runs: Dict[str, List[Tuple[float, Optional[float]]]] = {m: [] for m in modes}
+    for _ in range(max(1, args.rounds)):
+        for name, mode in modes.items():
+            runs[name].append(serve_and_load({**base_env, **keys, "CLERKAUTH_BENCH_AUTH": mode}, fresh_token(), args.requests, args.concurrency))
+    rps = {m: statistics.median(r for r, _ in v) for m, v in runs.items()}
+    cpus = {m: [c for _, c in v if c is not None] for m, v in runs.items()}
+    no_auth, auth, cached = rps["no_auth"], rps["auth"], rps["cached"]
     out = {
         "runtime": f"Python {platform.python_version()}",
         "starlette": starlette.__version__,
         "uvicorn": uvicorn.__version__,
         "cpus": os.cpu_count(),
         "in_process": {**inproc, "added_us": inproc["auth_us"] - inproc["plain_us"]},
-        "uvicorn_run": {"requests": args.requests, "concurrency": args.concurrency, "no_auth_rps": no_auth, "auth_rps": auth, "kept": auth / no_auth,
-                        "cached_rps": cached, "cached_kept": cached / no_auth},
+        "uvicorn_run": {"requests": args.requests, "concurrency": args.concurrency, "rounds": max(1, args.rounds),
+                        "no_auth_rps": no_auth, "auth_rps": auth, "kept": auth / no_auth, "cached_rps": cached, "cached_kept": cached / no_auth,
+                        "rps_all": {m: [r for r, _ in v] for m, v in runs.items()},
+                        "server_cpu_us": {m: statistics.median(c) if c else None for m, c in cpus.items()}},
     }
     if args.json:
         print(json.dumps(out))
@@ -189,9 +217,12 @@ def main() -> None:
     print(f"{out['runtime']}, Starlette {out['starlette']}, uvicorn {out['uvicorn']}, {out['cpus']} CPUs")
     print(f"in-process: {ip['plain_us']:.1f} µs/request without the middleware, {ip['auth_us']:.1f} µs with it: "
           f"+{ip['added_us']:.1f} µs (authenticate_request alone: {ip['authenticate_us']:.1f} µs)")
-    print(f"uvicorn, {uv['requests']} requests at concurrency {uv['concurrency']}: {uv['no_auth_rps']:,.0f} req/s without, "
-          f"{uv['auth_rps']:,.0f} req/s with ({uv['kept']:.0%} kept); with the verified-token cache "
-          f"{uv['cached_rps']:,.0f} req/s ({uv['cached_kept']:.0%} kept)")
+    print(f"uvicorn, {uv['requests']} requests at concurrency {uv['concurrency']}, median of {uv['rounds']} rounds: "
+          f"{uv['no_auth_rps']:,.0f} req/s without, {uv['auth_rps']:,.0f} req/s with ({uv['kept']:.0%} kept); with the "
+          f"verified-token cache {uv['cached_rps']:,.0f} req/s ({uv['cached_kept']:.0%} kept)")
+    for m, v in uv["rps_all"].items():
+        cpu = uv["server_cpu_us"][m]
+        print(f"  {m:<8} req/s per round: {', '.join(f'{r:,.0f}' for r in v)}" + (f"; server CPU {cpu:.1f} µs/request" if cpu is not None else ""))
 
 
 if __name__ == "__main__":

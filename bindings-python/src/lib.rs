@@ -13,7 +13,7 @@ use clerkauth::{AuthObject, Authenticator as CoreAuthenticator, Error, ErrorCode
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde_json::{Map, Value};
 
 // ---------------------------------------------------------------------------------------------
@@ -193,6 +193,100 @@ fn extract_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>
     headers.try_iter().map_err(|_| bad())?.map(|item| pair(&item?)).collect()
 }
 
+fn read_request(method: &Bound<'_, PyAny>, url: &Bound<'_, PyAny>, headers: &Bound<'_, PyAny>) -> PyResult<Request> {
+    Ok(Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? })
+}
+
+/// Latin-1 text of `bytes`/`bytearray` or a `str` as it is; `None` for anything else.
+fn scope_text(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Some(s.to_cow()?.into_owned()));
+    }
+    let latin1 = |b: &[u8]| b.iter().map(|&c| c as char).collect::<String>();
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Some(latin1(b.as_bytes())));
+    }
+    if let Ok(b) = obj.cast::<PyByteArray>() {
+        return Ok(Some(latin1(&b.to_vec())));
+    }
+    Ok(None)
+}
+
+/// `scope.get(key) or default` as Python reads it: a missing, `None` or empty value gives `None`.
+fn scope_item<'py>(scope: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match scope.get_item(key)? {
+        Some(v) if v.is_truthy()? => Ok(Some(v)),
+        _ => Ok(None),
+    }
+}
+
+/// An ASGI scope's `(method, absolute URL, header list)` exactly as `clerkauth._request.from_scope`
+/// reads it, for the shape servers send: `str` scheme and method, a `host` header, a non-empty
+/// bytes `raw_path`. `None` for any other shape (no Host header, a `path` only, odd types): the
+/// Python reader handles those. The header list is the scope's own.
+fn scope_parts<'py>(scope: &Bound<'py, PyDict>) -> PyResult<Option<(String, String, Bound<'py, PyAny>)>> {
+    let py = scope.py();
+    let scheme = match scope_item(scope, "scheme")? {
+        None => "http".to_string(),
+        Some(s) => match s.cast::<PyString>() {
+            Ok(s) => s.to_cow()?.into_owned(),
+            Err(_) => return Ok(None),
+        },
+    };
+    let scheme = match scheme.as_str() {
+        "ws" => "http".to_string(),
+        "wss" => "https".to_string(),
+        _ => scheme,
+    };
+    let Some(headers) = scope_item(scope, "headers")? else { return Ok(None) };
+    let Ok(list) = headers.cast::<PyList>() else { return Ok(None) };
+    let mut host = None;
+    for item in list.iter() {
+        let Ok(pair) = item.cast::<PyTuple>() else { return Ok(None) };
+        if pair.len() != 2 {
+            return Ok(None);
+        }
+        let name = pair.get_item(0)?;
+        let is_host = if let Ok(b) = name.cast::<PyBytes>() {
+            b.as_bytes() == b"host"
+        } else if let Ok(s) = name.cast::<PyString>() {
+            s.to_cow()? == "host"
+        } else {
+            return Ok(None);
+        };
+        if is_host {
+            let value = pair.get_item(1)?;
+            if value.cast::<PyByteArray>().is_ok() {
+                return Ok(None);
+            }
+            host = scope_text(&value)?;
+            break;
+        }
+    }
+    let Some(host) = host.filter(|h| !h.is_empty()) else { return Ok(None) };
+    let Some(raw_path) = scope_item(scope, "raw_path")? else { return Ok(None) };
+    if raw_path.cast::<PyString>().is_ok() {
+        return Ok(None);
+    }
+    let Some(mut target) = scope_text(&raw_path)? else { return Ok(None) };
+    if let Some(qs) = scope_item(scope, "query_string")? {
+        let Some(qs) = scope_text(&qs)? else { return Ok(None) };
+        if !qs.is_empty() {
+            target.push('?');
+            target.push_str(&qs);
+        }
+    }
+    let method = match scope_item(scope, "method")? {
+        None => "GET".to_string(),
+        Some(m) => match m.cast::<PyString>() {
+            Ok(m) => m.to_cow()?.into_owned(),
+            Err(_) => return Ok(None),
+        },
+    };
+    let url = guard(|| clerkauth::request_url(&scheme, &host, &target)).map_err(|e| core_error(py, &e))?;
+    Ok(Some((method, url, headers)))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Getters declared once
 // ---------------------------------------------------------------------------------------------
@@ -288,7 +382,8 @@ impl NativeAuthenticator {
         overrides: Option<&Bound<'_, Overrides>>,
         now_ms: Option<f64>,
     ) -> PyResult<RequestState> {
-        let (state, ctx) = self.run(py, (method, url, headers), overrides, |auth, request, opts| auth.authenticate_with(request, opts, now_ms))?;
+        let request = read_request(method, url, headers)?;
+        let (state, ctx) = self.run(py, request, overrides, |auth, request, opts| auth.authenticate_with(request, opts, now_ms))?;
         Ok(RequestState { inner: state, ctx })
     }
 
@@ -305,7 +400,21 @@ impl NativeAuthenticator {
         overrides: Option<&Bound<'_, Overrides>>,
         now_ms: Option<f64>,
     ) -> PyResult<Option<RequestState>> {
-        let (state, ctx) = self.run(py, (method, url, headers), overrides, |auth, request, opts| auth.authenticate_without_network(request, opts, now_ms))?;
+        let request = read_request(method, url, headers)?;
+        let (state, ctx) = self.run(py, request, overrides, |auth, request, opts| auth.authenticate_without_network(request, opts, now_ms))?;
+        Ok(state.map(|inner| RequestState { inner, ctx }))
+    }
+
+    /// `authenticate_inline` on an ASGI scope read natively (see `read_http_scope`): `None`
+    /// when the core needs the Backend API or the scope has a shape only the Python reader
+    /// handles (call the general path then). A Host header that is not `host[:port]` raises
+    /// `InvalidRequestError`, as the Python reader does.
+    #[pyo3(signature = (scope, overrides=None, now_ms=None))]
+    fn authenticate_scope_inline(&self, py: Python<'_>, scope: &Bound<'_, PyDict>, overrides: Option<&Bound<'_, Overrides>>, now_ms: Option<f64>) -> PyResult<Option<RequestState>> {
+        let Some((method, url, headers)) = scope_parts(scope)? else { return Ok(None) };
+        let Ok(headers) = extract_headers(&headers) else { return Ok(None) };
+        let request = Request { method, url, headers };
+        let (state, ctx) = self.run(py, request, overrides, |auth, request, opts| auth.authenticate_without_network(request, opts, now_ms))?;
         Ok(state.map(|inner| RequestState { inner, ctx }))
     }
 
@@ -327,16 +436,15 @@ impl NativeAuthenticator {
 }
 
 impl NativeAuthenticator {
-    /// Both entry points: the request read from Python, then `call` (the core) with the GIL
-    /// released; its answer with what `Auth.get_token` needs.
+    /// Every entry point: `call` (the core) on the request with the GIL released; its answer
+    /// with what `Auth.get_token` needs.
     fn run<T: Send>(
         &self,
         py: Python<'_>,
-        (method, url, headers): (&Bound<'_, PyAny>, &Bound<'_, PyAny>, &Bound<'_, PyAny>),
+        request: Request,
         overrides: Option<&Bound<'_, Overrides>>,
         call: impl FnOnce(&CoreAuthenticator, &Request, &Options) -> Result<T, Error> + Send,
     ) -> PyResult<(T, TokenContext)> {
-        let request = Request { method: text(method, "method")?, url: text(url, "url")?, headers: extract_headers(headers)? };
         let inner = self.inner.clone();
         let overrides = overrides.map(|o| o.get().opts.clone());
         let none = Options::default();
@@ -757,6 +865,15 @@ fn request_url(py: Python<'_>, scheme: &str, host: &str, target: &str) -> PyResu
     guard(|| clerkauth::request_url(scheme, host, target)).map_err(|e| core_error(py, &e))
 }
 
+/// An ASGI scope's `(method, url, headers)` read natively (the shape servers send), or `None`
+/// for a shape only `clerkauth._request.from_scope` reads. A Host header that is not
+/// `host[:port]` raises `InvalidRequestError`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn read_scope<'py>(scope: &Bound<'py, PyDict>) -> PyResult<Option<(String, String, Bound<'py, PyAny>)>> {
+    scope_parts(scope)
+}
+
 /// The core's WebSocket upgrade: `(url, headers, token_source, selected_protocol)` with the
 /// token (an offered `<protocol_prefix><token>` subprotocol, or the opt-in query parameter)
 /// moved into `Authorization`.
@@ -813,6 +930,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<InvalidTokenAuth>()?;
     m.add_class::<DevInstance>()?;
     m.add_function(wrap_pyfunction!(request_url, m)?)?;
+    m.add_function(wrap_pyfunction!(read_scope, m)?)?;
     m.add_function(wrap_pyfunction!(websocket_request, m)?)?;
     m.add_function(wrap_pyfunction!(vocabulary, m)?)?;
     // An attribute only: `add_function` would list it in `__all__`.

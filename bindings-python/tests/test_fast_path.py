@@ -6,7 +6,7 @@ both give the same state as the blocking call (every vector also runs through
 from __future__ import annotations
 
 import asyncio
-from typing import Any, List
+from typing import Any, Dict, List
 
 import pytest
 from starlette.applications import Starlette
@@ -78,6 +78,135 @@ def test_asgi_middleware_decides_networkless_requests_on_the_loop(dev: Any, hops
         assert client.get("/me", headers={"authorization": f"Bearer {token(dev)}"}).json() == {"user": "user_1"}
         assert client.get("/me").json() == {"user": None}
     assert hops == []
+
+
+def test_asgi_middleware_sends_a_cold_jwks_request_to_a_thread(dev: Any, bapi: Any, hops: List[Any]) -> None:
+    # The one-call native path answers None when the Backend API is needed: the general path
+    # then fetches the JWKS on a worker thread, and the next request is decided on the loop.
+    bapi.reset([{"method": "GET", "path": "/v1/jwks", "status": 200, "body": dev.jwks()}])
+    clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, api_url=bapi.url)
+
+    async def me(request: Request) -> JSONResponse:
+        return JSONResponse({"user": request.state.clerk_auth.user_id})
+
+    app = ClerkAuthMiddleware(Starlette(routes=[Route("/me", me)]), clerk)
+    with TestClient(app, base_url="https://app.example.com") as client:
+        for _ in range(2):
+            assert client.get("/me", headers={"authorization": f"Bearer {token(dev)}"}).json() == {"user": "user_1"}
+    assert len(hops) == 1
+    assert [s["target"] for s in bapi.seen] == ["/v1/jwks"]
+
+
+def _scope(**over: Any) -> Dict[str, Any]:
+    scope: Dict[str, Any] = {
+        "type": "http", "method": "GET", "scheme": "https", "path": "/api/data", "raw_path": b"/api/data", "query_string": b"",
+        "headers": [(b"host", b"app.example.com"), (b"authorization", b"Bearer x")], "server": ("10.0.0.1", 8443),
+    }
+    for k, v in over.items():
+        if v is DROP:
+            scope.pop(k, None)
+        else:
+            scope[k] = v
+    return scope
+
+
+DROP = object()
+
+#: Scopes the native reader reads: it must read each exactly as the Python reader does.
+NATIVE_SHAPES = [
+    _scope(),
+    _scope(scheme=DROP),
+    _scope(scheme=None),
+    _scope(scheme="http"),
+    _scope(type="websocket", scheme="ws"),
+    _scope(type="websocket", scheme="wss"),
+    _scope(method=DROP),
+    _scope(method="POST"),
+    _scope(query_string=b"a=1&b=%20"),
+    _scope(query_string="a=1"),
+    _scope(query_string=bytearray(b"x=2")),
+    _scope(query_string=None),
+    _scope(raw_path=bytearray(b"/orgs/acme")),
+    _scope(raw_path=b"/orgs/%C3%A9/\xe9x", path="/ignored"),
+    _scope(raw_path=b"//double//slash"),
+    _scope(raw_path=b"/a/../b/./c"),
+    _scope(headers=[("host", "app.example.com:8443"), ("authorization", "Bearer x")]),
+    _scope(headers=[(b"host", b"[::1]:8443")]),
+    _scope(headers=[(b"host", b"first.example.com"), (b"host", b"second.example.com")]),
+    _scope(headers=[(b"accept", b"*/*"), (b"host", b"late.example.com")]),
+    _scope(headers=[(b"host", "str-value.example.com")]),
+]
+
+#: Shapes only the Python reader handles (the native one answers None, never a guess).
+PYTHON_SHAPES = [
+    _scope(headers=[]),
+    _scope(headers=[(b"Host", b"capital.example.com")]),
+    _scope(headers=[(b"host", b"")]),
+    _scope(headers=[(b"host", bytearray(b"app.example.com"))]),
+    _scope(headers=[[b"host", b"list-pair.example.com"]]),
+    _scope(headers=[(bytearray(b"host"), b"app.example.com")]),
+    _scope(raw_path=DROP),
+    _scope(raw_path=b""),
+    _scope(raw_path="/str"),
+    _scope(method=b"GET"),
+    _scope(scheme=b"https"),
+    _scope(query_string=5),
+]
+
+
+@pytest.mark.parametrize("scope", NATIVE_SHAPES + PYTHON_SHAPES)
+def test_native_scope_reader_reads_as_the_python_reader(scope: Dict[str, Any]) -> None:
+    from clerkauth import _native, _request
+
+    native = _native.read_scope(scope)
+    if scope in PYTHON_SHAPES:
+        assert native is None
+    else:
+        assert native is not None
+        assert native[:2] == _request._scope_parts(scope)[:2]
+        assert native[2] is scope["headers"]
+    assert outcome(_request.from_scope, scope) == outcome(_request._scope_parts, scope)
+
+
+def outcome(fn: Any, *args: Any) -> Any:
+    try:
+        return ("ok", fn(*args))
+    except Exception as e:  # noqa: BLE001 - the exception class is the outcome compared
+        return ("error", type(e))
+
+
+@pytest.mark.parametrize("host", [b"evil.example.com/orgs/org_2", b"a b", b"app.example.com:port", b"@evil", b"app.example.com?x"])
+def test_native_scope_reader_refuses_the_hosts_the_python_reader_refuses(host: bytes) -> None:
+    from clerkauth import _native, _request
+
+    scope = _scope(headers=[(b"host", host)])
+    with pytest.raises(clerkauth.InvalidRequestError):
+        _request._scope_parts(scope)
+    with pytest.raises(clerkauth.InvalidRequestError):
+        _native.read_scope(scope)
+
+
+def _with_token(scope: Dict[str, Any], dev: Any) -> Dict[str, Any]:
+    headers = [pair for pair in scope["headers"] if pair[0] not in (b"authorization", "authorization")]
+    return dict(scope, headers=headers + [(b"authorization", f"Bearer {token(dev)}".encode())])
+
+
+@pytest.mark.parametrize("scope", NATIVE_SHAPES)
+def test_one_call_scope_path_answers_as_the_general_path(dev: Any, scope: Dict[str, Any]) -> None:
+    from clerkauth import _request
+
+    clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key, authorized_parties=["https://app.example.com"])
+    scope = _with_token(scope, dev)
+    state = clerk._native.authenticate_scope_inline(scope, clerk.call_options())
+    m, u, h = _request._scope_parts(scope)
+    assert state is not None
+    assert view(state) == view(clerk.authenticate_request(method=m, url=u, headers=list(h)))
+
+
+@pytest.mark.parametrize("scope", PYTHON_SHAPES)
+def test_one_call_scope_path_leaves_other_shapes_to_the_general_path(dev: Any, scope: Dict[str, Any]) -> None:
+    clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key)
+    assert clerk._native.authenticate_scope_inline(_with_token(scope, dev), clerk.call_options()) is None
 
 
 class Duck:

@@ -6,7 +6,7 @@ from typing_extensions import disjoint_base
 
 from ._types import Status, TokenType
 
-__all__ = ["__version__", "IGNORED_OPTION_NAMES", "INSTANCE_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "websocket_request", "vocabulary"]
+__all__ = ["__version__", "IGNORED_OPTION_NAMES", "INSTANCE_OPTION_NAMES", "NativeAuthenticator", "Overrides", "RequestState", "OrganizationSync", "Auth", "SessionAuth", "MachineAuth", "InvalidTokenAuth", "DevInstance", "request_url", "read_scope", "websocket_request", "vocabulary"]
 
 __version__: str
 IGNORED_OPTION_NAMES: Tuple[str, ...]
@@ -37,6 +37,7 @@ class NativeAuthenticator:
         overrides: Optional[Overrides] = None,
         now_ms: Optional[float] = None,
     ) -> Optional[RequestState]: ...
+    def authenticate_scope_inline(self, scope: Dict[str, Any], overrides: Optional[Overrides] = None, now_ms: Optional[float] = None) -> Optional[RequestState]: ...
     def verify_token(self, token: str, overrides: Optional[Overrides] = None, now_ms: Optional[float] = None) -> Dict[str, Any]: ...
 
 @final
@@ -244,6 +245,7 @@ class DevInstance:
     ) -> str: ...
 
 def request_url(scheme: str, host: str, target: str) -> str: ...
+def read_scope(scope: Dict[str, Any]) -> Optional[Tuple[str, str, Any]]: ...
 def websocket_request(
     method: str, url: str, headers: Any, protocol_prefix: Optional[str], query_param: Optional[str]
 ) -> Tuple[str, List[Tuple[str, str]], Optional[str], Optional[str]]: ...

@@ -56,7 +56,17 @@ def header_pairs(headers: Any) -> List[Tuple[Any, Any]]:
 
 
 def from_scope(scope: Mapping[str, Any]) -> Parts:
-    """An ASGI HTTP or WebSocket scope. WebSocket upgrades become GET requests on http(s)."""
+    """An ASGI HTTP or WebSocket scope. WebSocket upgrades become GET requests on http(s).
+    The shape servers send is read natively (:func:`clerkauth._native.read_scope`), any other
+    by :func:`_scope_parts`; both read a scope the same way."""
+    if isinstance(scope, dict):
+        parts = _native.read_scope(scope)
+        if parts is not None:
+            return parts
+    return _scope_parts(scope)
+
+
+def _scope_parts(scope: Mapping[str, Any]) -> Parts:
     scheme = scope.get("scheme") or "http"
     if scheme == "ws":
         scheme = "http"

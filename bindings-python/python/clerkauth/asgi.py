@@ -110,7 +110,18 @@ class ClerkAuthMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope.get("type")
-        if kind not in ("http", "websocket"):
+        if kind == "http" and isinstance(scope, dict):
+            # The common case in one native call: the scope read and decided without the
+            # Backend API (None: the general path below).
+            try:
+                state = self.authenticator._native.authenticate_scope_inline(scope, self._options)
+            except InvalidRequestError:
+                await _bad_request(kind, send)
+                return
+            if state is not None:
+                await self._apply(state, scope, receive, send)
+                return
+        elif kind != "websocket":
             await self.app(scope, receive, send)
             return
         try:
@@ -119,6 +130,12 @@ class ClerkAuthMiddleware:
             await _bad_request(kind, send)
             return
         state = await _threads.authenticate(self.authenticator._native, method, url, list(headers), self._options, None)
+        await self._apply(state, scope, receive, send)
+
+    async def _apply(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stores the state on the scope, then answers a redirect or calls the app with the
+        state's response headers."""
+        kind = scope["type"]
         store = scope.setdefault("state", {})
         store[STATE_KEY] = state
         store[AUTH_KEY] = state.to_auth()

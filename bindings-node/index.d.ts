@@ -161,9 +161,10 @@ export interface AuthenticateRequestOptions {
   /** clerkauth addition: record a decision trace on the state (`state.trace`). */
   explain?: boolean;
   /**
-   * clerkauth addition: entries of the opt-in verified-token cache (default 0: off). A token
-   * whose signature was verified with the key resolved now is not verified again; every other
-   * check (time, azp, aud, typ) still runs per request. Read when the client is created.
+   * clerkauth addition: entries of the verified-token cache (default 1024; 0 turns it off). A
+   * token whose signature was verified with the key resolved now is not verified again; every
+   * other check (time, azp, aud, typ) still runs per request, so no answer changes. Read when
+   * the client is created.
    */
   verifiedTokenCacheSize?: number;
   /** @clerk/backend's internal Backend API client: accepted and ignored (clerkauth calls the Backend API itself, with secretKey/apiUrl/apiVersion). */

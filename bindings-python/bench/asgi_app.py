@@ -1,7 +1,8 @@
 """The Starlette app of ``asgi_bench.py``: ``GET /api/data`` answers 200 with the user id when
 signed in (401 otherwise). Under uvicorn (``asgi_app:app``) it is wrapped in
-``ClerkAuthMiddleware`` when ``CLERKAUTH_BENCH_AUTH=1`` (``cache``: with the opt-in verified-token
-cache, ``verified_token_cache_size=1024``), with the keys from ``CLERK_*``."""
+``ClerkAuthMiddleware`` when ``CLERKAUTH_BENCH_AUTH`` is ``verify`` (the verified-token cache
+off: every request pays for its RSA check) or ``default`` (the defaults: the cache on), with the
+keys from ``CLERK_*``."""
 
 from __future__ import annotations
 
@@ -33,4 +34,4 @@ def build_app(clerk: Optional[clerkauth.Authenticator]) -> Starlette:
 
 
 _MODE = os.environ.get("CLERKAUTH_BENCH_AUTH")
-app = build_app(clerkauth.Authenticator(**({"verified_token_cache_size": 1024} if _MODE == "cache" else {})) if _MODE in ("1", "cache") else None)
+app = build_app(clerkauth.Authenticator(**({"verified_token_cache_size": 0} if _MODE == "verify" else {})) if _MODE in ("verify", "default") else None)

@@ -85,7 +85,9 @@ def main() -> None:
     ]
     explicit = [("GET", str(r.url), list(r.headers.multi_items())) for r in requests]
 
-    ours = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key, authorized_parties=[AZP])
+    # The verified-token cache (on by default) off: every call pays for its RSA check, as the
+    # reference's do.
+    ours = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key, authorized_parties=[AZP], verified_token_cache_size=0)
     sdk = Clerk(bearer_auth=dev.secret_key)
     theirs_opts = AuthenticateRequestOptions(secret_key=dev.secret_key, jwt_key=dev.jwt_key, authorized_parties=[AZP])
 

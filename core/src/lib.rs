@@ -68,7 +68,7 @@ pub use authenticator_cache::AuthenticatorCache;
 pub use error::{Error, ErrorCode, Result};
 pub use machine::{is_machine_token, machine_token_type};
 pub use option_names::{KeyCase, OptionKind, OptionName, INSTANCE_OPTION_NAMES, OPTION_NAMES, ORGANIZATION_SYNC_OPTION_NAMES};
-pub use options::{AcceptsToken, Options, OrganizationSyncOptions};
+pub use options::{AcceptsToken, Options, OrganizationSyncOptions, DEFAULT_VERIFIED_TOKEN_CACHE_SIZE};
 pub use org_sync::{OnMismatch, OrganizationSync, SyncOutcome, SyncTarget};
 pub use reason::{Reason, UnknownReason};
 pub use request::{parse_authorization, request_url, Request};

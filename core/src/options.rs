@@ -9,6 +9,10 @@ use crate::option_names::{self, KeyCase};
 use crate::org_sync::OnMismatch;
 use crate::state::TokenType;
 
+/// Entries of the verified-token cache when `verifiedTokenCacheSize` is not given. The cache
+/// changes no answer (see the README's "Verified-token cache"); at most ~2–3 MB when full.
+pub const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE: usize = 1024;
+
 /// `organizationSyncOptions`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -145,8 +149,8 @@ options! {
     membership_cache_ttl_in_ms: u64,
     /// Record a decision trace on the state.
     explain: bool,
-    /// Entries of the opt-in verified-token cache (default 0: off). Read when the
-    /// authenticator is built; per-call values are ignored.
+    /// Entries of the verified-token cache (default [`DEFAULT_VERIFIED_TOKEN_CACHE_SIZE`]; 0
+    /// turns it off). Read when the authenticator is built; per-call values are ignored.
     verified_token_cache_size: u64,
 }
 
@@ -194,7 +198,8 @@ pub(crate) struct ResolvedOptions {
     pub accept_missing_azp: bool,
     pub membership_cache_ttl_ms: f64,
     pub explain: bool,
-    /// Read when the authenticator is built (0: off).
+    /// Read when the authenticator is built (0: off; default
+    /// [`DEFAULT_VERIFIED_TOKEN_CACHE_SIZE`]).
     pub verified_token_cache_size: usize,
 }
 
@@ -355,7 +360,7 @@ impl Options {
             accept_missing_azp,
             membership_cache_ttl_ms: membership_cache_ttl_in_ms.unwrap_or(60_000) as f64,
             explain: *explain == Some(true),
-            verified_token_cache_size: verified_token_cache_size.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+            verified_token_cache_size: verified_token_cache_size.map_or(DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, |n| usize::try_from(n).unwrap_or(usize::MAX)),
         })
     }
 
@@ -534,7 +539,10 @@ mod tests {
         let r = Options::default().resolve().unwrap();
         assert_eq!((r.skew_ms, r.accepts.clone(), r.on_mismatch), (5000.0, AcceptsToken::One(TokenType::SessionToken), crate::OnMismatch::default()));
         assert_eq!((r.api_url.as_str(), r.api_version.as_str(), r.membership_cache_ttl_ms), (crate::bapi::DEFAULT_API_URL, "v1", 60_000.0));
-        assert!(!r.is_satellite && !r.explain && !r.accept_missing_azp && r.header_types.is_none() && r.verified_token_cache_size == 0);
+        assert!(!r.is_satellite && !r.explain && !r.accept_missing_azp && r.header_types.is_none());
+        assert_eq!(r.verified_token_cache_size, DEFAULT_VERIFIED_TOKEN_CACHE_SIZE);
+        let off = Options::from_json(&json!({"verifiedTokenCacheSize": 0})).unwrap().resolve().unwrap();
+        assert_eq!(off.verified_token_cache_size, 0);
         // Empty strings are "not given" where the reference tests truthiness.
         let r = Options::from_json(&json!({"apiUrl": "", "jwtKey": "", "proxyUrl": "", "requireTabToken": "", "clockSkewInMs": "x"})).unwrap().resolve().unwrap();
         assert_eq!((r.api_url.as_str(), r.jwt_key, r.proxy_url, r.require_tab_token, r.skew_ms), (crate::bapi::DEFAULT_API_URL, None, None, None, 5000.0));

@@ -1,4 +1,4 @@
-//! The opt-in verified-token cache (`verifiedTokenCacheSize`): a token whose signature was
+//! The verified-token cache (`verifiedTokenCacheSize`, on by default): a token whose signature was
 //! verified with a key is not decoded or verified again while that same key still resolves
 //! for it. Only the signature check is remembered: header, category, `azp`/`aud` and every
 //! time-based claim are checked on each request, against that request's clock and options.

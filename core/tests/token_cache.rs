@@ -1,5 +1,5 @@
-//! The opt-in verified-token cache: only the signature check is remembered; time, azp/aud,
-//! header and key checks still run per request; bounded; off by default.
+//! The verified-token cache: only the signature check is remembered; time, azp/aud, header and
+//! key checks still run per request; bounded; on by default, off with `verifiedTokenCacheSize: 0`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -37,12 +37,16 @@ fn at(auth: &Authenticator, req: &Request, over: &Options, now_ms: f64) -> clerk
 }
 
 #[test]
-fn off_by_default() {
+fn on_by_default_and_zero_turns_it_off() {
     let dev = DevInstance::generate("cache-off-1.clerk.accounts.dev");
-    let auth = cached(&dev, 0, json!({}));
     let token = dev.session_token("user_1", "sess_1", NOW_S - 5, APP, json!({}));
-    assert_eq!(at(&auth, &bearer(&token), &Options::default(), NOW_MS).status, AuthStatus::SignedIn);
-    assert_eq!(auth.verified_token_cache_len(), 0);
+    let off = cached(&dev, 0, json!({}));
+    assert_eq!(at(&off, &bearer(&token), &Options::default(), NOW_MS).status, AuthStatus::SignedIn);
+    assert_eq!(off.verified_token_cache_len(), 0);
+    let defaults = json!({"secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key, "authorizedParties": [APP]});
+    let on = Authenticator::new(Options::from_json(&defaults).unwrap()).unwrap();
+    assert_eq!(at(&on, &bearer(&token), &Options::default(), NOW_MS).status, AuthStatus::SignedIn);
+    assert_eq!(on.verified_token_cache_len(), 1);
 }
 
 #[test]

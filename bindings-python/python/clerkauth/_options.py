@@ -59,7 +59,7 @@ class AuthenticateOptions(TypedDict, total=False):
     missing_azp: str
     membership_cache_ttl_in_ms: int
     explain: bool
-    #: Entries of the opt-in verified-token cache (0 = off); read when the Authenticator is built.
+    #: Entries of the verified-token cache (default 1024; 0 = off); read when the Authenticator is built.
     verified_token_cache_size: int
     # @clerk/backend options without effect on authentication: accepted and ignored.
     api_client: object

@@ -97,6 +97,30 @@ def test_asgi_middleware_sends_a_cold_jwks_request_to_a_thread(dev: Any, bapi: A
     assert [s["target"] for s in bapi.seen] == ["/v1/jwks"]
 
 
+def test_asgi_middleware_authenticates_a_scope_that_is_not_a_dict(dev: Any) -> None:
+    # Only a dict takes the one-call native path; any other mapping is read by the Python
+    # reader and authenticated the same way (never passed to the app unauthenticated).
+    import collections
+
+    clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key)
+    seen: List[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["state"]["clerk_auth"])
+
+    async def nothing() -> Any:
+        return {"type": "http.request"}
+
+    async def drop(message: Any) -> None:
+        pass
+
+    for headers in ([(b"host", b"app.example.com"), (b"authorization", f"Bearer {token(dev)}".encode())], [(b"host", b"app.example.com")]):
+        scope = collections.UserDict(_scope(headers=headers))
+        asyncio.run(ClerkAuthMiddleware(app, clerk)(scope, nothing, drop))
+    assert [a.user_id for a in seen] == ["user_1", None]
+    assert [a.is_authenticated for a in seen] == [True, False]
+
+
 def _scope(**over: Any) -> Dict[str, Any]:
     scope: Dict[str, Any] = {
         "type": "http", "method": "GET", "scheme": "https", "path": "/api/data", "raw_path": b"/api/data", "query_string": b"",

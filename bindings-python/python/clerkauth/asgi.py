@@ -110,6 +110,9 @@ class ClerkAuthMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope.get("type")
+        if kind not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
         if kind == "http" and isinstance(scope, dict):
             # The common case in one native call: the scope read and decided without the
             # Backend API (None: the general path below).
@@ -121,9 +124,6 @@ class ClerkAuthMiddleware:
             if state is not None:
                 await self._apply(state, scope, receive, send)
                 return
-        elif kind != "websocket":
-            await self.app(scope, receive, send)
-            return
         try:
             method, url, headers = read_scope(scope, self.websocket_token)
         except InvalidRequestError:

@@ -163,9 +163,14 @@ fn text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
         return Ok(s.to_cow()?.into_owned());
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(b.as_bytes().iter().map(|&c| c as char).collect());
+        return Ok(latin1(b.as_bytes()));
     }
     Err(py_error(py, "invalid-request", &format!("{what} must be str or bytes, not {}", obj.get_type().name()?)))
+}
+
+/// Bytes as Latin-1 text (each byte one character), as HTTP header bytes are read.
+fn latin1(b: &[u8]) -> String {
+    b.iter().map(|&c| c as char).collect()
 }
 
 fn extract_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
@@ -202,7 +207,6 @@ fn scope_text(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     if let Ok(s) = obj.cast::<PyString>() {
         return Ok(Some(s.to_cow()?.into_owned()));
     }
-    let latin1 = |b: &[u8]| b.iter().map(|&c| c as char).collect::<String>();
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(Some(latin1(b.as_bytes())));
     }
@@ -220,19 +224,24 @@ fn scope_item<'py>(scope: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bou
     }
 }
 
+/// `scope.get(key) or default` when it is a `str`; `None` for a value of another type.
+fn scope_str(scope: &Bound<'_, PyDict>, key: &str, default: &str) -> PyResult<Option<String>> {
+    match scope_item(scope, key)? {
+        None => Ok(Some(default.to_string())),
+        Some(v) => match v.cast::<PyString>() {
+            Ok(s) => Ok(Some(s.to_cow()?.into_owned())),
+            Err(_) => Ok(None),
+        },
+    }
+}
+
 /// An ASGI scope's `(method, absolute URL, header list)` exactly as `clerkauth._request.from_scope`
 /// reads it, for the shape servers send: `str` scheme and method, a `host` header, a non-empty
 /// bytes `raw_path`. `None` for any other shape (no Host header, a `path` only, odd types): the
 /// Python reader handles those. The header list is the scope's own.
 fn scope_parts<'py>(scope: &Bound<'py, PyDict>) -> PyResult<Option<(String, String, Bound<'py, PyAny>)>> {
     let py = scope.py();
-    let scheme = match scope_item(scope, "scheme")? {
-        None => "http".to_string(),
-        Some(s) => match s.cast::<PyString>() {
-            Ok(s) => s.to_cow()?.into_owned(),
-            Err(_) => return Ok(None),
-        },
-    };
+    let Some(scheme) = scope_str(scope, "scheme", "http")? else { return Ok(None) };
     let scheme = match scheme.as_str() {
         "ws" => "http".to_string(),
         "wss" => "https".to_string(),
@@ -276,13 +285,7 @@ fn scope_parts<'py>(scope: &Bound<'py, PyDict>) -> PyResult<Option<(String, Stri
             target.push_str(&qs);
         }
     }
-    let method = match scope_item(scope, "method")? {
-        None => "GET".to_string(),
-        Some(m) => match m.cast::<PyString>() {
-            Ok(m) => m.to_cow()?.into_owned(),
-            Err(_) => return Ok(None),
-        },
-    };
+    let Some(method) = scope_str(scope, "method", "GET")? else { return Ok(None) };
     let url = guard(|| clerkauth::request_url(&scheme, &host, &target)).map_err(|e| core_error(py, &e))?;
     Ok(Some((method, url, headers)))
 }
@@ -405,7 +408,7 @@ impl NativeAuthenticator {
         Ok(state.map(|inner| RequestState { inner, ctx }))
     }
 
-    /// `authenticate_inline` on an ASGI scope read natively (see `read_http_scope`): `None`
+    /// `authenticate_inline` on an ASGI scope read natively (see `read_scope`): `None`
     /// when the core needs the Backend API or the scope has a shape only the Python reader
     /// handles (call the general path then). A Host header that is not `host[:port]` raises
     /// `InvalidRequestError`, as the Python reader does.

@@ -192,3 +192,36 @@ fn threads_share_the_cache() {
     });
     assert_eq!(auth.verified_token_cache_len(), 8);
 }
+
+#[test]
+fn every_token_kind_and_accepted_type_answers_as_without_the_cache() {
+    // The default authenticator (cache on) against one with the cache off, on the same
+    // requests: session, M2M and OAuth JWTs under every `acceptsToken`, each presented twice (the
+    // second a cache hit when the first verified), as Bearer and (session) as cookie.
+    let dev = DevInstance::generate("cache-kinds-1.clerk.accounts.dev");
+    let iss = "https://cache-kinds-1.clerk.accounts.dev";
+    let header = |k: &str, v: &str| serde_json::Map::from_iter([(k.to_string(), json!(v))]);
+    let session = dev.session_token("user_1", "sess_1", NOW_S - 5, APP, json!({}));
+    let m2m = dev.sign(header("cat", clerkauth::jwt::category::M2M), &json!({"sub": "mch_1", "iat": NOW_S - 5, "nbf": NOW_S - 5, "exp": NOW_S + 3600, "jti": "mt_1", "scopes": "mch_2", "iss": iss}));
+    let oauth =
+        dev.sign(header("typ", "at+jwt"), &json!({"sub": "user_1", "client_id": "client_1", "scope": "read", "iat": NOW_S - 5, "nbf": NOW_S - 5, "exp": NOW_S + 3600, "jti": "oat_1", "iss": iss}));
+    let base = json!({"secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key, "authorizedParties": [APP]});
+    let on = Authenticator::new(Options::from_json(&base).unwrap()).unwrap();
+    let off = cached(&dev, 0, json!({}));
+    let answer = |st: clerkauth::RequestState| (st.status, st.reason.clone(), st.token_type, st.to_auth().map(|a| a.to_json()));
+    let accepts = [json!("session_token"), json!("m2m_token"), json!("oauth_token"), json!("any"), json!(["m2m_token", "oauth_token"]), json!(["session_token"])];
+    let mut signed_in = 0;
+    for accept in &accepts {
+        let over = Options::from_json(&json!({"acceptsToken": accept})).unwrap();
+        for req in [bearer(&session), cookie(&session), bearer(&m2m), bearer(&oauth)] {
+            let expected = answer(at(&off, &req, &over, NOW_MS));
+            signed_in += usize::from(expected.0 == AuthStatus::SignedIn);
+            for _ in 0..2 {
+                assert_eq!(answer(at(&on, &req, &over, NOW_MS)), expected, "acceptsToken {accept}");
+            }
+        }
+    }
+    assert!(signed_in >= 6, "too few signed-in answers to exercise the cache: {signed_in}");
+    assert_eq!(on.verified_token_cache_len(), 3, "the session, M2M and OAuth JWTs are each cached once");
+    assert_eq!(off.verified_token_cache_len(), 0);
+}

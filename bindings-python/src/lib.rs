@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use clerkauth::devinstance::DevInstance as CoreDevInstance;
 use clerkauth::{AuthObject, Authenticator as CoreAuthenticator, Error, ErrorCode, HasCheck, KeyCase, OptionKind, Options, Request, SyncTarget, OPTION_NAMES};
 use pyo3::exceptions::PyTypeError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -170,7 +171,11 @@ fn text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
 
 /// Bytes as Latin-1 text (each byte one character), as HTTP header bytes are read.
 fn latin1(b: &[u8]) -> String {
-    b.iter().map(|&c| c as char).collect()
+    match std::str::from_utf8(b) {
+        // ASCII (every token, nearly every header) is the same text in UTF-8: one copy.
+        Ok(s) if b.is_ascii() => s.to_owned(),
+        _ => b.iter().map(|&c| c as char).collect(),
+    }
 }
 
 fn extract_headers(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
@@ -216,17 +221,17 @@ fn scope_text(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     Ok(None)
 }
 
-/// `scope.get(key) or default` as Python reads it: a missing, `None` or empty value gives `None`.
-fn scope_item<'py>(scope: &Bound<'py, PyDict>, key: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
-    match scope.get_item(key)? {
+/// `d.get(key) or default` as Python reads it: a missing, `None` or empty value gives `None`.
+fn dict_item<'py>(d: &Bound<'py, PyDict>, key: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
+    match d.get_item(key)? {
         Some(v) if v.is_truthy()? => Ok(Some(v)),
         _ => Ok(None),
     }
 }
 
-/// `scope.get(key) or default` when it is a `str`; `None` for a value of another type.
-fn scope_str(scope: &Bound<'_, PyDict>, key: &str, default: &str) -> PyResult<Option<String>> {
-    match scope_item(scope, key)? {
+/// `d.get(key) or default` when it is a `str`; `None` for a value of another type.
+fn dict_str<'py>(d: &Bound<'py, PyDict>, key: &Bound<'py, PyString>, default: &str) -> PyResult<Option<String>> {
+    match dict_item(d, key)? {
         None => Ok(Some(default.to_string())),
         Some(v) => match v.cast::<PyString>() {
             Ok(s) => Ok(Some(s.to_cow()?.into_owned())),
@@ -241,13 +246,13 @@ fn scope_str(scope: &Bound<'_, PyDict>, key: &str, default: &str) -> PyResult<Op
 /// Python reader handles those. The header list is the scope's own.
 fn scope_parts<'py>(scope: &Bound<'py, PyDict>) -> PyResult<Option<(String, String, Bound<'py, PyAny>)>> {
     let py = scope.py();
-    let Some(scheme) = scope_str(scope, "scheme", "http")? else { return Ok(None) };
+    let Some(scheme) = dict_str(scope, intern!(py, "scheme"), "http")? else { return Ok(None) };
     let scheme = match scheme.as_str() {
         "ws" => "http".to_string(),
         "wss" => "https".to_string(),
         _ => scheme,
     };
-    let Some(headers) = scope_item(scope, "headers")? else { return Ok(None) };
+    let Some(headers) = dict_item(scope, intern!(py, "headers"))? else { return Ok(None) };
     let Ok(list) = headers.cast::<PyList>() else { return Ok(None) };
     let mut host = None;
     for item in list.iter() {
@@ -273,21 +278,134 @@ fn scope_parts<'py>(scope: &Bound<'py, PyDict>) -> PyResult<Option<(String, Stri
         }
     }
     let Some(host) = host.filter(|h| !h.is_empty()) else { return Ok(None) };
-    let Some(raw_path) = scope_item(scope, "raw_path")? else { return Ok(None) };
+    let Some(raw_path) = dict_item(scope, intern!(py, "raw_path"))? else { return Ok(None) };
     if raw_path.cast::<PyString>().is_ok() {
         return Ok(None);
     }
     let Some(mut target) = scope_text(&raw_path)? else { return Ok(None) };
-    if let Some(qs) = scope_item(scope, "query_string")? {
+    if let Some(qs) = dict_item(scope, intern!(py, "query_string"))? {
         let Some(qs) = scope_text(&qs)? else { return Ok(None) };
         if !qs.is_empty() {
             target.push('?');
             target.push_str(&qs);
         }
     }
-    let Some(method) = scope_str(scope, "method", "GET")? else { return Ok(None) };
+    let Some(method) = dict_str(scope, intern!(py, "method"), "GET")? else { return Ok(None) };
     let url = guard(|| clerkauth::request_url(&scheme, &host, &target)).map_err(|e| core_error(py, &e))?;
     Ok(Some((method, url, headers)))
+}
+
+/// Python's `urllib.parse.quote(path.encode("latin-1", "replace") or b"/", safe=_SAFE_PATH)`
+/// as `clerkauth._request` quotes a WSGI path.
+fn quote_path(path: &str) -> String {
+    const SAFE: &[u8] = b"/:@!$&'()*+,;=~-._%";
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        let b = u8::try_from(u32::from(c)).unwrap_or(b'?');
+        if b.is_ascii_alphanumeric() || SAFE.contains(&b) {
+            out.push(char::from(b));
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.extend(['%', char::from(HEX[usize::from(b >> 4)]), char::from(HEX[usize::from(b & 15)])]);
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// The header pairs of a WSGI environ as `clerkauth._request._environ_headers` lists them
+/// (`HTTP_*` keys, and `CONTENT_TYPE` / `CONTENT_LENGTH` when not empty), as Rust strings:
+/// `None` for a key that is not an ASCII `str` or a header value that is not `str`/`bytes`.
+fn environ_headers(environ: &Bound<'_, PyDict>) -> PyResult<Option<Vec<(String, String)>>> {
+    let mut out = Vec::with_capacity(environ.len());
+    for (k, v) in environ.iter() {
+        let Ok(k) = k.cast::<PyString>() else { return Ok(None) };
+        let k = k.to_cow()?;
+        let name = if let Some(rest) = k.strip_prefix("HTTP_") {
+            rest
+        } else if (k == "CONTENT_TYPE" || k == "CONTENT_LENGTH") && v.is_truthy()? {
+            k.as_ref()
+        } else {
+            continue;
+        };
+        if !name.is_ascii() {
+            return Ok(None);
+        }
+        if v.cast::<PyByteArray>().is_ok() {
+            return Ok(None);
+        }
+        let Some(value) = scope_text(&v)? else { return Ok(None) };
+        out.push((name.replace('_', "-").to_ascii_lowercase(), value));
+    }
+    Ok(Some(out))
+}
+
+/// The host of a WSGI environ as `clerkauth._request._environ_host` reads it: `HTTP_HOST`, else
+/// `SERVER_NAME` with a `SERVER_PORT` that is not the scheme's default. `None` for a value
+/// that is not a `str`.
+fn environ_host(environ: &Bound<'_, PyDict>, scheme: &str) -> PyResult<Option<String>> {
+    let py = environ.py();
+    if let Some(host) = dict_item(environ, intern!(py, "HTTP_HOST"))? {
+        return host.cast_exact::<PyString>().ok().map(|h| h.to_cow().map(|h| h.into_owned())).transpose();
+    }
+    let Some(name) = dict_str(environ, intern!(py, "SERVER_NAME"), "localhost")? else { return Ok(None) };
+    let Some(port) = dict_str(environ, intern!(py, "SERVER_PORT"), "")? else { return Ok(None) };
+    let default = if scheme == "https" { "443" } else { "80" };
+    Ok(Some(if port.is_empty() || port == default { name } else { format!("{name}:{port}") }))
+}
+
+/// The request target of a WSGI environ as `clerkauth._request._environ_parts` reads it:
+/// `RAW_URI` / `REQUEST_URI` when it starts with `/`, else the quoted `SCRIPT_NAME` +
+/// `PATH_INFO` and the `QUERY_STRING`. `None` for a value that is not a `str`.
+fn environ_target(environ: &Bound<'_, PyDict>) -> PyResult<Option<String>> {
+    let py = environ.py();
+    let raw = match dict_item(environ, intern!(py, "RAW_URI"))? {
+        Some(raw) => Some(raw),
+        None => dict_item(environ, intern!(py, "REQUEST_URI"))?,
+    };
+    if let Some(raw) = raw {
+        let Ok(raw) = raw.cast_exact::<PyString>() else { return Ok(None) };
+        let raw = raw.to_cow()?;
+        if raw.starts_with('/') {
+            return Ok(Some(raw.into_owned()));
+        }
+    }
+    let Some(script) = dict_str(environ, intern!(py, "SCRIPT_NAME"), "")? else { return Ok(None) };
+    let Some(path) = dict_str(environ, intern!(py, "PATH_INFO"), "")? else { return Ok(None) };
+    let Some(qs) = dict_str(environ, intern!(py, "QUERY_STRING"), "")? else { return Ok(None) };
+    let mut target = quote_path(&(script + &path));
+    if !qs.is_empty() {
+        target.push('?');
+        target.push_str(&qs);
+    }
+    Ok(Some(target))
+}
+
+/// What a Django `HttpRequest` gives beyond its `META`, by its own rules: `(method, scheme
+/// (with `SECURE_PROXY_SSL_HEADER`), full path)`.
+type DjangoParts = (String, String, String);
+
+/// A WSGI environ's request exactly as `clerkauth._request.from_environ` reads it (with
+/// `django`: as `from_django` reads a Django request with this `META`), for `str` values, the
+/// shape servers send; `None` for any other shape, which the Python reader handles. A Host
+/// that is not `host[:port]` raises `InvalidRequestError`, as the Python reader does.
+fn environ_parts(environ: &Bound<'_, PyDict>, django: Option<DjangoParts>) -> PyResult<Option<Request>> {
+    let py = environ.py();
+    let (method, scheme, target) = match django {
+        Some(parts) => parts,
+        None => {
+            let Some(scheme) = dict_str(environ, intern!(py, "wsgi.url_scheme"), "http")? else { return Ok(None) };
+            let Some(target) = environ_target(environ)? else { return Ok(None) };
+            let Some(method) = dict_str(environ, intern!(py, "REQUEST_METHOD"), "GET")? else { return Ok(None) };
+            (method, scheme, target)
+        }
+    };
+    let Some(host) = environ_host(environ, &scheme)? else { return Ok(None) };
+    let url = guard(|| clerkauth::request_url(&scheme, &host, &target)).map_err(|e| core_error(py, &e))?;
+    let Some(headers) = environ_headers(environ)? else { return Ok(None) };
+    Ok(Some(Request { method, url, headers }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,6 +506,24 @@ impl NativeAuthenticator {
         let request = read_request(method, url, headers)?;
         let (state, ctx) = self.run(py, request, overrides, |auth, request, opts| auth.authenticate_with(request, opts, now_ms))?;
         Ok(RequestState { inner: state, ctx })
+    }
+
+    /// `authenticate` on a WSGI environ read natively (see `read_environ`): `None`, having
+    /// sent nothing, for a shape only the Python reader handles. A Host that is not
+    /// `host[:port]` raises `InvalidRequestError`, as the Python reader does.
+    /// `django`: `(method, scheme, full path)` of a Django request whose `META` this is.
+    #[pyo3(signature = (environ, overrides=None, now_ms=None, django=None))]
+    fn authenticate_environ(
+        &self,
+        py: Python<'_>,
+        environ: &Bound<'_, PyDict>,
+        overrides: Option<&Bound<'_, Overrides>>,
+        now_ms: Option<f64>,
+        django: Option<DjangoParts>,
+    ) -> PyResult<Option<RequestState>> {
+        let Some(request) = environ_parts(environ, django)? else { return Ok(None) };
+        let (state, ctx) = self.run(py, request, overrides, |auth, request, opts| auth.authenticate_with(request, opts, now_ms))?;
+        Ok(Some(RequestState { inner: state, ctx }))
     }
 
     /// The no-network path: the state when the core decides without the Backend API (a
@@ -877,6 +1013,23 @@ fn read_scope<'py>(scope: &Bound<'py, PyDict>) -> PyResult<Option<(String, Strin
     scope_parts(scope)
 }
 
+/// A WSGI environ's `(method, url, header pairs)` read natively (`str` values, as servers
+/// send them), or `None` for a shape only `clerkauth._request.from_environ` reads. A Host that
+/// is not `host[:port]` raises `InvalidRequestError`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn read_environ(environ: &Bound<'_, PyDict>) -> PyResult<Option<(String, String, Vec<(String, String)>)>> {
+    Ok(environ_parts(environ, None)?.map(|r| (r.method, r.url, r.headers)))
+}
+
+/// A WSGI environ's header pairs read natively, or `None` for a key or value only
+/// `clerkauth._request._environ_headers` reads.
+#[pyfunction]
+#[pyo3(name = "environ_headers")]
+fn read_environ_headers(environ: &Bound<'_, PyDict>) -> PyResult<Option<Vec<(String, String)>>> {
+    environ_headers(environ)
+}
+
 /// The core's WebSocket upgrade: `(url, headers, token_source, selected_protocol)` with the
 /// token (an offered `<protocol_prefix><token>` subprotocol, or the opt-in query parameter)
 /// moved into `Authorization`.
@@ -934,6 +1087,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<DevInstance>()?;
     m.add_function(wrap_pyfunction!(request_url, m)?)?;
     m.add_function(wrap_pyfunction!(read_scope, m)?)?;
+    m.add_function(wrap_pyfunction!(read_environ, m)?)?;
+    m.add_function(wrap_pyfunction!(read_environ_headers, m)?)?;
     m.add_function(wrap_pyfunction!(websocket_request, m)?)?;
     m.add_function(wrap_pyfunction!(vocabulary, m)?)?;
     // An attribute only: `add_function` would list it in `__all__`.

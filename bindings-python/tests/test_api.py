@@ -194,6 +194,20 @@ def test_hostile_inputs_are_states_not_crashes(clerk: clerkauth.Authenticator) -
     assert s.status == "signed-out"
 
 
+@pytest.mark.parametrize("host", [b"app.example.com", b"caf\xe9.example.com"])
+def test_bytes_headers_are_latin1(clerk: clerkauth.Authenticator, dev: Any, host: bytes) -> None:
+    # Header bytes are Latin-1 text: ASCII bytes (one copy) and other bytes (one character
+    # each) give the state their str equivalents give; the forwarded host reaches the handshake.
+    now = int(time.time())
+    cookie = f"__session={dev.session_token('user_1', 'sess_1', now - 7200, '', None)}; __client_uat={now - 10}"
+    raw = [(b"x-forwarded-host", host), (b"sec-fetch-dest", b"document"), (b"cookie", cookie.encode())]
+    as_bytes = clerk.authenticate_request(url="https://app.example.com/p", headers=raw)
+    as_text = clerk.authenticate_request(url="https://app.example.com/p", headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw])
+    assert as_bytes.to_dict() == as_text.to_dict()
+    expected = "xn--caf-dma.example.com" if b"\xe9" in host else "app.example.com"
+    assert as_bytes.status == "handshake" and f"redirect_url=https%3A%2F%2F{expected}%2Fp" in dict(as_bytes.headers)["location"]
+
+
 def test_error_codes_are_stable() -> None:
     assert set(clerkauth.ERROR_CODES) == {
         "invalid-publishable-key", "missing-secret-key", "invalid-satellite-config", "missing-machine-secret-key",

@@ -92,3 +92,38 @@ def test_django_forwarded_host_never_moves_the_path() -> None:
     for forwarded in ["evil.example#", "evil.example/orgs/other", "evil.example?", "u@evil.example", ""]:
         r = Client().get("/orgs/acme", HTTP_HOST="app.example.com", HTTP_X_FORWARDED_HOST=forwarded, HTTP_COOKIE=session_cookie(DEV), HTTP_SEC_FETCH_DEST="empty")
         assert r.json()["status"] == "signed-in" and r.json()["sync"] == "active", forwarded
+
+
+@pytest.mark.parametrize("extra", [
+    {},
+    {"HTTP_X_FORWARDED_HOST": "proxy.example.com", "HTTP_X_FORWARDED_PROTO": "https"},
+    {"SERVER_PORT": "8443", "HTTP_HOST": ""},
+    {"QUERY_STRING": "a=1&b=%20", "CONTENT_TYPE": "text/plain"},
+    {"HTTP_X_NUMBER": 5},
+])
+@pytest.mark.parametrize("target", ["/orgs/acme", "/caf%C3%A9?x=1"])
+def test_django_one_call_path_answers_as_the_general_path(extra: dict, target: str) -> None:
+    # The middleware reads META natively with Django's method, scheme and full path; any META
+    # it cannot read goes to the Python reader. Both answer alike.
+    from django.test import RequestFactory
+
+    from clerkauth import _request
+    from clerkauth.django import get_authenticator, request_options
+
+    request = RequestFactory().get(target, HTTP_AUTHORIZATION=f"Bearer {token(DEV)}", HTTP_COOKIE=session_cookie(DEV, "user_2"), **extra)
+    native, options = get_authenticator()._native, request_options()
+
+    def answer(fn: Any) -> Any:
+        try:
+            state = fn()
+        except Exception as e:  # noqa: BLE001 - the exception class is the outcome compared
+            return ("error", type(e))
+        auth = state.to_auth()
+        return ("ok", state.status, state.reason, state.headers, state.organization_sync and state.organization_sync.outcome, auth.to_dict() if auth else None)
+
+    general = answer(lambda: native.authenticate(*_request.from_django(request), options, None))
+    assert answer(lambda: _request.authenticate_django(native, request, options, None)) == general
+    one_call = native.authenticate_environ(request.META, options, None, (request.method, request.scheme, request.get_full_path()))
+    assert (one_call is None) == ("HTTP_X_NUMBER" in extra)
+    if "HTTP_X_NUMBER" not in extra:
+        assert general[0] == "ok" and general[1] == "signed-in"

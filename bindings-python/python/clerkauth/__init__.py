@@ -142,8 +142,11 @@ class Authenticator:
         The GIL is released while tokens are verified and the Backend API is called.
         Authentication failures are signed-out states, never exceptions.
         """
+        overrides = self.call_options(**options) if options else None
+        if request is not None and method is None and url is None and headers is None:
+            return _request.authenticate(self._native, request, overrides, now_ms)
         m, u, h = self._parts(request, method, url, headers)
-        return self._native.authenticate(m, u, h, self.call_options(**options), now_ms)
+        return self._native.authenticate(m, u, h, overrides, now_ms)
 
     async def authenticate_request_async(
         self,

@@ -120,7 +120,17 @@ def _environ_host(environ: Mapping[str, Any], scheme: str) -> str:
 
 
 def from_environ(environ: Mapping[str, Any]) -> Parts:
-    """A WSGI environ (Flask/Werkzeug, Bottle, Pyramid/WebOb ...)."""
+    """A WSGI environ (Flask/Werkzeug, Bottle, Pyramid/WebOb ...). A dict of ``str`` values,
+    as servers send it, is read natively (:func:`clerkauth._native.read_environ`), any other
+    by :func:`_environ_parts`; both read an environ the same way."""
+    if type(environ) is dict:
+        parts = _native.read_environ(environ)
+        if parts is not None:
+            return parts
+    return _environ_parts(environ)
+
+
+def _environ_parts(environ: Mapping[str, Any]) -> Parts:
     scheme = environ.get("wsgi.url_scheme") or "http"
     host = _environ_host(environ, scheme)
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
@@ -142,7 +152,9 @@ def from_django(request: Any) -> Parts:
     meta = request.META
     scheme = request.scheme or "http"
     host = _environ_host(meta, scheme)
-    return request.method or "GET", _native.request_url(scheme, host, request.get_full_path()), _environ_headers(meta)
+    url = _native.request_url(scheme, host, request.get_full_path())
+    headers = _native.environ_headers(meta) if type(meta) is dict else None
+    return request.method or "GET", url, _environ_headers(meta) if headers is None else headers
 
 
 def _extract_any(request: Any) -> Parts:
@@ -219,14 +231,59 @@ _READERS: Dict[type, Callable[[Any], Parts]] = {}
 _MAX_READERS = 64
 
 
-def extract(request: Any) -> Parts:
-    """(method, url, headers) from a framework request object."""
+def _reader(request: Any) -> Callable[[Any], Parts]:
     reader = _READERS.get(type(request))
     if reader is None:
         reader = _reader_for(request)
         if len(_READERS) < _MAX_READERS:
             _READERS[type(request)] = reader
-    return reader(request)
+    return reader
+
+
+def extract(request: Any) -> Parts:
+    """(method, url, headers) from a framework request object."""
+    return _reader(request)(request)
+
+
+def authenticate_environ(native: _native.NativeAuthenticator, environ: Mapping[str, Any], overrides: Optional[_native.Overrides], now_ms: Optional[float]) -> Any:
+    """The state of a WSGI environ's request: a dict of ``str`` values read and decided in one
+    native call, any other environ read by :func:`from_environ` first."""
+    if type(environ) is dict:
+        state = native.authenticate_environ(environ, overrides, now_ms)
+        if state is not None:
+            return state
+    method, url, headers = _environ_parts(environ)
+    return native.authenticate(method, url, headers, overrides, now_ms)
+
+
+def authenticate_django(native: _native.NativeAuthenticator, request: Any, overrides: Optional[_native.Overrides], now_ms: Optional[float]) -> Any:
+    """The state of a Django request: its ``META`` (a dict of ``str`` values) read and decided
+    in one native call with the request's method, scheme and full path, any other read by
+    :func:`from_django` first."""
+    meta = request.META
+    if type(meta) is dict:
+        state = native.authenticate_environ(meta, overrides, now_ms, (request.method or "GET", request.scheme or "http", request.get_full_path()))
+        if state is not None:
+            return state
+    method, url, headers = from_django(request)
+    return native.authenticate(method, url, headers, overrides, now_ms)
+
+
+def authenticate(native: _native.NativeAuthenticator, request: Any, overrides: Optional[_native.Overrides], now_ms: Optional[float]) -> Any:
+    """The state of a framework request object read as :func:`extract` reads it: WSGI
+    environs (Flask/Werkzeug requests too) and Django requests in one native call."""
+    reader = _reader(request)
+    if reader is _from_environ_attr:
+        environ = request.environ
+        if type(environ) is dict and "REQUEST_METHOD" in environ:
+            return authenticate_environ(native, environ, overrides, now_ms)
+    elif reader is _from_django:
+        if type(request.META) is dict:
+            return authenticate_django(native, request, overrides, now_ms)
+    elif reader is _extract_any and type(request) is dict and request.get("type") not in ("http", "websocket") and "REQUEST_METHOD" in request:
+        return authenticate_environ(native, request, overrides, now_ms)
+    method, url, headers = reader(request)
+    return native.authenticate(method, url, headers, overrides, now_ms)
 
 
 class WebSocketToken:

@@ -114,8 +114,7 @@ def authenticate(request: HttpRequest) -> RequestState:
     state = getattr(request, "clerk_state", None)
     if isinstance(state, RequestState):
         return state
-    method, url, headers = ClerkAuthMiddleware._parts(request)
-    state = get_authenticator()._native.authenticate(method, url, headers, request_options(), None)
+    state = ClerkAuthMiddleware._state(get_authenticator(), request, request_options())
     request.clerk_state = state  # type: ignore[attr-defined,unused-ignore]
     request.clerk_auth = state.to_auth()  # type: ignore[attr-defined,unused-ignore]
     return state
@@ -140,6 +139,14 @@ class ClerkAuthMiddleware:
         except InvalidRequestError as e:
             raise DisallowedHost(e.message) from e
 
+    @staticmethod
+    def _state(authenticator: Authenticator, request: HttpRequest, options: Optional[Overrides]) -> RequestState:
+        try:
+            state: RequestState = _request.authenticate_django(authenticator._native, request, options, None)
+        except InvalidRequestError as e:
+            raise DisallowedHost(e.message) from e
+        return state
+
     def _store(self, request: HttpRequest, state: RequestState) -> None:
         request.clerk_state = state  # type: ignore[attr-defined,unused-ignore]
         request.clerk_auth = state.to_auth()  # type: ignore[attr-defined,unused-ignore]
@@ -147,8 +154,7 @@ class ClerkAuthMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
             return self.__acall__(request)
-        method, url, headers = self._parts(request)
-        state = self.authenticator._native.authenticate(method, url, headers, self._options, None)
+        state = self._state(self.authenticator, request, self._options)
         self._store(request, state)
         if state.redirect_location is not None:
             return handshake_response(state)

@@ -72,10 +72,9 @@ def _before_request() -> Optional[Response]:
 
     authenticator, options = current_app.extensions[_EXTENSION]
     try:
-        method, url, headers = _request.from_environ(request.environ)
+        state: RequestState = _request.authenticate_environ(authenticator._native, request.environ, options, None)
     except InvalidRequestError:
         return Response("Bad Request", status=400, content_type="text/plain")
-    state: RequestState = authenticator._native.authenticate(method, url, headers, options, None)
     g._clerkauth_state = state
     if state.redirect_location is not None:
         response = Response(status=307)

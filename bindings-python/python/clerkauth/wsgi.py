@@ -44,11 +44,10 @@ class ClerkAuthMiddleware:
 
     def __call__(self, environ: Any, start_response: StartResponse) -> Iterable[bytes]:
         try:
-            method, url, headers = _request.from_environ(environ)
+            state = _request.authenticate_environ(self.authenticator._native, environ, self._options, None)
         except InvalidRequestError:
             start_response("400 Bad Request", [("Content-Type", "text/plain"), ("Content-Length", "11")])
             return [b"Bad Request"]
-        state = self.authenticator._native.authenticate(method, url, headers, self._options, None)
         environ[STATE_KEY] = state
         environ[AUTH_KEY] = state.to_auth()
         extra: List[Tuple[str, str]] = list(state.headers)

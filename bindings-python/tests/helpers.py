@@ -17,6 +17,36 @@ def token(dev: Any, user: str = "user_1", org: Optional[Dict[str, Any]] = ORG) -
     return dev.session_token(user, "sess_1", int(time.time()), "", extra)
 
 
+#: In a shape's overrides (:func:`merged`): remove the key.
+DROP = object()
+
+
+def merged(base: Dict[str, Any], over: Dict[str, Any]) -> Dict[str, Any]:
+    """``base`` with ``over`` applied; a value of :data:`DROP` removes its key."""
+    out = dict(base)
+    for k, v in over.items():
+        if v is DROP:
+            out.pop(k, None)
+        else:
+            out[k] = v
+    return out
+
+
+def view(state: Any) -> Any:
+    """What two paths' states are compared on: status, reason, message, token type, headers
+    and the auth object."""
+    auth = state.to_auth()
+    return (state.status, state.reason, state.message, state.token_type, state.headers, auth.to_dict() if auth else None)
+
+
+def outcome(fn: Callable[[], Any], see: Callable[[Any], Any] = lambda x: x) -> Any:
+    """``("ok", see(fn()))``, or ``("error", exception class)``: what two paths are compared on."""
+    try:
+        return ("ok", see(fn()))
+    except Exception as e:  # noqa: BLE001 - the exception class is the outcome compared
+        return ("error", type(e))
+
+
 def session_cookie(dev: Any, user: str = "user_1") -> str:
     return f"__session={token(dev, user)}; __client_uat={int(time.time()) - 10}; __clerk_db_jwt=dvb_test"
 

@@ -11,23 +11,14 @@ import pytest
 
 import clerkauth
 from clerkauth import _native, _request
-from helpers import token
-
-DROP = object()
-
+from helpers import DROP, merged, outcome, token, view
 
 def _environ(**over: Any) -> Dict[str, Any]:
-    environ: Dict[str, Any] = {
+    return merged({
         "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/api/data", "QUERY_STRING": "", "SERVER_NAME": "10.0.0.1",
         "SERVER_PORT": "8443", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO(b""),
         "wsgi.multithread": True, "HTTP_HOST": "app.example.com", "HTTP_AUTHORIZATION": "Bearer x", "HTTP_ACCEPT": "*/*",
-    }
-    for k, v in over.items():
-        if v is DROP:
-            environ.pop(k, None)
-        else:
-            environ[k] = v
-    return environ
+    }, over)
 
 
 #: Environs the native reader reads: it must read each exactly as the Python reader does.
@@ -82,13 +73,6 @@ def _normalized(parts: Any) -> Tuple[str, str, List[Tuple[str, str]]]:
     return method, url, text
 
 
-def outcome(fn: Any, *args: Any) -> Any:
-    try:
-        return ("ok", _normalized(fn(*args)))
-    except Exception as e:  # noqa: BLE001 - the exception class is the outcome compared
-        return ("error", type(e))
-
-
 @pytest.mark.parametrize("environ", NATIVE_SHAPES + PYTHON_SHAPES)
 def test_native_environ_reader_reads_as_the_python_reader(environ: Dict[str, Any]) -> None:
     native = _native.read_environ(environ)
@@ -98,7 +82,7 @@ def test_native_environ_reader_reads_as_the_python_reader(environ: Dict[str, Any
         assert native is not None
         assert _normalized(native) == _normalized(_request._environ_parts(environ))
         assert native[2] == _native.environ_headers(environ)
-    assert outcome(_request.from_environ, environ) == outcome(_request._environ_parts, environ)
+    assert outcome(lambda: _request.from_environ(environ), _normalized) == outcome(lambda: _request._environ_parts(environ), _normalized)
 
 
 @pytest.mark.parametrize("host", ["evil.example.com/orgs/org_2", "a b", "app.example.com:port", "@evil", "app.example.com?x"])
@@ -113,24 +97,12 @@ def test_native_environ_reader_refuses_the_hosts_the_python_reader_refuses(dev: 
         clerk.authenticate_request(environ)
 
 
-def view(state: clerkauth.RequestState) -> Any:
-    auth = state.to_auth()
-    return (state.status, state.reason, state.message, state.token_type, state.headers, auth.to_dict() if auth else None)
-
-
-def answer(fn: Any) -> Any:
-    try:
-        return ("ok", view(fn()))
-    except Exception as e:  # noqa: BLE001 - the exception class is the outcome compared
-        return ("error", type(e))
-
-
 @pytest.mark.parametrize("environ", NATIVE_SHAPES + PYTHON_SHAPES)
 def test_one_call_environ_path_answers_as_the_general_path(dev: Any, environ: Dict[str, Any]) -> None:
     clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key, authorized_parties=["https://app.example.com"])
     native_shape = not any(environ is e for e in PYTHON_SHAPES)
     environ = dict(environ, HTTP_AUTHORIZATION=f"Bearer {token(dev)}")
-    general = answer(lambda: clerk._native.authenticate(*_request._environ_parts(environ)))
+    general = outcome(lambda: clerk._native.authenticate(*_request._environ_parts(environ)), view)
     one_call = clerk._native.authenticate_environ(environ)
     if native_shape:
         assert one_call is not None and ("ok", view(one_call)) == general
@@ -139,6 +111,6 @@ def test_one_call_environ_path_answers_as_the_general_path(dev: Any, environ: Di
     # The public entry point answers as the general path, in one call or not (a dict without
     # REQUEST_METHOD is not taken for an environ).
     if "REQUEST_METHOD" in environ:
-        assert answer(lambda: clerk.authenticate_request(environ)) == general
+        assert outcome(lambda: clerk.authenticate_request(environ), view) == general
     else:
-        assert answer(lambda: clerk.authenticate_request(environ)) == ("error", clerkauth.InvalidRequestError)
+        assert outcome(lambda: clerk.authenticate_request(environ), view) == ("error", clerkauth.InvalidRequestError)

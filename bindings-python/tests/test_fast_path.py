@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 import clerkauth
 from clerkauth import _threads
 from clerkauth.asgi import ClerkAuthMiddleware
-from helpers import token
+from helpers import DROP, merged, outcome, token, view
 
 
 @pytest.fixture()
@@ -33,11 +33,6 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> List[Any]:
 
     monkeypatch.setattr(_threads, "run_sync", counting)
     return seen
-
-
-def view(state: clerkauth.RequestState) -> Any:
-    auth = state.to_auth()
-    return (state.status, state.reason, state.message, state.token_type, state.headers, auth.to_dict() if auth else None)
 
 
 def test_jwt_key_is_decided_without_a_thread_hop(dev: Any, hops: List[Any]) -> None:
@@ -122,19 +117,10 @@ def test_asgi_middleware_authenticates_a_scope_that_is_not_a_dict(dev: Any) -> N
 
 
 def _scope(**over: Any) -> Dict[str, Any]:
-    scope: Dict[str, Any] = {
+    return merged({
         "type": "http", "method": "GET", "scheme": "https", "path": "/api/data", "raw_path": b"/api/data", "query_string": b"",
         "headers": [(b"host", b"app.example.com"), (b"authorization", b"Bearer x")], "server": ("10.0.0.1", 8443),
-    }
-    for k, v in over.items():
-        if v is DROP:
-            scope.pop(k, None)
-        else:
-            scope[k] = v
-    return scope
-
-
-DROP = object()
+    }, over)
 
 #: Scopes the native reader reads: it must read each exactly as the Python reader does.
 NATIVE_SHAPES = [
@@ -189,14 +175,7 @@ def test_native_scope_reader_reads_as_the_python_reader(scope: Dict[str, Any]) -
         assert native is not None
         assert native[:2] == _request._scope_parts(scope)[:2]
         assert native[2] is scope["headers"]
-    assert outcome(_request.from_scope, scope) == outcome(_request._scope_parts, scope)
-
-
-def outcome(fn: Any, *args: Any) -> Any:
-    try:
-        return ("ok", fn(*args))
-    except Exception as e:  # noqa: BLE001 - the exception class is the outcome compared
-        return ("error", type(e))
+    assert outcome(lambda: _request.from_scope(scope)) == outcome(lambda: _request._scope_parts(scope))
 
 
 @pytest.mark.parametrize("host", [b"evil.example.com/orgs/org_2", b"a b", b"app.example.com:port", b"@evil", b"app.example.com?x"])

@@ -196,9 +196,14 @@ def _from_django(request: Any) -> Parts:
     return _extract_any(request)
 
 
+def _is_environ(environ: Any) -> bool:
+    """Whether a request's ``environ`` is read as a WSGI environ (a dict with a method)."""
+    return type(environ) is dict and "REQUEST_METHOD" in environ
+
+
 def _from_environ_attr(request: Any) -> Parts:
     environ = request.environ
-    if type(environ) is dict and "REQUEST_METHOD" in environ:
+    if _is_environ(environ):
         return from_environ(environ)
     return _extract_any(request)
 
@@ -273,15 +278,16 @@ def authenticate(native: _native.NativeAuthenticator, request: Any, overrides: O
     """The state of a framework request object read as :func:`extract` reads it: WSGI
     environs (Flask/Werkzeug requests too) and Django requests in one native call."""
     reader = _reader(request)
+    if reader is _from_django and type(request.META) is dict:
+        return authenticate_django(native, request, overrides, now_ms)
     if reader is _from_environ_attr:
         environ = request.environ
-        if type(environ) is dict and "REQUEST_METHOD" in environ:
-            return authenticate_environ(native, environ, overrides, now_ms)
-    elif reader is _from_django:
-        if type(request.META) is dict:
-            return authenticate_django(native, request, overrides, now_ms)
-    elif reader is _extract_any and type(request) is dict and request.get("type") not in ("http", "websocket") and "REQUEST_METHOD" in request:
-        return authenticate_environ(native, request, overrides, now_ms)
+    elif reader is _extract_any and type(request) is dict and request.get("type") not in ("http", "websocket"):
+        environ = request  # _extract_any's order: an ASGI scope first, then an environ
+    else:
+        environ = None
+    if _is_environ(environ):
+        return authenticate_environ(native, environ, overrides, now_ms)
     method, url, headers = reader(request)
     return native.authenticate(method, url, headers, overrides, now_ms)
 

@@ -14,7 +14,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use serde_json::{Map, Value};
 
 // ---------------------------------------------------------------------------------------------
@@ -408,6 +408,183 @@ fn environ_parts(environ: &Bound<'_, PyDict>, django: Option<DjangoParts>) -> Py
     Ok(Some(Request { method, url, headers }))
 }
 
+/// A class recognised by its package and name the first time one of its instances is seen, and
+/// held (so its address stays its own) to recognise the next ones with one comparison.
+struct KnownClass {
+    cell: PyOnceLock<Py<PyType>>,
+    /// The package: the class's `__module__` is it or one of its modules.
+    package: &'static str,
+    name: &'static str,
+    /// The class's `_fields`, for a named tuple whose layout is read by position.
+    fields: Option<&'static [&'static str]>,
+}
+
+impl KnownClass {
+    const fn new(package: &'static str, name: &'static str, fields: Option<&'static [&'static str]>) -> Self {
+        KnownClass { cell: PyOnceLock::new(), package, name, fields }
+    }
+
+    /// Whether `obj`'s class is exactly this class (not a subclass, which may read differently).
+    fn is_class_of(&self, obj: &Bound<'_, PyAny>) -> bool {
+        let py = obj.py();
+        let ty = obj.get_type();
+        if let Some(known) = self.cell.get(py) {
+            return ty.is(known);
+        }
+        let module = ty.module().is_ok_and(|m| m.to_cow().is_ok_and(|m| m.strip_prefix(self.package).is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))));
+        let fields_match = || match self.fields {
+            None => true,
+            Some(want) => ty.getattr(intern!(py, "_fields")).is_ok_and(|f| f.extract::<Vec<String>>().is_ok_and(|f| f == want)),
+        };
+        let recognised = module && ty.qualname().is_ok_and(|n| n.to_cow().is_ok_and(|n| n == self.name)) && fields_match();
+        if recognised {
+            let _ = self.cell.set(py, ty.unbind());
+        }
+        recognised
+    }
+}
+
+/// `httpx.URL`: its text is `str(url._uri_reference)`, a `ParseResult`.
+static HTTPX_URL: KnownClass = KnownClass::new("httpx", "URL", None);
+static HTTPX_PARSE_RESULT: KnownClass = KnownClass::new("httpx", "ParseResult", Some(&["scheme", "userinfo", "host", "port", "path", "query", "fragment"]));
+/// `httpx.Headers`: its `raw` pairs are items 0 and 2 of each `_list` entry.
+static HTTPX_HEADERS: KnownClass = KnownClass::new("httpx", "Headers", None);
+
+/// An `httpx.URL`'s `str(url)` built from its parsed parts as `ParseResult.__str__` builds it,
+/// without running that Python code; `None` for any other object or an unexpected layout.
+fn httpx_url_text(url: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    let py = url.py();
+    if !HTTPX_URL.is_class_of(url) {
+        return Ok(None);
+    }
+    let Ok(parsed) = url.getattr(intern!(py, "_uri_reference")) else { return Ok(None) };
+    if !HTTPX_PARSE_RESULT.is_class_of(&parsed) {
+        return Ok(None);
+    }
+    let Ok(parts) = parsed.cast::<PyTuple>() else { return Ok(None) };
+    if parts.len() != 7 {
+        return Ok(None);
+    }
+    let text = |i: usize| -> PyResult<Option<Option<String>>> {
+        let item = parts.get_item(i)?;
+        if item.is_none() {
+            return Ok(Some(None));
+        }
+        Ok(item.cast_exact::<PyString>().ok().map(|s| s.to_cow().map(|s| s.into_owned())).transpose()?.map(Some))
+    };
+    let (Some(Some(scheme)), Some(Some(userinfo)), Some(Some(host)), Some(Some(path)), Some(query), Some(fragment)) = (text(0)?, text(1)?, text(2)?, text(4)?, text(5)?, text(6)?) else {
+        return Ok(None);
+    };
+    let port = parts.get_item(3)?;
+    let port = if port.is_none() {
+        None
+    } else if port.is_exact_instance_of::<PyInt>() {
+        match port.extract::<u64>() {
+            Ok(p) => Some(p),
+            Err(_) => return Ok(None),
+        }
+    } else {
+        return Ok(None);
+    };
+    let mut authority = String::new();
+    if !userinfo.is_empty() {
+        authority.push_str(&userinfo);
+        authority.push('@');
+    }
+    if host.contains(':') {
+        authority.push('[');
+        authority.push_str(&host);
+        authority.push(']');
+    } else {
+        authority.push_str(&host);
+    }
+    if let Some(port) = port {
+        authority.push(':');
+        authority.push_str(&port.to_string());
+    }
+    let mut out = String::with_capacity(scheme.len() + authority.len() + path.len() + 8);
+    if !scheme.is_empty() {
+        out.push_str(&scheme);
+        out.push(':');
+    }
+    if !authority.is_empty() {
+        out.push_str("//");
+        out.push_str(&authority);
+    }
+    out.push_str(&path);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(&query);
+    }
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(&fragment);
+    }
+    Ok(Some(out))
+}
+
+/// An `httpx.Headers`' `raw` pairs read from its `_list` of `(raw name, lower name, value)`;
+/// `None` for any other object or an unexpected layout.
+fn httpx_header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Option<Vec<(String, String)>>> {
+    let py = headers.py();
+    if !HTTPX_HEADERS.is_class_of(headers) {
+        return Ok(None);
+    }
+    let Ok(list) = headers.getattr(intern!(py, "_list")) else { return Ok(None) };
+    let Ok(list) = list.cast_exact::<PyList>() else { return Ok(None) };
+    let mut out = Vec::with_capacity(list.len());
+    for item in list.iter() {
+        let Ok(entry) = item.cast_exact::<PyTuple>() else { return Ok(None) };
+        if entry.len() != 3 {
+            return Ok(None);
+        }
+        let (Some(name), Some(value)) = (scope_text(&entry.get_item(0)?)?, scope_text(&entry.get_item(2)?)?) else { return Ok(None) };
+        out.push((name, value));
+    }
+    Ok(Some(out))
+}
+
+/// A request object with `url`, `method` and `headers` attributes (`httpx.Request`, or any
+/// with a `str` URL and a header list) read exactly as `clerkauth._request._from_plain` reads
+/// it: `str(method or "GET")`, `str(url)`, the header pairs. `httpx` URLs and headers are read
+/// from their parsed parts, without running httpx's Python code. `None` for any other shape
+/// (a non-`str` method, other header containers, a `None` URL), which the Python reader handles.
+fn object_parts(request: &Bound<'_, PyAny>) -> PyResult<Option<Request>> {
+    let py = request.py();
+    let (Ok(url), Ok(method), Ok(headers)) = (request.getattr(intern!(py, "url")), request.getattr(intern!(py, "method")), request.getattr(intern!(py, "headers"))) else {
+        return Ok(None);
+    };
+    let method = if method.is_none() {
+        "GET".to_string()
+    } else if let Ok(m) = method.cast_exact::<PyString>() {
+        let m = m.to_cow()?;
+        if m.is_empty() {
+            "GET".to_string()
+        } else {
+            m.into_owned()
+        }
+    } else {
+        return Ok(None);
+    };
+    let headers = if let Ok(list) = headers.cast_exact::<PyList>() {
+        extract_headers(list.as_any())?
+    } else if let Some(pairs) = httpx_header_pairs(&headers)? {
+        pairs
+    } else {
+        return Ok(None);
+    };
+    let url = if let Ok(s) = url.cast_exact::<PyString>() {
+        s.to_cow()?.into_owned()
+    } else if url.is_none() {
+        return Ok(None);
+    } else if let Some(text) = httpx_url_text(&url)? {
+        text
+    } else {
+        url.str()?.to_cow()?.into_owned()
+    };
+    Ok(Some(Request { method, url, headers }))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Getters declared once
 // ---------------------------------------------------------------------------------------------
@@ -522,6 +699,15 @@ impl NativeAuthenticator {
         django: Option<DjangoParts>,
     ) -> PyResult<Option<RequestState>> {
         let Some(request) = environ_parts(environ, django)? else { return Ok(None) };
+        let (state, ctx) = self.run(py, request, overrides, |auth, request, opts| auth.authenticate_with(request, opts, now_ms))?;
+        Ok(Some(RequestState { inner: state, ctx }))
+    }
+
+    /// `authenticate` on a request object read natively (see `read_object`): `None`, having
+    /// sent nothing, for a shape only the Python reader handles.
+    #[pyo3(signature = (request, overrides=None, now_ms=None))]
+    fn authenticate_object(&self, py: Python<'_>, request: &Bound<'_, PyAny>, overrides: Option<&Bound<'_, Overrides>>, now_ms: Option<f64>) -> PyResult<Option<RequestState>> {
+        let Some(request) = object_parts(request)? else { return Ok(None) };
         let (state, ctx) = self.run(py, request, overrides, |auth, request, opts| auth.authenticate_with(request, opts, now_ms))?;
         Ok(Some(RequestState { inner: state, ctx }))
     }
@@ -1022,6 +1208,14 @@ fn read_environ(environ: &Bound<'_, PyDict>) -> PyResult<Option<(String, String,
     Ok(environ_parts(environ, None)?.map(|r| (r.method, r.url, r.headers)))
 }
 
+/// A request object's `(method, url, header pairs)` read natively (`httpx.Request`, or a `str`
+/// URL with a header list), or `None` for a shape only `clerkauth._request._from_plain` reads.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn read_object(request: &Bound<'_, PyAny>) -> PyResult<Option<(String, String, Vec<(String, String)>)>> {
+    Ok(object_parts(request)?.map(|r| (r.method, r.url, r.headers)))
+}
+
 /// A WSGI environ's header pairs read natively, or `None` for a key or value only
 /// `clerkauth._request._environ_headers` reads.
 #[pyfunction]
@@ -1089,6 +1283,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_scope, m)?)?;
     m.add_function(wrap_pyfunction!(read_environ, m)?)?;
     m.add_function(wrap_pyfunction!(read_environ_headers, m)?)?;
+    m.add_function(wrap_pyfunction!(read_object, m)?)?;
     m.add_function(wrap_pyfunction!(websocket_request, m)?)?;
     m.add_function(wrap_pyfunction!(vocabulary, m)?)?;
     // An attribute only: `add_function` would list it in `__all__`.

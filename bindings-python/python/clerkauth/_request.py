@@ -209,6 +209,16 @@ def _from_environ_attr(request: Any) -> Parts:
 
 
 def _from_plain(request: Any) -> Parts:
+    """``url``, ``method`` and ``headers`` attributes (httpx, requests ...). ``httpx`` requests
+    and plain ``str`` URLs with a header list are read natively
+    (:func:`clerkauth._native.read_object`), any other by the code below; both read the same."""
+    parts = _native.read_object(request)
+    if parts is not None:
+        return parts
+    return _plain_parts(request)
+
+
+def _plain_parts(request: Any) -> Parts:
     url = request.url
     if url is None:
         return _extract_any(request)
@@ -276,9 +286,14 @@ def authenticate_django(native: _native.NativeAuthenticator, request: Any, overr
 
 def authenticate(native: _native.NativeAuthenticator, request: Any, overrides: Optional[_native.Overrides], now_ms: Optional[float]) -> Any:
     """The state of a framework request object read as :func:`extract` reads it: WSGI
-    environs (Flask/Werkzeug requests too) and Django requests in one native call."""
+    environs (Flask/Werkzeug requests too), Django and ``httpx`` requests in one native call."""
     reader = _reader(request)
-    if reader is _from_django and type(request.META) is dict:
+    if reader is _from_plain:
+        state = native.authenticate_object(request, overrides, now_ms)
+        if state is not None:
+            return state
+        reader = _plain_parts  # the shape the native reader left to Python
+    elif reader is _from_django and type(request.META) is dict:
         return authenticate_django(native, request, overrides, now_ms)
     if reader is _from_environ_attr:
         environ = request.environ

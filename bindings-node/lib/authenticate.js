@@ -15,9 +15,11 @@ const { helpWorkers } = require('./native.js');
  * Where a call runs. A call that needs no Backend API (a `jwtKey`, warm JWKS, cached
  * memberships) is decided on the calling thread by the core's no-network path, without a hop
  * to a worker thread; only calls that need the network go to the addon's workers. When many
- * calls start in one turn of the event loop (a burst), the calls after the first are queued:
- * the workers take them and, at the end of the turn, this thread takes them too until none is
- * left (`helpWorkers`), so every core verifies signatures and none waits on a fixed split.
+ * calls start in one turn of the event loop (a burst), the calls after the first go to
+ * `authenticateBurst`: queued for the workers, or decided here at once while the workers have a
+ * backlog (no Promise machinery for this thread's share). At the end of the turn this thread
+ * takes the queued calls left too (`helpWorkers`), so every core verifies signatures and none
+ * waits on a fixed split.
  */
 const schedule = { inlineThisTurn: 0, queuedThisTurn: 0 };
 
@@ -62,15 +64,15 @@ function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
   } catch (e) {
     return Promise.reject(e);
   }
-  if (schedule.inlineThisTurn > 0) {
-    schedule.queuedThisTurn++;
-    return onWorker(() => authenticator.authenticateShared(method, url, headers, overrides, now));
-  }
   let r;
   try {
-    r = authenticator.authenticateInline(method, url, headers, overrides, now);
+    r = schedule.inlineThisTurn > 0 ? authenticator.authenticateBurst(method, url, headers, overrides, now) : authenticator.authenticateInline(method, url, headers, overrides, now);
   } catch (e) {
     return Promise.reject(nativeFailure(e));
+  }
+  if (r instanceof Promise) {
+    schedule.queuedThisTurn++;
+    return onWorker(() => r);
   }
   if (r === null || r === undefined) return onWorker(() => authenticator.authenticate(method, url, headers, overrides, now));
   if (schedule.inlineThisTurn++ === 0) queueMicrotask(endTurn);

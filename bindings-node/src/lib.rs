@@ -177,15 +177,39 @@ impl NativeAuthenticator {
         })
     }
 
-    /// Like `authenticate`, for a call of a burst: queued for the workers and for
-    /// `helpWorkers()`, which the JavaScript thread calls at the end of its turn to decide
-    /// queued calls itself (without the network) while the workers decide others.
-    #[napi(catch_unwind, ts_return_type = "Promise<NativeState | NativeError>")]
-    pub fn authenticate_shared<'env>(&self, env: &'env Env, method: String, url: String, headers: JsHeaders, overrides_json: Option<String>, now_ms: Option<f64>) -> napi::Result<Object<'env>> {
+    /// Like `authenticate`, for a call of a burst (calls started in one turn of the event
+    /// loop). While the workers have queued calls enough to stay busy, it is decided here and
+    /// now as far as it goes without the network (the state or error object, no Promise: this
+    /// thread's share of the burst costs it no more than a call made alone). Otherwise it is
+    /// queued for the workers and for `helpWorkers()`, which the JavaScript thread calls at the
+    /// end of its turn to decide queued calls itself while the workers decide others (a
+    /// Promise).
+    #[napi(catch_unwind, ts_return_type = "NativeState | NativeError | Promise<NativeState | NativeError>")]
+    pub fn authenticate_burst<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        url: String,
+        headers: JsHeaders,
+        overrides_json: Option<String>,
+        now_ms: Option<f64>,
+    ) -> napi::Result<Either<Either<NativeState, NativeError>, Object<'env>>> {
         let auth = Arc::clone(&self.inner);
         let overrides = self.overrides(overrides_json);
         let request = request_of(method, url, headers);
-        promises::spawn_shared(env, move |may_block| {
+        if promises::workers_have_backlog() {
+            let decided = match &overrides {
+                Ok(overrides) => authenticate(&auth, &request, overrides.clone(), now_ms, true),
+                Err(e) => Err(e.clone()),
+            };
+            match decided {
+                Ok(Some(state)) => return Ok(Either::A(Either::A(state))),
+                Err(e) => return Ok(Either::A(Either::B(e))),
+                // It needs the network: queued (nothing was sent or waited for).
+                Ok(None) => {}
+            }
+        }
+        let promise = promises::spawn_shared(env, move |may_block| {
             let run = || match &overrides {
                 Ok(overrides) => authenticate(&auth, &request, overrides.clone(), now_ms, !may_block).map(|state| state.map(Either::A)),
                 Err(e) => Ok(Some(Either::B(e.clone()))),
@@ -196,7 +220,8 @@ impl NativeAuthenticator {
                 Ok(Err(e)) => Some(Ok(Either::B(e))),
                 Err(p) => Some(Err(panicked(p))),
             }
-        })
+        })?;
+        Ok(Either::B(promise))
     }
 
     /// The no-network path on the calling thread: the state (or error) when the Backend API
@@ -469,11 +494,11 @@ pub fn vocabulary() -> Vocabulary {
     }
 }
 
-/// Decides the burst calls still queued (`authenticateShared`) on the calling thread, as far
+/// Decides the burst calls still queued (`authenticateBurst`) on the calling thread, as far
 /// as they go without the network, until none is queued.
 #[napi(catch_unwind)]
-pub fn help_workers() {
-    promises::help()
+pub fn help_workers(env: Env) {
+    promises::help(&env)
 }
 
 /// The library version.

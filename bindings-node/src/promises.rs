@@ -1,22 +1,26 @@
 //! Promises settled by work on the addon's worker threads.
 //!
 //! Each call's Promise is a plain napi promise whose deferred stays on the JavaScript thread,
-//! under a number. The finished job sends (number, result) through the thread's channel: one
-//! threadsafe function for every call, so the JavaScript thread wakes once for all the results
-//! that arrived meanwhile and nothing is set up or torn down per call (a deferred with its own
-//! threadsafe function per call costs 15-30% more CPU per call with 64 in flight). The channel
-//! lives as long as the thread's environment and holds its event loop open exactly while calls
-//! are in flight.
+//! under a number. A finished job puts (number, result) in the thread's [`Sink`]; the first
+//! result into an empty sink wakes the JavaScript thread through one threadsafe function, which
+//! then settles every result that arrived meanwhile. Nothing is set up or torn down per call,
+//! and the JavaScript thread wakes once per group of results, not once per result (a deferred
+//! with its own threadsafe function per call costs 15-30% more CPU per call with 64 in flight).
+//! The sink lives as long as the thread's environment and holds its event loop open exactly
+//! while calls are in flight.
 //!
 //! A *shared* job ([`spawn_shared`]) may also be run by a JavaScript thread: a burst of calls
 //! started in one turn of the event loop is queued once, the workers take jobs from the queue
 //! and the JavaScript thread, at the end of its turn ([`help`]), takes them too until the queue
-//! is empty, so every core verifies signatures and none waits on a fixed split. The JavaScript
-//! thread runs a job only as far as it goes without the network; a job that needs the Backend
-//! API goes back to the workers.
+//! is empty, so every core verifies signatures and none waits on a fixed split. Between two
+//! jobs it also settles the results the workers finished meanwhile (and its own at once), so
+//! that work overlaps the workers' instead of following it. The JavaScript thread runs a job
+//! only as far as it goes without the network; a job that needs the Backend API goes back to
+//! the workers.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::mem;
 use std::ptr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -30,14 +34,57 @@ use crate::pool;
 /// (an error rejects the Promise).
 type Settle = Box<dyn FnOnce(&Env) -> napi::Result<sys::napi_value> + Send>;
 
-type Channel = ThreadsafeFunction<(u64, Settle), (), (), Status, false>;
+/// Wakes the JavaScript thread to settle what its sink holds.
+type Wake = ThreadsafeFunction<(), (), (), Status, false>;
 
-/// The JavaScript thread's calls in flight, and its channel once a call was made.
+/// What a job made on the JavaScript thread and a worker has done with (the request): freed
+/// back on the JavaScript thread. Memory freed on another thread than the one that allocated
+/// it waits on the allocating thread's allocator lock, and this thread allocates all the time:
+/// the workers slept on that lock several times per burst.
+type Leftover = Box<dyn Send>;
+
+/// A JavaScript thread's finished results, not yet settled, and how to wake that thread.
+struct Sink {
+    results: Mutex<Vec<(u64, Settle, Option<Leftover>)>>,
+    wake: Wake,
+}
+
+impl Sink {
+    /// Hands a finished result to the sink's JavaScript thread (from any thread).
+    fn send(&self, id: u64, settle: Settle, leftover: Option<Leftover>) {
+        let mut results = lock(&self.results);
+        results.push((id, settle, leftover));
+        // The first result into an empty sink wakes the thread; later ones find it awake (an
+        // empty sink was drained, so no wake-up for a drained result is still pending).
+        let first = results.len() == 1;
+        drop(results);
+        if first {
+            // Closing only once the environment is gone, and the Promises with it.
+            self.wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        }
+    }
+
+    /// Settles every result in the sink, on its JavaScript thread.
+    fn drain(&self, env: &Env) {
+        let results = mem::take(&mut *lock(&self.results));
+        for (id, settle, leftover) in results {
+            settle_one(env, id, settle);
+            drop(leftover);
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing runs under these locks that can panic.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The JavaScript thread's calls in flight, and its sink once a call was made.
 #[derive(Default)]
 struct InFlight {
     next: u64,
     deferreds: HashMap<u64, sys::napi_deferred>,
-    channel: Option<Arc<Channel>>,
+    sink: Option<Arc<Sink>>,
 }
 
 thread_local! {
@@ -46,12 +93,8 @@ thread_local! {
 
 /// Runs `work` on a worker thread; returns a Promise of its result.
 pub fn spawn<T: ToNapiValue + Send + 'static>(env: &Env, work: impl FnOnce() -> napi::Result<T> + Send + 'static) -> napi::Result<Object<'_>> {
-    let (id, channel, promise) = register(env)?;
-    pool::spawn(move || {
-        let settle = settle_with(work());
-        // Closing only once the environment is gone, and the Promise with it.
-        channel.call((id, settle), ThreadsafeFunctionCallMode::NonBlocking);
-    });
+    let (id, sink, promise) = register(env)?;
+    pool::spawn(move || sink.send(id, settle_with(work()), None));
     Ok(Object::from_raw(env.raw(), promise))
 }
 
@@ -59,20 +102,33 @@ pub fn spawn<T: ToNapiValue + Send + 'static>(env: &Env, work: impl FnOnce() -> 
 /// when it would need the network and may not block (nothing was sent or waited for).
 struct Shared {
     id: u64,
-    channel: Arc<Channel>,
+    sink: Arc<Sink>,
     work: Box<dyn FnMut(bool) -> Option<Settle> + Send>,
 }
 
 impl Shared {
-    /// Runs the job; gives it back when it needs the network and `may_block` is false.
-    fn run(mut self, may_block: bool) -> Option<Shared> {
+    /// Runs the job: its result, where it goes and the job's leftover, or the job back when
+    /// it needs the network and `may_block` is false.
+    fn run(mut self, may_block: bool) -> Result<Done, Shared> {
         match (self.work)(may_block) {
-            Some(settle) => {
-                self.channel.call((self.id, settle), ThreadsafeFunctionCallMode::NonBlocking);
-                None
-            }
-            None => Some(self),
+            Some(settle) => Ok(Done { id: self.id, sink: self.sink, settle, leftover: Box::new(self.work) }),
+            None => Err(self),
         }
+    }
+}
+
+/// A shared job's result.
+struct Done {
+    id: u64,
+    sink: Arc<Sink>,
+    settle: Settle,
+    leftover: Leftover,
+}
+
+impl Done {
+    /// To its JavaScript thread, with the leftover to free there.
+    fn send(self) {
+        self.sink.send(self.id, self.settle, Some(self.leftover));
     }
 }
 
@@ -85,15 +141,14 @@ struct SharedQueue {
 static SHARED: Mutex<SharedQueue> = Mutex::new(SharedQueue { jobs: VecDeque::new(), takers: 0 });
 
 fn shared() -> MutexGuard<'static, SharedQueue> {
-    // Jobs run without the lock, so nothing can poison it.
-    SHARED.lock().unwrap_or_else(PoisonError::into_inner)
+    lock(&SHARED)
 }
 
 /// Queues `work` as a shared job (see the module doc); returns a Promise of its result.
 /// `work(true)` must return `Some`.
 pub fn spawn_shared<T: ToNapiValue + Send + 'static>(env: &Env, mut work: impl FnMut(bool) -> Option<napi::Result<T>> + Send + 'static) -> napi::Result<Object<'_>> {
-    let (id, channel, promise) = register(env)?;
-    let job = Shared { id, channel, work: Box::new(move |may_block| work(may_block).map(settle_with)) };
+    let (id, sink, promise) = register(env)?;
+    let job = Shared { id, sink, work: Box::new(move |may_block| work(may_block).map(settle_with)) };
     let mut queue = shared();
     queue.jobs.push_back(job);
     // A worker task takes jobs until the queue is empty. One task fewer than the cores (the
@@ -109,6 +164,13 @@ pub fn spawn_shared<T: ToNapiValue + Send + 'static>(env: &Env, mut work: impl F
     Ok(Object::from_raw(env.raw(), promise))
 }
 
+/// Whether the worker tasks have shared jobs queued enough (three each) to stay busy while the
+/// JavaScript thread decides a call of its own.
+pub fn workers_have_backlog() -> bool {
+    let queue = shared();
+    queue.takers > 0 && queue.jobs.len() >= 3 * queue.takers
+}
+
 /// A worker task: runs shared jobs until none is queued. A job that needs the network runs as
 /// its own pool job (which may wait seconds; the pool adds threads for that), not here.
 fn take_jobs() {
@@ -119,26 +181,38 @@ fn take_jobs() {
             return;
         };
         drop(queue);
-        run_here(job);
+        match job.run(false) {
+            Ok(done) => done.send(),
+            Err(job) => to_pool(job),
+        }
     }
 }
 
-/// Runs a shared job without the network; one that needs it goes to its own pool job.
-fn run_here(job: Shared) {
-    if let Some(job) = job.run(false) {
-        pool::spawn(move || {
-            let _ = job.run(true);
-        });
-    }
+/// A shared job that needs the network, as its own pool job.
+fn to_pool(job: Shared) {
+    pool::spawn(move || {
+        if let Ok(done) = job.run(true) {
+            done.send();
+        }
+    });
 }
 
 /// Runs queued shared jobs on the calling (JavaScript) thread until the queue is empty, as
-/// the workers do.
-pub fn help() {
+/// the workers do, settling its own results at once and, between jobs, those the workers
+/// finished meanwhile.
+pub fn help(env: &Env) {
+    let mine = IN_FLIGHT.with(|f| f.borrow().sink.clone());
     loop {
         // Its own statement: the lock is released before the job runs.
-        let Some(job) = shared().jobs.pop_front() else { return };
-        run_here(job);
+        let Some(job) = shared().jobs.pop_front() else { break };
+        match job.run(false) {
+            Ok(done) if mine.as_ref().is_some_and(|m| Arc::ptr_eq(m, &done.sink)) => settle_one(env, done.id, done.settle),
+            Ok(done) => done.send(),
+            Err(job) => to_pool(job),
+        }
+        if let Some(mine) = &mine {
+            mine.drain(env);
+        }
     }
 }
 
@@ -151,50 +225,58 @@ fn settle_with<T: ToNapiValue + Send + 'static>(result: napi::Result<T>) -> Sett
 }
 
 /// A new Promise whose deferred waits in the thread's calls in flight, its number and the
-/// channel that settles it.
-fn register(env: &Env) -> napi::Result<(u64, Arc<Channel>, sys::napi_value)> {
+/// sink that settles it.
+fn register(env: &Env) -> napi::Result<(u64, Arc<Sink>, sys::napi_value)> {
     IN_FLIGHT.with(|f| -> napi::Result<_> {
         let mut f = f.borrow_mut();
-        let channel = match &f.channel {
+        let sink = match &f.sink {
             // The first call in flight holds the event loop open.
-            Some(channel) if f.deferreds.is_empty() => {
-                check_status!(unsafe { sys::napi_ref_threadsafe_function(env.raw(), channel.raw()) })?;
-                Arc::clone(channel)
+            Some(sink) if f.deferreds.is_empty() => {
+                check_status!(unsafe { sys::napi_ref_threadsafe_function(env.raw(), sink.wake.raw()) })?;
+                Arc::clone(sink)
             }
-            Some(channel) => Arc::clone(channel),
-            None => Arc::clone(f.channel.insert(Arc::new(open_channel(env)?))),
+            Some(sink) => Arc::clone(sink),
+            None => Arc::clone(f.sink.insert(Arc::new(Sink { results: Mutex::default(), wake: open_wake(env)? }))),
         };
         let (mut deferred, mut promise) = (ptr::null_mut(), ptr::null_mut());
         check_status!(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
         let id = f.next;
         f.next += 1;
         f.deferreds.insert(id, deferred);
-        Ok((id, channel, promise))
+        Ok((id, sink, promise))
     })
 }
 
-fn open_channel(env: &Env) -> napi::Result<Channel> {
-    // The threadsafe function calls a function; the work is done in `settle` before it.
+fn open_wake(env: &Env) -> napi::Result<Wake> {
+    // The threadsafe function calls a function; the work is done in `drained` before it.
     let noop = env.create_function_from_closure::<(), (), _>("clerkauthSettled", |_| Ok(()))?;
-    noop.build_threadsafe_function().callee_handled::<false>().build_callback(settle)
+    noop.build_threadsafe_function().callee_handled::<false>().build_callback(drained)
+}
+
+/// The wake-up: settles what the thread's sink holds.
+fn drained(ctx: ThreadsafeCallContext<()>) -> napi::Result<()> {
+    if let Some(sink) = IN_FLIGHT.with(|f| f.borrow().sink.clone()) {
+        sink.drain(&ctx.env);
+    }
+    Ok(())
 }
 
 /// Settles one call's Promise, on the JavaScript thread; after the last call in flight, the
-/// channel lets the event loop end.
-fn settle(ctx: ThreadsafeCallContext<(u64, Settle)>) -> napi::Result<()> {
-    let (id, settle) = ctx.value;
-    let env = ctx.env.raw();
-    let deferred = IN_FLIGHT.with(|f| -> napi::Result<_> {
+/// sink lets the event loop end. (A failure here leaves nothing to report to: the Promise is
+/// rejected when its value cannot be made, and napi's own calls fail only on a dying thread.)
+fn settle_one(env: &Env, id: u64, settle: Settle) {
+    let raw = env.raw();
+    let deferred = IN_FLIGHT.with(|f| {
         let mut f = f.borrow_mut();
         let deferred = f.deferreds.remove(&id);
-        if let (true, Some(channel)) = (f.deferreds.is_empty(), &f.channel) {
-            check_status!(unsafe { sys::napi_unref_threadsafe_function(env, channel.raw()) })?;
+        if let (true, Some(sink)) = (f.deferreds.is_empty(), &f.sink) {
+            unsafe { sys::napi_unref_threadsafe_function(raw, sink.wake.raw()) };
         }
-        Ok(deferred)
-    })?;
-    let Some(deferred) = deferred else { return Ok(()) };
-    match settle(&ctx.env) {
-        Ok(value) => check_status!(unsafe { sys::napi_resolve_deferred(env, deferred, value) }),
-        Err(e) => check_status!(unsafe { sys::napi_reject_deferred(env, deferred, JsError::from(e).into_value(env)) }),
-    }
+        deferred
+    });
+    let Some(deferred) = deferred else { return };
+    match settle(env) {
+        Ok(value) => unsafe { sys::napi_resolve_deferred(raw, deferred, value) },
+        Err(e) => unsafe { sys::napi_reject_deferred(raw, deferred, JsError::from(e).into_value(raw)) },
+    };
 }

@@ -59,10 +59,13 @@ test('JWKS: the first call goes to a worker (fetch), later ones are decided on t
 
 test('a burst of calls in one turn is shared with the workers, with the same answers', async () => {
   const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
-  const tokens = Array.from({ length: 16 }, (_, i) => dev.sessionToken({ userId: `user_${i}`, sessionId: `sess_${i}`, azp: ORIGIN }));
+  const tokens = Array.from({ length: 64 }, (_, i) => dev.sessionToken({ userId: `user_${i}`, sessionId: `sess_${i}`, azp: ORIGIN }));
   const promises = tokens.map((t) => client.authenticateRequest(bearer(t)));
   const inline = await Promise.all(promises.map(settled));
-  assert.ok(inline.includes(true) && inline.includes(false), `some on this thread, some on workers: ${inline}`);
+  assert.ok(inline.includes(false), `some queued for the workers: ${inline}`);
+  // The first call, and calls made while the workers had a backlog (a call is queued in a few
+  // microseconds, a worker verifies one in tens): decided on this thread, settled when returned.
+  assert.ok(inline.slice(1).includes(true), `some decided on this thread during the burst: ${inline}`);
   const states = await Promise.all(promises);
   states.forEach((s, i) => assert.deepEqual(view(s), view(client.authenticateRequestSync(bearer(tokens[i])))));
   assert.deepEqual(states.map((s) => s.toAuth().userId), tokens.map((_, i) => `user_${i}`));

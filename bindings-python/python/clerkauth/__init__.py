@@ -144,6 +144,11 @@ class Authenticator:
         """
         overrides = self.call_options(**options) if options else None
         if request is not None and method is None and url is None and headers is None:
+            if type(request) in _request.OBJECT_CLASSES:  # httpx requests ...: one native call
+                state = self._native.authenticate_object(request, overrides, now_ms)
+                if state is not None:
+                    return state
+                return self._native.authenticate(*_request.plain_parts(request), overrides, now_ms)
             return _request.authenticate(self._native, request, overrides, now_ms)
         m, u, h = self._parts(request, method, url, headers)
         return self._native.authenticate(m, u, h, overrides, now_ms)

@@ -15,7 +15,7 @@ not ``host[:port]`` raises :class:`~clerkauth.InvalidRequestError` (the middlewa
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 from urllib.parse import quote
 
 from . import _native
@@ -215,10 +215,10 @@ def _from_plain(request: Any) -> Parts:
     parts = _native.read_object(request)
     if parts is not None:
         return parts
-    return _plain_parts(request)
+    return plain_parts(request)
 
 
-def _plain_parts(request: Any) -> Parts:
+def plain_parts(request: Any) -> Parts:
     url = request.url
     if url is None:
         return _extract_any(request)
@@ -244,6 +244,9 @@ def _reader_for(request: Any) -> Callable[[Any], Parts]:
 
 _READERS: Dict[type, Callable[[Any], Parts]] = {}
 _MAX_READERS = 64
+#: The classes read by :func:`_from_plain` (httpx requests ...): their requests go to
+#: ``NativeAuthenticator.authenticate_object`` first (see ``Authenticator.authenticate_request``).
+OBJECT_CLASSES: Set[type] = set()
 
 
 def _reader(request: Any) -> Callable[[Any], Parts]:
@@ -252,6 +255,8 @@ def _reader(request: Any) -> Callable[[Any], Parts]:
         reader = _reader_for(request)
         if len(_READERS) < _MAX_READERS:
             _READERS[type(request)] = reader
+            if reader is _from_plain:
+                OBJECT_CLASSES.add(type(request))
     return reader
 
 
@@ -292,7 +297,7 @@ def authenticate(native: _native.NativeAuthenticator, request: Any, overrides: O
         state = native.authenticate_object(request, overrides, now_ms)
         if state is not None:
             return state
-        reader = _plain_parts  # the shape the native reader left to Python
+        reader = plain_parts  # the shape the native reader left to Python
     elif reader is _from_django and type(request.META) is dict:
         return authenticate_django(native, request, overrides, now_ms)
     if reader is _from_environ_attr:

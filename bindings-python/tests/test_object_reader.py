@@ -199,3 +199,16 @@ def test_a_hostile_host_header_answers_as_the_general_path(dev: Any, host: str) 
     clerk = clerkauth.Authenticator(secret_key=dev.secret_key, publishable_key=dev.publishable_key, jwt_key=dev.jwt_key, authorized_parties=[AZP])
     request = httpx.Request("GET", AZP + "/orgs/acme", headers={"authorization": f"Bearer {token(dev)}", "host": host})
     assert outcome(lambda: clerk.authenticate_request(request), view) == outcome(lambda: clerk._native.authenticate(*_request.plain_parts(request)), view)
+
+
+def test_httpx_url_and_headers_are_read_without_httpx_python_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx's own classes are recognised and read from their parsed parts: with httpx's
+    ``URL.__str__`` and ``Headers.raw`` replaced, the native reader still reads the request."""
+    request = httpx.Request("GET", "https://app.example.com/parts?x=1", headers={"authorization": "Bearer x"})
+    expected = _native.read_object(request)
+    monkeypatch.setattr(httpx.URL, "__str__", lambda self: "https://patched.example.com/")
+    monkeypatch.setattr(httpx.Headers, "raw", property(lambda self: [(b"x-patched", b"1")]))
+    assert str(request.url) == "https://patched.example.com/"
+    assert _native.read_object(request) == expected
+    assert expected is not None and expected[1] == "https://app.example.com/parts?x=1"
+    assert ("authorization", "Bearer x") in expected[2]

@@ -51,7 +51,9 @@ AUTH_KEY = "clerk_auth"
 
 def response_headers(state: RequestState) -> List[Tuple[bytes, bytes]]:
     """The state's headers as ASGI raw header pairs."""
-    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in state.headers]
+    headers = state.headers
+    # Most states (a signed-in request) have none: no comprehension frame for them.
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers] if headers else []
 
 
 async def _bad_request(kind: str, send: Send) -> None:
@@ -132,15 +134,23 @@ class ClerkAuthMiddleware:
         state = await _threads.authenticate(self.authenticator._native, method, url, list(headers), self._options, None)
         await self._apply(state, scope, receive, send)
 
-    async def _apply(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> None:
-        """Stores the state on the scope, then answers a redirect or calls the app with the
-        state's response headers."""
-        kind = scope["type"]
+    def _apply(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """Stores the state on the scope; what to await next: the app itself when the state adds
+        nothing to the response (no coroutine of this middleware between the server and the app
+        while it runs), else a redirect or the app with the state's response headers."""
         store = scope.setdefault("state", {})
         store[STATE_KEY] = state
         store[AUTH_KEY] = state.to_auth()
         store[APPLIED_KEY] = True
         extra = response_headers(state)
+        if state.redirect_location is None and not extra and store.get(SUBPROTOCOL_KEY) is None:
+            return self.app(scope, receive, send)
+        return self._respond(state, extra, store.get(SUBPROTOCOL_KEY), scope, receive, send)
+
+    async def _respond(self, state: RequestState, extra: List[Tuple[bytes, bytes]], subprotocol: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answers a redirect, or calls the app with the state's response headers (and, for a
+        WebSocket, the subprotocol to echo)."""
+        kind = scope["type"]
         if state.redirect_location is not None:
             if kind == "http":
                 await send({"type": "http.response.start", "status": 307, "headers": extra + [(b"content-length", b"0")]})
@@ -148,10 +158,6 @@ class ClerkAuthMiddleware:
             else:
                 # Browsers do not follow redirects on WebSocket upgrades: refuse the connection.
                 await send({"type": "websocket.close", "code": 1008, "reason": "clerk handshake required"})
-            return
-        subprotocol = store.get(SUBPROTOCOL_KEY)
-        if not extra and subprotocol is None:
-            await self.app(scope, receive, send)
             return
         start_type = "http.response.start" if kind == "http" else "websocket.accept"
 

@@ -151,6 +151,20 @@ fn authenticate(auth: &Arc<Authenticator>, request: &Request, overrides: Option<
     Ok(state.map_err(NativeError::from)?.map(|state| NativeState { state: AssertUnwindSafe(state), auth: AssertUnwindSafe(Arc::clone(auth)), overrides: AssertUnwindSafe(overrides) }))
 }
 
+/// [`authenticate`] with the per-call options as parsed (an option error is the call's
+/// answer): the state or error object, `None` when it needs the Backend API and `no_network`.
+fn decide(auth: &Arc<Authenticator>, request: &Request, overrides: &Result<Option<Arc<Options>>, NativeError>, now_ms: Option<f64>, no_network: bool) -> Option<Either<NativeState, NativeError>> {
+    let decided = match overrides {
+        Ok(overrides) => authenticate(auth, request, overrides.clone(), now_ms, no_network),
+        Err(e) => Err(e.clone()),
+    };
+    match decided {
+        Ok(None) => None,
+        Ok(Some(state)) => Some(Either::A(state)),
+        Err(e) => Some(Either::B(e)),
+    }
+}
+
 /// `getToken({ template, expiresInSeconds })`: one Backend API request.
 fn session_token(auth: &Authenticator, overrides: Option<&Options>, session_id: &str, template: Option<&str>, expires_in_seconds: Option<f64>) -> Result<String, NativeError> {
     let expires_in_seconds = match expires_in_seconds {
@@ -198,28 +212,14 @@ impl NativeAuthenticator {
         let overrides = self.overrides(overrides_json);
         let request = request_of(method, url, headers);
         if promises::workers_have_backlog() {
-            let decided = match &overrides {
-                Ok(overrides) => authenticate(&auth, &request, overrides.clone(), now_ms, true),
-                Err(e) => Err(e.clone()),
-            };
-            match decided {
-                Ok(Some(state)) => return Ok(Either::A(Either::A(state))),
-                Err(e) => return Ok(Either::A(Either::B(e))),
-                // It needs the network: queued (nothing was sent or waited for).
-                Ok(None) => {}
+            // `None`: it needs the network, and is queued (nothing was sent or waited for).
+            if let Some(answer) = decide(&auth, &request, &overrides, now_ms, true) {
+                return Ok(Either::A(answer));
             }
         }
-        let promise = promises::spawn_shared(env, move |may_block| {
-            let run = || match &overrides {
-                Ok(overrides) => authenticate(&auth, &request, overrides.clone(), now_ms, !may_block).map(|state| state.map(Either::A)),
-                Err(e) => Ok(Some(Either::B(e.clone()))),
-            };
-            match catch_unwind(AssertUnwindSafe(run)) {
-                Ok(Ok(None)) => None,
-                Ok(Ok(Some(state))) => Some(Ok(state)),
-                Ok(Err(e)) => Some(Ok(Either::B(e))),
-                Err(p) => Some(Err(panicked(p))),
-            }
+        let promise = promises::spawn_shared(env, move |may_block| match catch_unwind(AssertUnwindSafe(|| decide(&auth, &request, &overrides, now_ms, !may_block))) {
+            Ok(answer) => answer.map(Ok),
+            Err(p) => Some(Err(panicked(p))),
         })?;
         Ok(Either::B(promise))
     }
@@ -228,12 +228,7 @@ impl NativeAuthenticator {
     /// is not needed, else `null` (nothing was sent or waited for: call `authenticate`).
     #[napi(catch_unwind)]
     pub fn authenticate_inline(&self, method: String, url: String, headers: JsHeaders, overrides_json: Option<String>, now_ms: Option<f64>) -> Option<Either<NativeState, NativeError>> {
-        let run = || authenticate(&self.inner, &request_of(method, url, headers), self.overrides(overrides_json)?, now_ms, true);
-        match run() {
-            Ok(None) => None,
-            Ok(Some(state)) => Some(Either::A(state)),
-            Err(e) => Some(Either::B(e)),
-        }
+        decide(&self.inner, &request_of(method, url, headers), &self.overrides(overrides_json), now_ms, true)
     }
 
     /// `verifyToken(token)` with per-call options (JSON), off the event loop: resolves to the

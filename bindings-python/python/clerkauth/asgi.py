@@ -143,9 +143,10 @@ class ClerkAuthMiddleware:
         store[AUTH_KEY] = state.to_auth()
         store[APPLIED_KEY] = True
         extra = response_headers(state)
-        if state.redirect_location is None and not extra and store.get(SUBPROTOCOL_KEY) is None:
+        subprotocol = store.get(SUBPROTOCOL_KEY)
+        if state.redirect_location is None and not extra and subprotocol is None:
             return self.app(scope, receive, send)
-        return self._respond(state, extra, store.get(SUBPROTOCOL_KEY), scope, receive, send)
+        return self._respond(state, extra, subprotocol, scope, receive, send)
 
     async def _respond(self, state: RequestState, extra: List[Tuple[bytes, bytes]], subprotocol: Any, scope: Scope, receive: Receive, send: Send) -> None:
         """Answers a redirect, or calls the app with the state's response headers (and, for a

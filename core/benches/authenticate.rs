@@ -59,7 +59,11 @@ fn options(mut v: Value) -> Options {
 }
 
 fn signed_in(auth: &Authenticator, req: &Request, now_ms: Option<f64>) {
-    let st = auth.authenticate_with(req, &Options::default(), now_ms).expect("authenticate");
+    signed_in_with(auth, req, &Options::default(), now_ms);
+}
+
+fn signed_in_with(auth: &Authenticator, req: &Request, overrides: &Options, now_ms: Option<f64>) {
+    let st = auth.authenticate_with(req, overrides, now_ms).expect("authenticate");
     assert_eq!(st.status, AuthStatus::SignedIn, "{:?} {:?}", st.reason, st.message);
 }
 
@@ -222,6 +226,10 @@ fn bench(c: &mut Criterion) {
         g.bench_function(name, |b| b.iter(|| a.authenticate_with(black_box(req), &none, now_ms).unwrap()));
     }
     g.bench_function("m2m JWT (acceptsToken any, jwtKey)", |b| b.iter(|| any_auth.authenticate_with(black_box(&m2m_req), &none, now_ms).unwrap()));
+    // Per-call options, as the Node drop-in passes them on every call: resolved once per set.
+    let per_call = Options::default().with_authorized_parties([APP]);
+    signed_in_with(&cached, &bearer_req, &per_call, now_ms);
+    g.bench_function("bearer signed-in (token cache warm, per-call authorizedParties)", |b| b.iter(|| cached.authenticate_with(black_box(&bearer_req), black_box(&per_call), now_ms).unwrap()));
     g.finish();
     assert_eq!(jwks.count(), 1, "the warm JWKS benches fetched the JWKS again");
     assert_eq!(cached.verified_token_cache_len(), 1, "the token cache benches did not keep one entry");

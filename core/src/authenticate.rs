@@ -2,7 +2,6 @@
 //! flows, the cookie flow, and the per-tab session checks. The states it ends in are built in
 //! `state.rs`, refresh is `refresh.rs`, organization sync is `org_sync.rs`.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use url::Url;
@@ -14,7 +13,7 @@ use crate::handshake::{set_pairs, HandshakeFailure};
 use crate::jwt::Jwt;
 use crate::keys::is_development_secret_key;
 use crate::machine::{is_machine_class, Candidate, MachineError};
-use crate::options::{AcceptsToken, ResolvedOptions};
+use crate::options::{AcceptsToken, CallOptions, ResolvedOptions};
 use crate::reason::Reason;
 use crate::request::Request;
 use crate::state::{AuthData, AuthStatus, RequestState, TokenType};
@@ -274,7 +273,7 @@ impl Call<'_> {
 
 impl Authenticator {
     /// One call; `no_network`: the no-network path (`None` when the Backend API is needed).
-    pub(crate) fn authenticate_call(&self, request: &Request, opts: Cow<'_, ResolvedOptions>, now_ms: f64, no_network: bool) -> Result<Option<RequestState>, Error> {
+    pub(crate) fn authenticate_call(&self, request: &Request, opts: CallOptions<'_>, now_ms: f64, no_network: bool) -> Result<Option<RequestState>, Error> {
         let accepts = opts.accepts.clone();
         let machine_only = matches!(accepts, AcceptsToken::One(TokenType::M2mToken) | AcceptsToken::One(TokenType::ApiKey));
         // Organization patterns first: a bad pattern is the same error whether it came with the

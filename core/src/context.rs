@@ -11,7 +11,7 @@ use crate::claims::claim;
 use crate::cookies::Cookies;
 use crate::jwt::{Jwt, VerifyError};
 use crate::keys::{InstanceType, PublishableKey};
-use crate::options::ResolvedOptions;
+use crate::options::{CallOptions, ResolvedOptions};
 use crate::org_sync::OrganizationMatcher;
 use crate::request::{parse_authorization, public_url, Headers, Known, Request};
 use crate::trace::{Recorder, Trace};
@@ -21,7 +21,7 @@ use crate::Authenticator;
 pub(crate) struct Call<'a> {
     auth: &'a Authenticator,
     /// The instance options, or a merged copy when the call overrides some.
-    opts: Cow<'a, ResolvedOptions>,
+    opts: CallOptions<'a>,
     now_ms: f64,
     request: &'a Request,
     method: &'a str,
@@ -118,7 +118,7 @@ fn iat_of(jwt: Option<&Jwt>) -> serde_json::Value {
 /// What a call starts from besides the request.
 pub(crate) struct CallSetup<'a> {
     /// The instance options, or a resolved copy when the call overrides some.
-    pub opts: Cow<'a, ResolvedOptions>,
+    pub opts: CallOptions<'a>,
     /// The call's clock (ms since the epoch).
     pub now_ms: f64,
     /// `None` where only header values are derived (`acceptsToken` `m2m_token`/`api_key`,

@@ -58,7 +58,7 @@ mod vocabulary;
 pub mod websocket;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -80,13 +80,16 @@ pub use vocabulary::{vocabulary, vocabulary_json};
 use jwks::{JwksCache, JwksPolicy, RsaKey};
 use keys::PublishableKey;
 use membership::MembershipCache;
-use options::ResolvedOptions;
+use options::{CallOptions, ResolvedOptions};
 use org_sync::OrganizationMatcher;
 use token_cache::TokenCache;
 use transport::{HttpTransport, Transport};
 
 /// A log sink for the reference's informational messages.
 pub type Logger = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// How many distinct per-call option sets an [`Authenticator`] keeps resolved.
+const CALL_OPTIONS_KEPT: usize = 16;
 
 /// The long-lived, thread-safe authenticator: instance options, parsed keys, the JWKS cache
 /// and the Backend API transport, built once and shared.
@@ -106,6 +109,9 @@ pub struct Authenticator {
     /// Matchers compiled for per-call `organizationSyncOptions` (a few kept: hosts like the
     /// Node drop-in pass them on every call).
     call_matchers: RwLock<Vec<(OrganizationSyncOptions, Arc<OrganizationMatcher>)>>,
+    /// Per-call options resolved once each (the last [`CALL_OPTIONS_KEPT`] distinct sets):
+    /// hosts like the Node drop-in pass the same ones on every call.
+    call_resolved: RwLock<VecDeque<(Options, Arc<ResolvedOptions>)>>,
     pub(crate) memberships: MembershipCache,
     /// Verified-token cache, when `verifiedTokenCacheSize` > 0.
     pub(crate) token_cache: Option<TokenCache>,
@@ -158,6 +164,7 @@ impl AuthenticatorBuilder {
             instance_pk,
             org_matcher: compile_matcher(resolved.organization_sync.as_ref())?,
             call_matchers: RwLock::new(Vec::new()),
+            call_resolved: RwLock::new(VecDeque::new()),
             memberships: MembershipCache::default(),
             token_cache: (resolved.verified_token_cache_size > 0).then(|| TokenCache::new(resolved.verified_token_cache_size)),
             transport: self.transport.unwrap_or_else(|| Arc::new(HttpTransport::default())),
@@ -204,7 +211,7 @@ impl Authenticator {
 
     /// Authenticates a request with the instance options at the current time.
     pub fn authenticate(&self, request: &Request) -> Result<RequestState> {
-        self.authenticate_call(request, Cow::Borrowed(&self.resolved), now_ms(), false).and_then(decided)
+        self.authenticate_call(request, CallOptions::Instance(&self.resolved), now_ms(), false).and_then(decided)
     }
 
     /// Authenticates with per-call option overrides and an explicit clock (ms since epoch;
@@ -228,13 +235,23 @@ impl Authenticator {
     }
 
     /// The options of a call: the instance's, or the instance's overlaid with `overrides`
-    /// and resolved (an `invalid-option` error for a bad override).
-    pub(crate) fn call_options(&self, overrides: &Options) -> Result<Cow<'_, ResolvedOptions>> {
+    /// and resolved (an `invalid-option` error for a bad override), once per distinct set.
+    pub(crate) fn call_options(&self, overrides: &Options) -> Result<CallOptions<'_>> {
         if overrides.is_empty() {
-            Ok(Cow::Borrowed(&self.resolved))
-        } else {
-            self.options.merged(overrides).resolve().map(Cow::Owned)
+            return Ok(CallOptions::Instance(&self.resolved));
         }
+        if let Some((_, r)) = self.call_resolved.read().unwrap_or_else(|p| p.into_inner()).iter().find(|(k, _)| k == overrides) {
+            return Ok(CallOptions::Call(Arc::clone(r)));
+        }
+        let resolved = Arc::new(self.options.merged(overrides).resolve()?);
+        let mut kept = self.call_resolved.write().unwrap_or_else(|p| p.into_inner());
+        if !kept.iter().any(|(k, _)| k == overrides) {
+            if kept.len() >= CALL_OPTIONS_KEPT {
+                kept.pop_front();
+            }
+            kept.push_back((overrides.clone(), Arc::clone(&resolved)));
+        }
+        Ok(CallOptions::Call(resolved))
     }
 
     /// The organization matcher for a call: the instance's, or one compiled for these
@@ -304,6 +321,87 @@ impl Authenticator {
             self.log(
                 "Clerk: Session token from cookie is missing the azp claim. In a future version of Clerk, this token will be considered invalid. Please contact Clerk support if you see this warning.",
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod call_options_tests {
+    use super::*;
+    use crate::devinstance::DevInstance;
+    use serde_json::json;
+
+    const NOW: i64 = 1_767_225_600;
+
+    fn setup() -> (DevInstance, Authenticator) {
+        let dev = DevInstance::generate("call-options.clerk.accounts.dev");
+        let opts = Options::from_json(&json!({"secretKey": dev.secret_key, "publishableKey": dev.publishable_key, "jwtKey": dev.jwt_key})).unwrap();
+        let auth = Authenticator::new(opts).unwrap();
+        (dev, auth)
+    }
+
+    fn parties(azp: &str) -> Options {
+        Options::default().with_authorized_parties([azp])
+    }
+
+    fn shared(o: &CallOptions<'_>) -> Arc<ResolvedOptions> {
+        match o {
+            CallOptions::Call(r) => Arc::clone(r),
+            CallOptions::Instance(_) => panic!("per-call options resolved as the instance's"),
+        }
+    }
+
+    #[test]
+    fn a_per_call_set_is_resolved_once_and_each_set_keeps_its_own_values() {
+        let (_, auth) = setup();
+        assert!(matches!(auth.call_options(&Options::default()).unwrap(), CallOptions::Instance(r) if std::ptr::eq(r, &auth.resolved)));
+        let a1 = shared(&auth.call_options(&parties("https://a.example")).unwrap());
+        let b = shared(&auth.call_options(&parties("https://b.example")).unwrap());
+        let a2 = shared(&auth.call_options(&parties("https://a.example")).unwrap());
+        assert!(Arc::ptr_eq(&a1, &a2), "the same overrides share one resolution");
+        assert_eq!(a1.authorized_parties, ["https://a.example"]);
+        assert_eq!(b.authorized_parties, ["https://b.example"]);
+        // The instance's own options are still in every resolution.
+        assert_eq!(a1.secret_key, auth.resolved.secret_key);
+    }
+
+    #[test]
+    fn the_kept_sets_are_bounded_and_the_oldest_goes_first() {
+        let (_, auth) = setup();
+        let first = shared(&auth.call_options(&parties("https://0.example")).unwrap());
+        for i in 1..=CALL_OPTIONS_KEPT {
+            auth.call_options(&parties(&format!("https://{i}.example"))).unwrap();
+        }
+        assert_eq!(auth.call_resolved.read().unwrap().len(), CALL_OPTIONS_KEPT);
+        let again = shared(&auth.call_options(&parties("https://0.example")).unwrap());
+        assert!(!Arc::ptr_eq(&first, &again), "the oldest set was dropped and resolved anew");
+        assert_eq!(again.authorized_parties, ["https://0.example"]);
+    }
+
+    #[test]
+    fn an_invalid_override_is_an_error_every_time_and_never_kept() {
+        let (_, auth) = setup();
+        let bad = Options { header_type: Some(json!(5)), ..Options::default() };
+        for _ in 0..2 {
+            assert_eq!(auth.call_options(&bad).unwrap_err().code(), ErrorCode::InvalidOption);
+        }
+        assert!(auth.call_resolved.read().unwrap().is_empty());
+    }
+
+    #[test]
+    fn calls_alternating_between_more_sets_than_are_kept_each_get_their_own_answer() {
+        let (dev, auth) = setup();
+        let token = dev.session_token("user_1", "sess_1", NOW - 10, "https://app.example.com", json!({}));
+        let req = Request::new("GET", "https://app.example.com/api").header("authorization", format!("Bearer {token}"));
+        for round in 0..3 {
+            for i in 0..(CALL_OPTIONS_KEPT + 4) {
+                let (over, expect) = match i % 2 {
+                    0 => (Options::default().with_authorized_parties(["https://app.example.com".to_string(), format!("https://extra{i}.example")]), AuthStatus::SignedIn),
+                    _ => (parties(&format!("https://other{i}.example")), AuthStatus::SignedOut),
+                };
+                let state = auth.authenticate_with(&req, &over, Some(NOW as f64 * 1000.0)).unwrap();
+                assert_eq!(state.status, expect, "round {round}, set {i}");
+            }
         }
     }
 }

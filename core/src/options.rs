@@ -1,5 +1,7 @@
 //! Authentication options, named and shaped as `@clerk/backend`'s (camelCase in JSON).
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -152,6 +154,23 @@ options! {
     /// Entries of the verified-token cache (default [`DEFAULT_VERIFIED_TOKEN_CACHE_SIZE`]; 0
     /// turns it off). Read when the authenticator is built; per-call values are ignored.
     verified_token_cache_size: u64,
+}
+
+/// A call's resolved options: the instance's, or a per-call set resolved once and shared.
+#[derive(Debug, Clone)]
+pub(crate) enum CallOptions<'a> {
+    Instance(&'a ResolvedOptions),
+    Call(Arc<ResolvedOptions>),
+}
+
+impl std::ops::Deref for CallOptions<'_> {
+    type Target = ResolvedOptions;
+    fn deref(&self) -> &ResolvedOptions {
+        match self {
+            CallOptions::Instance(r) => r,
+            CallOptions::Call(r) => r,
+        }
+    }
 }
 
 /// [`Options`] as the core reads them per request: checked, defaults applied, lists

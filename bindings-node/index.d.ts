@@ -392,7 +392,11 @@ export type RequestState = SignedInState | SignedOutState | HandshakeState;
 
 export interface ClerkClient {
   authenticateRequest(request: AuthenticatableRequest, options?: AuthenticateRequestOptions): Promise<RequestState>;
-  /** Synchronous variant: blocks the event loop on network work (JWKS, Backend API). */
+  /**
+   * Synchronous variant: blocks the event loop on network work (JWKS, Backend API). A state's
+   * native memory is freed from the event loop: a long loop of these calls should yield now and
+   * then (`await new Promise((r) => setImmediate(r))`).
+   */
   authenticateRequestSync(request: AuthenticatableRequest, options?: AuthenticateRequestOptions): RequestState;
 }
 

@@ -35,6 +35,33 @@ function endTurn() {
   }
 }
 
+/**
+ * States decided on this thread since the event loop last turned. A state's native memory is
+ * freed by an N-API finalizer that Node runs from the event loop (`setImmediate`), which never
+ * runs while a caller awaits call after call decided here (microtasks only). Past
+ * `YIELD_AFTER` such states, a call's Promise settles from `setImmediate`, so the caller's loop
+ * yields and the finalizers run: its memory stays bounded. A server's event loop turns between
+ * requests, which resets the count: it never gets there.
+ */
+const decidedHere = { states: 0, watching: false };
+const WATCH_AFTER = 256;
+const YIELD_AFTER = 4096;
+
+function loopTurned() {
+  decidedHere.states = 0;
+  decidedHere.watching = false;
+}
+
+/** A Promise of a state decided on this thread (see `decidedHere`). */
+function settledHere(state) {
+  if (++decidedHere.states >= WATCH_AFTER && !decidedHere.watching) {
+    decidedHere.watching = true;
+    setImmediate(loopTurned);
+  }
+  if (decidedHere.states < YIELD_AFTER) return Promise.resolve(state);
+  return new Promise((resolve) => setImmediate(resolve, state));
+}
+
 /** The state of a call made by `start` (a native method returning a Promise). */
 async function onWorker(start) {
   let r;
@@ -76,11 +103,13 @@ function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
   }
   if (r === null || r === undefined) return onWorker(() => authenticator.authenticate(method, url, headers, overrides, now));
   if (schedule.inlineThisTurn++ === 0) queueMicrotask(endTurn);
+  let state;
   try {
-    return Promise.resolve(stateFrom(r));
+    state = stateFrom(r);
   } catch (e) {
     return Promise.reject(e);
   }
+  return settledHere(state);
 }
 
 /**
@@ -102,7 +131,8 @@ function createClerkClient(options = {}) {
     authenticateRequest(request, runtimeOptions) {
       return authenticateWith(getNative, request, clientCallOptions(runtimeOptions), instanceOptions);
     },
-    /** Synchronous variant (blocks the event loop on network work; for benchmarks). */
+    /** Synchronous variant (blocks the event loop on network work; for benchmarks). A loop of
+     * these calls should yield now and then: states are freed from the event loop. */
     authenticateRequestSync(request, options) {
       const [method, url, headers, overrides, now, authenticator] = callParts(getNative, request, clientCallOptions(options), instanceOptions);
       let r;

@@ -73,7 +73,7 @@ function newNative(instanceOptions, retryDelay) {
 }
 
 /** The options @clerk/backend's createClerkClient binds (spec 1.5). */
-const FACTORY_KEYS = ['secretKey', 'machineSecretKey', 'jwtKey', 'apiUrl', 'apiVersion', 'proxyUrl', 'publishableKey', 'isSatellite', 'domain', 'audience'];
+const FACTORY_KEYS = new Set(['secretKey', 'machineSecretKey', 'jwtKey', 'apiUrl', 'apiVersion', 'proxyUrl', 'publishableKey', 'isSatellite', 'domain', 'audience']);
 
 /**
  * Per-call options of a client, merged as @clerk/backend's factory merges them: for the options
@@ -83,9 +83,10 @@ const FACTORY_KEYS = ['secretKey', 'machineSecretKey', 'jwtKey', 'apiUrl', 'apiV
  */
 function clientCallOptions(runtimeOptions) {
   if (runtimeOptions === null || typeof runtimeOptions !== 'object') return runtimeOptions;
+  // Own enumerable keys only: the others never reach the core (optionsJson reads these).
   let out = runtimeOptions;
-  for (const k of FACTORY_KEYS) {
-    if (k in out && (!out[k] || k === 'apiUrl' || k === 'apiVersion')) {
+  for (const k of Object.keys(runtimeOptions)) {
+    if (FACTORY_KEYS.has(k) && (!runtimeOptions[k] || k === 'apiUrl' || k === 'apiVersion')) {
       if (out === runtimeOptions) out = { ...runtimeOptions };
       delete out[k];
     }

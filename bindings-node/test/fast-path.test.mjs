@@ -41,6 +41,27 @@ test('jwtKey: decided on the calling thread, the same state as the blocking path
   assert.equal((await client.authenticateRequest(bearer(token))).toAuth().userId, 'user_fast');
 });
 
+test('awaiting call after call decided on the calling thread still lets the event loop turn (states are freed)', async () => {
+  // A state's native memory is freed by a finalizer Node runs from the event loop; a loop of
+  // awaits on Promises settled at once would never reach it (microtasks only): 2 GB in seconds.
+  const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
+  const req = bearer(dev.sessionToken({ userId: 'user_loop', sessionId: 'sess_loop', azp: ORIGIN }));
+  let turns = 0;
+  let counting = true;
+  const tick = () => {
+    turns++;
+    if (counting) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const calls = 20000;
+  for (let i = 0; i < calls; i++) assert.equal((await client.authenticateRequest(req)).status, 'signed-in');
+  counting = false;
+  assert.ok(turns >= 3, `the event loop turned ${turns} times during ${calls} awaited calls`);
+  // A loop that yields itself resets the count: its calls are settled at once again.
+  await new Promise((r) => setImmediate(r));
+  for (let i = 0; i < 100; i++) assert.ok(await settled(client.authenticateRequest(req)));
+});
+
 test('JWKS: the first call goes to a worker (fetch), later ones are decided on the calling thread', async () => {
   const client = createClerkClient({ ...keys, apiUrl: bapi.url });
   const token = dev.sessionToken({ userId: 'user_jwks', sessionId: 'sess_jwks', azp: ORIGIN });

@@ -20,7 +20,7 @@ use crate::Authenticator;
 /// One `authenticate` call: options, clock, derived request values, trace.
 pub(crate) struct Call<'a> {
     auth: &'a Authenticator,
-    /// The instance options, or a merged copy when the call overrides some.
+    /// The instance options, or those overlaid with the call's overrides (resolved once per set).
     opts: CallOptions<'a>,
     now_ms: f64,
     request: &'a Request,
@@ -117,7 +117,7 @@ fn iat_of(jwt: Option<&Jwt>) -> serde_json::Value {
 
 /// What a call starts from besides the request.
 pub(crate) struct CallSetup<'a> {
-    /// The instance options, or a resolved copy when the call overrides some.
+    /// The instance options, or those overlaid with the call's overrides (resolved once per set).
     pub opts: CallOptions<'a>,
     /// The call's clock (ms since the epoch).
     pub now_ms: f64,
@@ -136,7 +136,7 @@ impl<'a> Call<'a> {
     pub fn auth(&self) -> &'a Authenticator {
         self.auth
     }
-    /// The instance options, or the merged copy when the call overrides some.
+    /// The instance options, or those overlaid with the call's overrides.
     pub fn opts(&self) -> &ResolvedOptions {
         &self.opts
     }

@@ -43,21 +43,18 @@ function endTurn() {
  * yields and the finalizers run: its memory stays bounded. A server's event loop turns between
  * requests, which resets the count: it never gets there.
  */
-const decidedHere = { states: 0, watching: false };
+const decidedHere = { states: 0 };
+/** After this many, an immediate watches for the loop's next turn (once per turn). */
 const WATCH_AFTER = 256;
 const YIELD_AFTER = 4096;
 
 function loopTurned() {
   decidedHere.states = 0;
-  decidedHere.watching = false;
 }
 
 /** A Promise of a state decided on this thread (see `decidedHere`). */
 function settledHere(state) {
-  if (++decidedHere.states >= WATCH_AFTER && !decidedHere.watching) {
-    decidedHere.watching = true;
-    setImmediate(loopTurned);
-  }
+  if (++decidedHere.states === WATCH_AFTER) setImmediate(loopTurned);
   if (decidedHere.states < YIELD_AFTER) return Promise.resolve(state);
   return new Promise((resolve) => setImmediate(resolve, state));
 }

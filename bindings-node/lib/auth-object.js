@@ -4,6 +4,7 @@
  * `getToken`, `has` and `debug`.
  */
 
+const native = require('./native.js');
 const { ClerkAuthError, ErrorCode, nativeFailure, isNativeError } = require('./errors.js');
 const { TokenType } = require('./reasons.js');
 
@@ -21,7 +22,7 @@ async function sessionTokenFromApi(nativeState, sessionId, template, expiresInSe
   }
   let r;
   try {
-    r = await nativeState.sessionToken(sessionId, template || null, expiresInSeconds === undefined ? null : expiresInSeconds);
+    r = await native.stateSessionToken(nativeState, sessionId, template || null, expiresInSeconds === undefined ? null : expiresInSeconds);
   } catch (e) {
     throw nativeFailure(e);
   }
@@ -56,7 +57,7 @@ function makeAuthObject(json, nativeState, treatPending, token) {
         return false;
       }
       try {
-        return nativeState.has(check === undefined ? '{}' : check, treatPending);
+        return native.stateHas(nativeState, check === undefined ? '{}' : check, treatPending);
       } catch (e) {
         throw nativeFailure(e);
       }

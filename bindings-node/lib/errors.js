@@ -46,7 +46,7 @@ function nativeFailure(err) {
 }
 
 function isNativeError(v) {
-  return v !== null && typeof v === 'object' && typeof v.code === 'string' && typeof v.message === 'string' && typeof v.toJson !== 'function';
+  return v !== null && typeof v === 'object' && typeof v.code === 'string' && typeof v.message === 'string';
 }
 
 module.exports = { ClerkAuthError, ErrorCode, TokenVerificationError, nativeFailure, isNativeError };

@@ -4,10 +4,11 @@
  * converts its fields only when they are read.
  */
 
+const native = require('./native.js');
 const { ClerkAuthError, ErrorCode, nativeFailure, isNativeError } = require('./errors.js');
 const { makeAuthObject } = require('./auth-object.js');
 
-/** The native state behind a state object (for `continues`). */
+/** The native state behind a state object (an External the `native.state*` functions read). */
 const NATIVE_STATE = Symbol('clerkauth.nativeState');
 /** A RequestState's field read from its JSON (the getters defined after the class). */
 const JSON_FIELD = Symbol('clerkauth.jsonField');
@@ -27,14 +28,14 @@ class RequestState {
   constructor(nativeState) {
     let bits;
     try {
-      bits = nativeState.summary();
+      bits = native.stateSummary(nativeState);
     } catch (e) {
       throw nativeFailure(e);
     }
     this.#native = nativeState;
     this.status = STATUSES[bits & 3];
-    this.reason = bits & 64 ? nativeState.reason() : null;
-    this.message = bits & 128 ? nativeState.message() : null;
+    this.reason = bits & 64 ? this.#call(native.stateReason) : null;
+    this.message = bits & 128 ? this.#call(native.stateMessage) : null;
     this.isSignedIn = (bits & 32) !== 0;
     this.isAuthenticated = this.isSignedIn;
     this.tokenType = TOKEN_TYPES[(bits >> 2) & 7];
@@ -50,7 +51,7 @@ class RequestState {
 
   /** The whole native state as JSON, parsed once, for the fields read rarely. */
   #json() {
-    if (this.#full === undefined) this.#full = this.#call((n) => JSON.parse(n.toJson()));
+    if (this.#full === undefined) this.#full = JSON.parse(this.#call(native.stateToJson));
     return this.#full;
   }
 
@@ -61,7 +62,7 @@ class RequestState {
   /** The response headers to send (a `Headers`, built on first use). */
   get headers() {
     if (this.#headers === undefined) {
-      const flat = this.#call((n) => n.headers());
+      const flat = this.#call(native.stateHeaders);
       const headers = new Headers();
       for (let i = 0; i + 1 < flat.length; i += 2) {
         try {
@@ -76,15 +77,15 @@ class RequestState {
   }
 
   get token() {
-    return this.#call((n) => n.token()) ?? null;
+    return this.#call(native.stateToken) ?? null;
   }
 
   get validUntil() {
-    return this.#call((n) => n.validUntil()) ?? null;
+    return this.#call(native.stateValidUntil) ?? null;
   }
 
   get redirectLocation() {
-    return this.#call((n) => n.redirectLocation()) ?? null;
+    return this.#call(native.stateRedirectLocation) ?? null;
   }
 
   /** A field read rarely (the instance's URLs and keys, `organizationSync`, `trace`). */
@@ -96,7 +97,7 @@ class RequestState {
   toAuth(opts) {
     const treatPending = !(opts && opts.treatPendingAsSignedOut === false);
     if (treatPending && this.#defaultAuth !== undefined) return this.#defaultAuth;
-    const json = this.#call((n) => JSON.parse(n.authJson(treatPending)));
+    const json = JSON.parse(this.#call((n) => native.stateAuthJson(n, treatPending)));
     const auth = json === null ? null : makeAuthObject(json, this.#native, treatPending, this.token);
     if (treatPending) this.#defaultAuth = auth;
     return auth;
@@ -109,7 +110,7 @@ class RequestState {
   continues(previous) {
     const prev = previous && previous[NATIVE_STATE];
     if (!prev) throw new ClerkAuthError(ErrorCode.InvalidOption, 'clerkauth: continues(previous) needs a state from authenticateRequest');
-    return this.#call((n) => n.continues(prev));
+    return this.#call((n) => native.stateContinues(n, prev));
   }
 
   /** Every field, for `JSON.stringify(state)` and logging. */
@@ -131,7 +132,7 @@ for (const name of ['proxyUrl', 'publishableKey', 'isSatellite', 'domain', 'sign
   });
 }
 
-/** The native summary's codes (NativeState.summary). */
+/** The native summary's codes (`stateSummary`). */
 const STATUSES = ['signed-in', 'signed-out', 'handshake'];
 const TOKEN_TYPES = [null, 'session_token', 'api_key', 'm2m_token', 'oauth_token'];
 

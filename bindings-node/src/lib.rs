@@ -9,6 +9,8 @@
 
 mod pool;
 mod promises;
+mod states;
+mod text;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
@@ -21,6 +23,8 @@ use napi::bindgen_prelude::{Either, Object, ToNapiValue};
 use napi::{Env, Status};
 use napi_derive::napi;
 use serde_json::{Map, Value};
+use states::{Held, ToJs};
+use text::{Headers, JsStr, Text};
 
 /// A configuration / input error with the core's stable code.
 #[napi(object)]
@@ -76,26 +80,9 @@ fn parse_options(json: Option<&str>) -> Result<Options, NativeError> {
     }
 }
 
-/// Headers as the JS layer sends them: `name NUL value NUL name NUL value …` (one string
-/// crosses the boundary instead of an array of them), or `[name, value, …]` for a request whose
-/// headers hold a NUL.
-type JsHeaders = Either<String, Vec<String>>;
-
-/// A request from its parts; a trailing name without a value is dropped.
-fn request_of(method: String, url: String, headers: JsHeaders) -> Request {
-    fn pairs<S: Into<String>>(items: impl Iterator<Item = S>) -> Vec<(String, String)> {
-        let mut out = Vec::with_capacity(8);
-        let mut it = items;
-        while let (Some(name), Some(value)) = (it.next(), it.next()) {
-            out.push((name.into(), value.into()));
-        }
-        out
-    }
-    let headers = match headers {
-        Either::A(joined) => pairs(joined.split('\0')),
-        Either::B(list) => pairs(list.into_iter()),
-    };
-    Request { method, url, headers }
+/// A request from its parts.
+fn request_of(method: Text, url: Text, headers: Headers) -> Request {
+    Request { method: method.0, url: url.0, headers: headers.0 }
 }
 
 /// A long-lived authenticator (instance options, parsed keys, JWKS cache). Shared by all
@@ -109,18 +96,24 @@ pub struct NativeAuthenticator {
 }
 
 impl NativeAuthenticator {
-    /// Per-call options, parsed once per distinct JSON in a row.
-    fn overrides(&self, json: Option<String>) -> Result<Option<Arc<Options>>, NativeError> {
-        let Some(json) = json.filter(|j| !j.is_empty()) else { return Ok(None) };
-        let mut last = self.last_overrides.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((j, o)) = last.as_ref() {
-            if *j == json {
-                return Ok(Some(Arc::clone(o)));
+    /// Per-call options, parsed once per distinct JSON in a row (compared without a copy).
+    fn overrides(&self, json: Option<JsStr>) -> Result<Option<Arc<Options>>, NativeError> {
+        let Some(json) = json else { return Ok(None) };
+        let read = json.with(|json| {
+            if json.is_empty() {
+                return Ok(None);
             }
-        }
-        let parsed = Arc::new(parse_options(Some(&json))?);
-        *last = Some((json, Arc::clone(&parsed)));
-        Ok(Some(parsed))
+            let mut last = self.last_overrides.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((j, o)) = last.as_ref() {
+                if j == json {
+                    return Ok(Some(Arc::clone(o)));
+                }
+            }
+            let parsed = Arc::new(parse_options(Some(json))?);
+            *last = Some((json.to_owned(), Arc::clone(&parsed)));
+            Ok(Some(parsed))
+        });
+        read.map_err(|e| invalid(ErrorCode::InvalidOption, format!("clerkauth: per-call options: {}", e.reason)))?
     }
 }
 
@@ -153,14 +146,14 @@ fn authenticate(auth: &Arc<Authenticator>, request: &Request, overrides: Option<
 
 /// [`authenticate`] with the per-call options as parsed (an option error is the call's
 /// answer): the state or error object, `None` when it needs the Backend API and `no_network`.
-fn decide(auth: &Arc<Authenticator>, request: &Request, overrides: &Result<Option<Arc<Options>>, NativeError>, now_ms: Option<f64>, no_network: bool) -> Option<Either<NativeState, NativeError>> {
+fn decide(auth: &Arc<Authenticator>, request: &Request, overrides: &Result<Option<Arc<Options>>, NativeError>, now_ms: Option<f64>, no_network: bool) -> Option<Either<ToJs, NativeError>> {
     let decided = match overrides {
         Ok(overrides) => authenticate(auth, request, overrides.clone(), now_ms, no_network),
         Err(e) => Err(e.clone()),
     };
     match decided {
         Ok(None) => None,
-        Ok(Some(state)) => Some(Either::A(state)),
+        Ok(Some(state)) => Some(Either::A(ToJs(state))),
         Err(e) => Some(Either::B(e)),
     }
 }
@@ -182,12 +175,12 @@ impl NativeAuthenticator {
     /// Backend API). `headers`: `[name, value, …]`; `overridesJson`: per-call options;
     /// `nowMs`: the clock (ms since epoch).
     #[napi(catch_unwind, ts_return_type = "Promise<NativeState | NativeError>")]
-    pub fn authenticate<'env>(&self, env: &'env Env, method: String, url: String, headers: JsHeaders, overrides_json: Option<String>, now_ms: Option<f64>) -> napi::Result<Object<'env>> {
+    pub fn authenticate<'env>(&self, env: &'env Env, method: Text, url: Text, headers: Headers, overrides_json: Option<JsStr>, now_ms: Option<f64>) -> napi::Result<Object<'env>> {
         let auth = Arc::clone(&self.inner);
         let overrides = self.overrides(overrides_json);
         on_worker(env, move || {
             let state = authenticate(&auth, &request_of(method, url, headers), overrides?, now_ms, false)?;
-            state.ok_or_else(|| invalid(ErrorCode::Unexpected, "the normal path gave no state"))
+            state.map(ToJs).ok_or_else(|| invalid(ErrorCode::Unexpected, "the normal path gave no state"))
         })
     }
 
@@ -202,12 +195,12 @@ impl NativeAuthenticator {
     pub fn authenticate_burst<'env>(
         &self,
         env: &'env Env,
-        method: String,
-        url: String,
-        headers: JsHeaders,
-        overrides_json: Option<String>,
+        method: Text,
+        url: Text,
+        headers: Headers,
+        overrides_json: Option<JsStr>,
         now_ms: Option<f64>,
-    ) -> napi::Result<Either<Either<NativeState, NativeError>, Object<'env>>> {
+    ) -> napi::Result<Either<Either<ToJs, NativeError>, Object<'env>>> {
         let auth = Arc::clone(&self.inner);
         let overrides = self.overrides(overrides_json);
         let request = request_of(method, url, headers);
@@ -226,8 +219,8 @@ impl NativeAuthenticator {
 
     /// The no-network path on the calling thread: the state (or error) when the Backend API
     /// is not needed, else `null` (nothing was sent or waited for: call `authenticate`).
-    #[napi(catch_unwind)]
-    pub fn authenticate_inline(&self, method: String, url: String, headers: JsHeaders, overrides_json: Option<String>, now_ms: Option<f64>) -> Option<Either<NativeState, NativeError>> {
+    #[napi(catch_unwind, ts_return_type = "NativeState | NativeError | null")]
+    pub fn authenticate_inline(&self, method: Text, url: Text, headers: Headers, overrides_json: Option<JsStr>, now_ms: Option<f64>) -> Option<Either<ToJs, NativeError>> {
         decide(&self.inner, &request_of(method, url, headers), &self.overrides(overrides_json), now_ms, true)
     }
 
@@ -245,124 +238,130 @@ impl NativeAuthenticator {
 
     /// The normal path on the calling thread (for benchmarks and tests; blocks on network
     /// work).
-    #[napi(catch_unwind)]
-    pub fn authenticate_sync(&self, method: String, url: String, headers: JsHeaders, overrides_json: Option<String>, now_ms: Option<f64>) -> Either<NativeState, NativeError> {
+    #[napi(catch_unwind, ts_return_type = "NativeState | NativeError")]
+    pub fn authenticate_sync(&self, method: Text, url: Text, headers: Headers, overrides_json: Option<JsStr>, now_ms: Option<f64>) -> Either<ToJs, NativeError> {
         let run = || {
-            authenticate(&self.inner, &request_of(method, url, headers), self.overrides(overrides_json)?, now_ms, false)?.ok_or_else(|| invalid(ErrorCode::Unexpected, "the normal path gave no state"))
+            authenticate(&self.inner, &request_of(method, url, headers), self.overrides(overrides_json)?, now_ms, false)?
+                .map(ToJs)
+                .ok_or_else(|| invalid(ErrorCode::Unexpected, "the normal path gave no state"))
         };
         either(run())
     }
 }
 
 /// A request state held natively (so `has()` is evaluated by the core), with the
-/// authenticator and per-call options it came from (for `getToken({ template })`).
-#[napi]
+/// authenticator and per-call options it came from (for `getToken({ template })`). JavaScript
+/// holds it as an External ([`states`]) and reads it with the `state*` functions below.
 pub struct NativeState {
     state: AssertUnwindSafe<RequestState>,
     auth: AssertUnwindSafe<Arc<Authenticator>>,
     overrides: AssertUnwindSafe<Option<Arc<Options>>>,
 }
 
-#[napi]
-impl NativeState {
-    /// What every state object reads at once, in one number: bits 0–1 the status (0
-    /// signed-in, 1 signed-out, 2 handshake), bits 2–4 the token type (0 none, 1 session,
-    /// 2 API key, 3 M2M, 4 OAuth), bit 5 isAuthenticated, bit 6 a reason, bit 7 a message.
-    #[napi(catch_unwind)]
-    pub fn summary(&self) -> u32 {
-        let s = &*self.state;
-        let status = match s.status {
-            AuthStatus::SignedIn => 0,
-            AuthStatus::SignedOut => 1,
-            AuthStatus::Handshake => 2,
-        };
-        let token_type = match s.token_type {
-            None => 0,
-            Some(TokenType::SessionToken) => 1,
-            Some(TokenType::ApiKey) => 2,
-            Some(TokenType::M2mToken) => 3,
-            Some(TokenType::OAuthToken) => 4,
-        };
-        status | token_type << 2 | u32::from(s.is_authenticated()) << 5 | u32::from(s.reason.is_some()) << 6 | u32::from(s.message.is_some()) << 7
-    }
+/// What every state object reads at once, in one number: bits 0–1 the status (0
+/// signed-in, 1 signed-out, 2 handshake), bits 2–4 the token type (0 none, 1 session,
+/// 2 API key, 3 M2M, 4 OAuth), bit 5 isAuthenticated, bit 6 a reason, bit 7 a message.
+#[napi(catch_unwind)]
+pub fn state_summary(state: Held) -> u32 {
+    let s = &*state.state().state;
+    let status = match s.status {
+        AuthStatus::SignedIn => 0,
+        AuthStatus::SignedOut => 1,
+        AuthStatus::Handshake => 2,
+    };
+    let token_type = match s.token_type {
+        None => 0,
+        Some(TokenType::SessionToken) => 1,
+        Some(TokenType::ApiKey) => 2,
+        Some(TokenType::M2mToken) => 3,
+        Some(TokenType::OAuthToken) => 4,
+    };
+    status | token_type << 2 | u32::from(s.is_authenticated()) << 5 | u32::from(s.reason.is_some()) << 6 | u32::from(s.message.is_some()) << 7
+}
 
-    /// The reason (signed-out and handshake states).
-    #[napi(catch_unwind)]
-    pub fn reason(&self) -> Option<String> {
-        self.state.reason.clone()
-    }
+/// The reason (signed-out and handshake states).
+#[napi(catch_unwind)]
+pub fn state_reason(state: Held) -> Option<String> {
+    state.state().state.reason.clone()
+}
 
-    /// The message (signed-out and handshake states).
-    #[napi(catch_unwind)]
-    pub fn message(&self) -> Option<String> {
-        self.state.message.clone()
-    }
+/// The message (signed-out and handshake states).
+#[napi(catch_unwind)]
+pub fn state_message(state: Held) -> Option<String> {
+    state.state().state.message.clone()
+}
 
-    /// The response headers, flat: `[name, value, …]`.
-    #[napi(catch_unwind)]
-    pub fn headers(&self) -> Vec<String> {
-        self.state.headers.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect()
-    }
+/// The response headers, flat: `[name, value, …]`.
+#[napi(catch_unwind)]
+pub fn state_headers(state: Held) -> Vec<String> {
+    state.state().state.headers.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect()
+}
 
-    /// The token that authenticated the request.
-    #[napi(catch_unwind)]
-    pub fn token(&self) -> Option<String> {
-        self.state.token.clone()
-    }
+/// The token that authenticated the request.
+#[napi(catch_unwind)]
+pub fn state_token(state: Held) -> Option<String> {
+    state.state().state.token.clone()
+}
 
-    /// Until when (ms since epoch) the answer holds.
-    #[napi(catch_unwind)]
-    pub fn valid_until(&self) -> Option<f64> {
-        self.state.valid_until_ms()
-    }
+/// Until when (ms since epoch) the answer holds.
+#[napi(catch_unwind)]
+pub fn state_valid_until(state: Held) -> Option<f64> {
+    state.state().state.valid_until_ms()
+}
 
-    /// Where to redirect (a handshake, a dev instance's handshake resolution).
-    #[napi(catch_unwind)]
-    pub fn redirect_location(&self) -> Option<String> {
-        self.state.redirect_location().map(str::to_string)
-    }
+/// Where to redirect (a handshake, a dev instance's handshake resolution).
+#[napi(catch_unwind)]
+pub fn state_redirect_location(state: Held) -> Option<String> {
+    state.state().state.redirect_location().map(str::to_string)
+}
 
-    /// The state as JSON (reference field names; `auth` = `toAuth()` with pending sessions
-    /// treated as signed out).
-    #[napi(catch_unwind)]
-    pub fn to_json(&self) -> String {
-        self.state.to_json().to_string()
-    }
+/// The state as JSON (reference field names; `auth` = `toAuth()` with pending sessions
+/// treated as signed out).
+#[napi(catch_unwind)]
+pub fn state_to_json(state: Held) -> String {
+    state.state().state.to_json().to_string()
+}
 
-    /// `toAuth({ treatPendingAsSignedOut })` as JSON (`null` for handshakes).
-    #[napi(catch_unwind)]
-    pub fn auth_json(&self, treat_pending_as_signed_out: bool) -> String {
-        self.state.to_auth_with(treat_pending_as_signed_out).map(|a| a.to_json()).unwrap_or(Value::Null).to_string()
-    }
+/// `toAuth({ treatPendingAsSignedOut })` as JSON (`null` for handshakes).
+#[napi(catch_unwind)]
+pub fn state_auth_json(state: Held, treat_pending_as_signed_out: bool) -> String {
+    state.state().state.to_auth_with(treat_pending_as_signed_out).map(|a| a.to_json()).unwrap_or(Value::Null).to_string()
+}
 
-    /// `toAuth({ treatPendingAsSignedOut }).has(check)`; `checkJson` is the params object.
-    #[napi(catch_unwind)]
-    pub fn has(&self, check_json: String, treat_pending_as_signed_out: bool) -> bool {
-        let Ok(v) = serde_json::from_str::<Value>(&check_json) else { return false };
-        if !v.is_object() {
-            return false;
-        }
-        let check = HasCheck::from_json(&v);
-        self.state.to_auth_with(treat_pending_as_signed_out).is_some_and(|a| a.has(&check))
+/// `toAuth({ treatPendingAsSignedOut }).has(check)`; `checkJson` is the params object.
+#[napi(catch_unwind)]
+pub fn state_has(state: Held, check_json: String, treat_pending_as_signed_out: bool) -> bool {
+    let Ok(v) = serde_json::from_str::<Value>(&check_json) else { return false };
+    if !v.is_object() {
+        return false;
     }
+    let check = HasCheck::from_json(&v);
+    state.state().state.to_auth_with(treat_pending_as_signed_out).is_some_and(|a| a.has(&check))
+}
 
-    /// `state.continues(previous)`: `null` when this state (a socket's re-authentication)
-    /// continues `previous` (same user, session and organization, or the same machine), else
-    /// what changed.
-    #[napi(catch_unwind)]
-    pub fn continues(&self, previous: &NativeState) -> Option<String> {
-        self.state.continues(&previous.state).err().map(str::to_string)
-    }
+/// `state.continues(previous)`: `null` when this state (a socket's re-authentication)
+/// continues `previous` (same user, session and organization, or the same machine), else
+/// what changed.
+#[napi(catch_unwind)]
+pub fn state_continues(state: Held, previous: Held) -> Option<String> {
+    state.state().state.continues(&previous.state().state).err().map(str::to_string)
+}
 
-    /// `getToken({ template, expiresInSeconds })` for `sessionId`: a new token from the Backend
-    /// API (with this state's instance and per-call options), off the event loop. Resolves to
-    /// the jwt or a `{ code, message }` error (never rejects, except on a panic).
-    /// `expiresInSeconds` must be a non-negative integer (checked here too).
-    #[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
-    pub fn session_token<'env>(&self, env: &'env Env, session_id: String, template: Option<String>, expires_in_seconds: Option<f64>) -> napi::Result<Object<'env>> {
-        let (auth, overrides) = (Arc::clone(&self.auth), self.overrides.as_ref().map(Arc::clone));
-        on_worker(env, move || session_token(&auth, overrides.as_deref(), &session_id, template.as_deref(), expires_in_seconds))
-    }
+/// `getToken({ template, expiresInSeconds })` for `sessionId`: a new token from the Backend
+/// API (with this state's instance and per-call options), off the event loop. Resolves to
+/// the jwt or a `{ code, message }` error (never rejects, except on a panic).
+/// `expiresInSeconds` must be a non-negative integer (checked here too).
+#[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
+pub fn state_session_token(env: &Env, state: Held, session_id: String, template: Option<String>, expires_in_seconds: Option<f64>) -> napi::Result<Object<'_>> {
+    let s = state.state();
+    let (auth, overrides) = (Arc::clone(&s.auth), s.overrides.as_ref().map(Arc::clone));
+    on_worker(env, move || session_token(&auth, overrides.as_deref(), &session_id, template.as_deref(), expires_in_seconds))
+}
+
+/// How many request states this thread holds (tests: they are freed once collected).
+#[napi(catch_unwind)]
+pub fn live_states() -> u32 {
+    states::live() as u32
 }
 
 /// A local development instance for `clerkauth/testing` (the core's `DevInstance`: an RSA key,

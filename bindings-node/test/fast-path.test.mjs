@@ -136,3 +136,61 @@ test('state: fields read lazily are the full state; JSON.stringify lists them al
   assert.equal(typeof out.reason, 'string');
   assert.equal(out.tokenType, 'session_token');
 });
+
+test('a request state lives natively until its object is collected; a value that is not a live state is an error', async () => {
+  const native = require('../lib/native.js');
+  const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
+  const req = bearer(dev.sessionToken({ userId: 'user_gc', sessionId: 'sess_gc', azp: ORIGIN }));
+  const collect = async () => {
+    for (let i = 0; i < 4; i++) {
+      if (globalThis.Bun) globalThis.Bun.gc(true);
+      else {
+        require('node:v8').setFlagsFromString('--expose-gc');
+        require('node:vm').runInNewContext('gc')();
+      }
+      // Finalizers run from the event loop.
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  await collect();
+  const before = native.liveStates();
+  let states = Array.from({ length: 2000 }, () => client.authenticateRequestSync(req));
+  assert.ok(native.liveStates() >= before + 2000, `${native.liveStates()} live, ${before} before`);
+  assert.equal(states[1999].toAuth().userId, 'user_gc', 'a state is read from its own slot');
+  states = null;
+  await collect();
+  assert.ok(native.liveStates() < before + 100, `${native.liveStates()} live after collection, ${before} before`);
+  for (const notAState of [{}, 1, 'sess', null, undefined, [], () => {}]) {
+    assert.throws(() => native.stateSummary(notAState), /request state|External|expected/i, String(notAState));
+  }
+  // A state still read after many others were freed is its own (slots are reused, never shared).
+  const kept = await client.authenticateRequest(req);
+  for (let round = 0; round < 3; round++) {
+    Array.from({ length: 500 }, () => client.authenticateRequestSync(bearer('garbage')));
+    await collect();
+  }
+  assert.equal(kept.toAuth().sessionId, 'sess_gc');
+});
+
+test('headers are read whole whatever their length and characters (the native side reads strings in one pass)', async () => {
+  const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
+  const token = dev.sessionToken({ userId: 'user_long', sessionId: 'sess_long', azp: ORIGIN });
+  // A first header whose UTF-8 length puts the end of the NUL-joined headers at and around the
+  // native scratch buffer's size (16 kB), ending in 2-, 3- and 4-byte characters, then the
+  // Authorization header: cut short anywhere, the request would lose its token.
+  const sizes = [];
+  for (let n = 16300; n <= 16400; n++) sizes.push(n);
+  sizes.push(40000, 300000);
+  for (const tail of ['é', '€', '😀']) {
+    for (const n of sizes) {
+      const pad = 'a'.repeat(n - Buffer.byteLength(tail)) + tail;
+      const req = { method: 'GET', url: `${ORIGIN}/api`, headers: [['x-pad', pad], ['authorization', `Bearer ${token}`]] };
+      const s = client.authenticateRequestSync(req);
+      assert.equal(s.status, 'signed-in', `pad ${n} bytes ending in ${tail}: ${s.reason}`);
+    }
+  }
+  const s = await client.authenticateRequest({ method: 'GET', url: `${ORIGIN}/api`, headers: [['x-pad', '😀'.repeat(50000)], ['authorization', `Bearer ${token}`]] });
+  assert.equal(s.toAuth().userId, 'user_long');
+  // A lone surrogate is read as U+FFFD, as before; the request still authenticates.
+  assert.equal(client.authenticateRequestSync({ method: 'GET', url: `${ORIGIN}/api`, headers: [['x-odd', 'a\ud800b'], ['authorization', `Bearer ${token}`]] }).status, 'signed-in');
+});

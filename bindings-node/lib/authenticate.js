@@ -18,8 +18,9 @@ const { helpWorkers } = require('./native.js');
  * calls start in one turn of the event loop (a burst), the calls after the first go to
  * `authenticateBurst`: queued for the workers, or decided here at once while the workers have a
  * backlog (no Promise machinery for this thread's share). At the end of the turn this thread
- * takes the queued calls left too (`helpWorkers`), so every core verifies signatures and none
- * waits on a fixed split.
+ * takes the queued calls left too (`helpWorkers`), all but a few per worker, which the workers
+ * decide while this thread settles results: every core verifies signatures and none waits on a
+ * fixed split.
  */
 const schedule = { inlineThisTurn: 0, queuedThisTurn: 0 };
 

@@ -489,7 +489,7 @@ pub fn vocabulary() -> Vocabulary {
 }
 
 /// Decides the burst calls still queued (`authenticateBurst`) on the calling thread, as far
-/// as they go without the network, until none is queued.
+/// as they go without the network, until only the few left to the workers are queued.
 #[napi(catch_unwind)]
 pub fn help_workers(env: Env) {
     promises::help(&env)

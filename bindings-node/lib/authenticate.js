@@ -15,17 +15,18 @@ const { helpWorkers } = require('./native.js');
  * Where a call runs. A call that needs no Backend API (a `jwtKey`, warm JWKS, cached
  * memberships) is decided on the calling thread by the core's no-network path, without a hop
  * to a worker thread; only calls that need the network go to the addon's workers. When many
- * calls start in one turn of the event loop (a burst), the calls after the first go to
- * `authenticateBurst`: queued for the workers, or decided here at once while the workers have a
- * backlog (no Promise machinery for this thread's share). At the end of the turn this thread
+ * calls start in one turn of the event loop (a burst), the calls after the first are queued for
+ * the workers, or decided here at once while the workers have a backlog (no Promise machinery
+ * for this thread's share); a first call is queued too while the workers are still taking a
+ * burst's jobs (the native `authenticate`). At the end of the turn this thread
  * takes the queued calls left too (`helpWorkers`), all but a few per worker, which the workers
  * decide while this thread settles results: every core verifies signatures and none waits on a
  * fixed split.
  */
-const schedule = { inlineThisTurn: 0, queuedThisTurn: 0 };
+const schedule = { callsThisTurn: 0, queuedThisTurn: 0 };
 
 function endTurn() {
-  schedule.inlineThisTurn = 0;
+  schedule.callsThisTurn = 0;
   if (schedule.queuedThisTurn > 0) {
     schedule.queuedThisTurn = 0;
     try {
@@ -89,9 +90,11 @@ function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
   } catch (e) {
     return Promise.reject(e);
   }
+  const first = schedule.callsThisTurn++ === 0;
+  if (first) queueMicrotask(endTurn);
   let r;
   try {
-    r = schedule.inlineThisTurn > 0 ? authenticator.authenticateBurst(method, url, headers, overrides, now) : authenticator.authenticateInline(method, url, headers, overrides, now);
+    r = authenticator.authenticate(method, url, headers, overrides, now, first);
   } catch (e) {
     return Promise.reject(nativeFailure(e));
   }
@@ -99,8 +102,6 @@ function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
     schedule.queuedThisTurn++;
     return onWorker(() => r);
   }
-  if (r === null || r === undefined) return onWorker(() => authenticator.authenticate(method, url, headers, overrides, now));
-  if (schedule.inlineThisTurn++ === 0) queueMicrotask(endTurn);
   let state;
   try {
     state = stateFrom(r);

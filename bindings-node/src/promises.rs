@@ -196,6 +196,12 @@ pub fn workers_have_backlog() -> bool {
     queue.takers > 0 && queue.jobs.len() >= 3 * queue.takers
 }
 
+/// Whether worker tasks are taking shared jobs: a burst is being decided, or has just been and
+/// they still look for more.
+pub fn workers_taking_jobs() -> bool {
+    shared().takers > 0
+}
+
 /// A worker task: runs shared jobs until none is queued for [`LOOK_FOR_JOBS`]. A job that needs the network runs as
 /// its own pool job (which may wait seconds; the pool adds threads for that), not here.
 fn take_jobs() {

@@ -81,15 +81,22 @@ test('JWKS: the first call goes to a worker (fetch), later ones are decided on t
 test('a burst of calls in one turn is shared with the workers, with the same answers', async () => {
   const client = createClerkClient({ ...keys, jwtKey: dev.jwtKey });
   const tokens = Array.from({ length: 64 }, (_, i) => dev.sessionToken({ userId: `user_${i}`, sessionId: `sess_${i}`, azp: ORIGIN }));
-  const promises = tokens.map((t) => client.authenticateRequest(bearer(t)));
-  const inline = await Promise.all(promises.map(settled));
-  assert.ok(inline.includes(false), `some queued for the workers: ${inline}`);
-  // The first call, and calls made while the workers had a backlog (a call is queued in a few
-  // microseconds, a worker verifies one in tens): decided on this thread, settled when returned.
-  assert.ok(inline.slice(1).includes(true), `some decided on this thread during the burst: ${inline}`);
-  const states = await Promise.all(promises);
-  states.forEach((s, i) => assert.deepEqual(view(s), view(client.authenticateRequestSync(bearer(tokens[i])))));
-  assert.deepEqual(states.map((s) => s.toAuth().userId), tokens.map((_, i) => `user_${i}`));
+  // Where each call ran depends on thread timing (a test process shares the machine with
+  // others), so the split is looked for over a few bursts; every burst's answers are checked.
+  const seen = { queued: false, here: false };
+  for (let round = 0; round < 5 && !(seen.queued && seen.here); round++) {
+    const promises = tokens.map((t) => client.authenticateRequest(bearer(t)));
+    const inline = await Promise.all(promises.map(settled));
+    seen.queued ||= inline.includes(false);
+    // Calls made while the workers had a backlog (a call is queued in a few microseconds, a
+    // worker verifies one in tens): decided on this thread, settled when returned.
+    seen.here ||= inline.slice(1).includes(true);
+    const states = await Promise.all(promises);
+    states.forEach((s, i) => assert.deepEqual(view(s), view(client.authenticateRequestSync(bearer(tokens[i])))));
+    assert.deepEqual(states.map((s) => s.toAuth().userId), tokens.map((_, i) => `user_${i}`));
+  }
+  assert.ok(seen.queued, 'some calls were queued for the workers');
+  assert.ok(seen.here, 'some calls of a burst were decided on this thread');
 });
 
 test('a burst mixing calls that need the Backend API with calls that do not: each gets its own answer', async () => {

@@ -184,7 +184,11 @@ impl NativeAuthenticator {
     ///
     /// A queued call, or one that needs the Backend API, is a Promise (the workers run a call
     /// that needs the network as a job of its own).
-    #[napi(catch_unwind, ts_return_type = "NativeState | NativeError | Promise<NativeState | NativeError>")]
+    #[napi(
+        catch_unwind,
+        ts_args_type = "method: string, url: string, headers: string | Array<string>, overridesJson: string | null, nowMs: number | null, first: boolean",
+        ts_return_type = "object | NativeError | Promise<object | NativeError>"
+    )]
     #[allow(clippy::too_many_arguments)] // JavaScript's positional arguments
     pub fn authenticate<'env>(
         &self,
@@ -226,8 +230,8 @@ impl NativeAuthenticator {
     }
 
     /// The normal path on the calling thread (for benchmarks and tests; blocks on network
-    /// work).
-    #[napi(catch_unwind, ts_return_type = "NativeState | NativeError")]
+    /// work). A state is an External (`object` in the types).
+    #[napi(catch_unwind, ts_args_type = "method: string, url: string, headers: string | Array<string>, overridesJson?: string | null, nowMs?: number | null", ts_return_type = "object | NativeError")]
     pub fn authenticate_sync(&self, method: Text, url: Text, headers: Headers, overrides_json: Option<JsStr>, now_ms: Option<f64>) -> Either<ToJs, NativeError> {
         let run = || {
             authenticate(&self.inner, &request_of(method, url, headers), self.overrides(overrides_json)?, now_ms, false)?
@@ -250,7 +254,7 @@ pub struct NativeState {
 /// What every state object reads at once, in one number: bits 0–1 the status (0
 /// signed-in, 1 signed-out, 2 handshake), bits 2–4 the token type (0 none, 1 session,
 /// 2 API key, 3 M2M, 4 OAuth), bit 5 isAuthenticated, bit 6 a reason, bit 7 a message.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object")]
 pub fn state_summary(state: Held) -> u32 {
     let s = &*state.state().state;
     let status = match s.status {
@@ -269,56 +273,56 @@ pub fn state_summary(state: Held) -> u32 {
 }
 
 /// The reason (signed-out and handshake states).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object")]
 pub fn state_reason(state: Held) -> Option<String> {
     state.state().state.reason.clone()
 }
 
 /// The message (signed-out and handshake states).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object")]
 pub fn state_message(state: Held) -> Option<String> {
     state.state().state.message.clone()
 }
 
 /// The response headers, flat: `[name, value, …]`.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object")]
 pub fn state_headers(state: Held) -> Vec<String> {
     state.state().state.headers.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect()
 }
 
 /// The token that authenticated the request.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object")]
 pub fn state_token(state: Held) -> Option<String> {
     state.state().state.token.clone()
 }
 
 /// Until when (ms since epoch) the answer holds.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object")]
 pub fn state_valid_until(state: Held) -> Option<f64> {
     state.state().state.valid_until_ms()
 }
 
 /// Where to redirect (a handshake, a dev instance's handshake resolution).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object")]
 pub fn state_redirect_location(state: Held) -> Option<String> {
     state.state().state.redirect_location().map(str::to_string)
 }
 
 /// The state as JSON (reference field names; `auth` = `toAuth()` with pending sessions
 /// treated as signed out).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object")]
 pub fn state_to_json(state: Held) -> String {
     state.state().state.to_json().to_string()
 }
 
 /// `toAuth({ treatPendingAsSignedOut })` as JSON (`null` for handshakes).
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object, treatPendingAsSignedOut: boolean")]
 pub fn state_auth_json(state: Held, treat_pending_as_signed_out: bool) -> String {
     state.state().state.to_auth_with(treat_pending_as_signed_out).map(|a| a.to_json()).unwrap_or(Value::Null).to_string()
 }
 
 /// `toAuth({ treatPendingAsSignedOut }).has(check)`; `checkJson` is the params object.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object, checkJson: string, treatPendingAsSignedOut: boolean")]
 pub fn state_has(state: Held, check_json: String, treat_pending_as_signed_out: bool) -> bool {
     let Ok(v) = serde_json::from_str::<Value>(&check_json) else { return false };
     if !v.is_object() {
@@ -331,7 +335,7 @@ pub fn state_has(state: Held, check_json: String, treat_pending_as_signed_out: b
 /// `state.continues(previous)`: `null` when this state (a socket's re-authentication)
 /// continues `previous` (same user, session and organization, or the same machine), else
 /// what changed.
-#[napi(catch_unwind)]
+#[napi(catch_unwind, ts_args_type = "state: object, previous: object")]
 pub fn state_continues(state: Held, previous: Held) -> Option<String> {
     state.state().state.continues(&previous.state().state).err().map(str::to_string)
 }
@@ -340,7 +344,7 @@ pub fn state_continues(state: Held, previous: Held) -> Option<String> {
 /// API (with this state's instance and per-call options), off the event loop. Resolves to
 /// the jwt or a `{ code, message }` error (never rejects, except on a panic).
 /// `expiresInSeconds` must be a non-negative integer (checked here too).
-#[napi(catch_unwind, ts_return_type = "Promise<string | NativeError>")]
+#[napi(catch_unwind, ts_args_type = "state: object, sessionId: string, template?: string | null, expiresInSeconds?: number | null", ts_return_type = "Promise<string | NativeError>")]
 pub fn state_session_token(env: &Env, state: Held, session_id: String, template: Option<String>, expires_in_seconds: Option<f64>) -> napi::Result<Object<'_>> {
     let s = state.state();
     let (auth, overrides) = (Arc::clone(&s.auth), s.overrides.as_ref().map(Arc::clone));

@@ -61,11 +61,11 @@ function settledHere(state) {
   return new Promise((resolve) => setImmediate(resolve, state));
 }
 
-/** The state of a call made by `start` (a native method returning a Promise). */
-async function onWorker(start) {
+/** The state of a queued call, from the native Promise of its result. */
+async function onWorker(queued) {
   let r;
   try {
-    r = await start();
+    r = await queued;
   } catch (e) {
     throw nativeFailure(e);
   }
@@ -100,7 +100,7 @@ function authenticateWith(getNative, request, runtimeOptions, instanceOptions) {
   }
   if (r instanceof Promise) {
     schedule.queuedThisTurn++;
-    return onWorker(() => r);
+    return onWorker(r);
   }
   let state;
   try {

@@ -161,7 +161,13 @@ fn shared() -> MutexGuard<'static, SharedQueue> {
     lock(&SHARED)
 }
 
-/// The next queued job.
+/// Queues a job (and updates [`QUEUED`]).
+fn push(queue: &mut SharedQueue, job: Shared) {
+    queue.jobs.push_back(job);
+    QUEUED.store(queue.jobs.len(), Ordering::Relaxed);
+}
+
+/// The next queued job (and updates [`QUEUED`]).
 fn pop(queue: &mut SharedQueue) -> Option<Shared> {
     let job = queue.jobs.pop_front();
     QUEUED.store(queue.jobs.len(), Ordering::Relaxed);
@@ -174,9 +180,8 @@ pub fn spawn_shared<T: ToNapiValue + Send + 'static>(env: &Env, mut work: impl F
     let (id, sink, promise) = register(env)?;
     let job = Shared { id, sink, work: Box::new(move |may_block| work(may_block).map(settle_with)) };
     let mut queue = shared();
-    queue.jobs.push_back(job);
-    QUEUED.store(queue.jobs.len(), Ordering::Relaxed);
-    // A worker task takes jobs until the queue is empty. One task fewer than the cores (the
+    push(&mut queue, job);
+    // A worker task takes jobs until none comes for a while. One task fewer than the cores (the
     // JavaScript thread takes jobs too), at least one, each started only when fewer run: one
     // pool hand-over per burst, not per call (a lock and a wake-up per call cost the JavaScript
     // thread more than the verification it handed over).
@@ -202,8 +207,9 @@ pub fn workers_taking_jobs() -> bool {
     shared().takers > 0
 }
 
-/// A worker task: runs shared jobs until none is queued for [`LOOK_FOR_JOBS`]. A job that needs the network runs as
-/// its own pool job (which may wait seconds; the pool adds threads for that), not here.
+/// A worker task: runs shared jobs until none is queued for [`LOOK_FOR_JOBS`]. A job that needs
+/// the network runs as its own pool job (which may wait seconds; the pool adds threads for
+/// that), not here.
 fn take_jobs() {
     let mut dry_since: Option<Instant> = None;
     loop {
@@ -240,8 +246,8 @@ fn to_pool(job: Shared) {
 }
 
 /// Runs queued shared jobs on the calling (JavaScript) thread until only those left to the
-/// workers remain ([`LEFT_PER_WORKER`]), as the workers do, settling its own results at once and, between jobs, those the workers
-/// finished meanwhile.
+/// workers remain ([`LEFT_PER_WORKER`]), as the workers do, settling its own results at once
+/// and, between jobs, those the workers finished meanwhile.
 pub fn help(env: &Env) {
     let mine = IN_FLIGHT.with(|f| f.borrow().sink.clone());
     loop {

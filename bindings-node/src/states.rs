@@ -16,8 +16,8 @@ use std::ffi::c_void;
 use std::ptr;
 use std::rc::Rc;
 
-use napi::bindgen_prelude::{FromNapiValue, ToNapiValue, TypeName, ValidateNapiValue};
-use napi::{check_status, sys, Status, ValueType};
+use napi::bindgen_prelude::{FromNapiValue, ToNapiValue};
+use napi::{check_status, sys, Status};
 
 use crate::NativeState;
 
@@ -103,18 +103,6 @@ impl FromNapiValue for Held {
         state.map(Held).ok_or_else(|| napi::Error::new(Status::InvalidArg, "clerkauth: not a live request state"))
     }
 }
-
-impl TypeName for Held {
-    fn type_name() -> &'static str {
-        "NativeState"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::External
-    }
-}
-
-impl ValidateNapiValue for Held {}
 
 /// How many states this thread holds (tests: the table shrinks back as states are collected).
 pub fn live() -> usize {

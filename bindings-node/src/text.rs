@@ -9,8 +9,8 @@
 use std::cell::RefCell;
 use std::ptr;
 
-use napi::bindgen_prelude::{FromNapiValue, TypeName, ValidateNapiValue};
-use napi::{check_status, sys, Status, ValueType};
+use napi::bindgen_prelude::FromNapiValue;
+use napi::{check_status, sys, Status};
 
 /// The scratch buffer's usual size; a larger one (a huge header) is given back after use.
 const SCRATCH: usize = 16 * 1024;
@@ -64,18 +64,6 @@ impl FromNapiValue for Text {
     }
 }
 
-impl TypeName for Text {
-    fn type_name() -> &'static str {
-        "string"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::String
-    }
-}
-
-impl ValidateNapiValue for Text {}
-
 /// A string argument read where it is used ([`JsStr::with`]), without a copy; e.g. per-call
 /// options compared with the last ones.
 pub struct JsStr {
@@ -96,18 +84,6 @@ impl FromNapiValue for JsStr {
         Ok(JsStr { env, value })
     }
 }
-
-impl TypeName for JsStr {
-    fn type_name() -> &'static str {
-        "string"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::String
-    }
-}
-
-impl ValidateNapiValue for JsStr {}
 
 /// A request's headers as the JS layer sends them: `name NUL value NUL name NUL value …` (one
 /// string crosses the boundary instead of an array of them), or `[name, value, …]` for a request
@@ -133,15 +109,3 @@ impl FromNapiValue for Headers {
         Ok(Headers(pairs(list.into_iter())))
     }
 }
-
-impl TypeName for Headers {
-    fn type_name() -> &'static str {
-        "string | Array<string>"
-    }
-
-    fn value_type() -> ValueType {
-        ValueType::Unknown
-    }
-}
-
-impl ValidateNapiValue for Headers {}
